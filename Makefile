@@ -1,0 +1,52 @@
+# Two commands do everything on a fresh machine:  make run  and  make test
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
+
+.PHONY: run test setup system-deps services db seed migrations lint format bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+.stamp-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: .stamp-deps  ## virtual environment and Python packages
+
+db: setup  ## apply the migrations to the configured database
+	$(BIN)/flask --app app db upgrade
+
+seed: db  ## load the demo data (idempotent)
+	$(BIN)/flask --app app seed-demo
+
+run: seed  ## set up, migrate, load demo data and serve on http://$(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)  (demo password: $${DEMO_PASSWORD:-Demo@2026})"
+	$(BIN)/python app.py
+
+system-deps:  ## as root on Debian: Chromium, PostgreSQL, Redis and tools the suite needs
+	@bash scripts/system-deps.sh
+
+test: setup system-deps  ## set up and run the whole suite (starts PostgreSQL and Redis on loopback)
+	@bash scripts/with-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrations: setup  ## regenerate the initial migration from the models
+	bash scripts/regen_migration.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+clean:
+	rm -rf $(VENV) .stamp-deps instance test-artifacts

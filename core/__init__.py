@@ -1,0 +1,1 @@
+"""What every domain shares: extensions, users and roles, auth, errors, audit, notifications, i18n."""

@@ -1,0 +1,202 @@
+"""Account services: patient registration, staff creation, password checks, tokens, preferences."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core import clock, crypto, resident_id
+from core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from core.extensions import db
+from core.models import STAFF_ROLES, ApiToken, Role, User
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+
+_ID_ERRORS = {
+    "format": _l("The resident ID must be 17 digits followed by a digit or X."),
+    "birth_date": _l("The resident ID holds an impossible birth date."),
+    "check_digit": _l("The resident ID's check digit is wrong; please check the number."),
+}
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    """At least 8 characters with letters and digits: a weak password is refused by name."""
+    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        raise ValidationFailed(
+            "weak_password", _l("The password needs at least 8 characters, with letters and digits."), field=field
+        )
+
+
+def check_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if not PHONE_RE.match(phone):
+        raise ValidationFailed("invalid_phone", _l("Enter an 11-digit mainland mobile number."), field="phone")
+    return phone
+
+
+def parse_resident_id(number: str) -> resident_id.ResidentId:
+    """Validate a resident ID or raise a 422 naming `id_number` with the exact fault."""
+    try:
+        return resident_id.parse(number, clock.today())
+    except resident_id.InvalidResidentId as err:
+        raise ValidationFailed(f"id_{err.reason}", _ID_ERRORS[err.reason], field="id_number") from None
+
+
+def _set_identity(user: User, ident: resident_id.ResidentId) -> None:
+    user.id_number_enc = crypto.encrypt(ident.number)
+    user.id_number_hash = crypto.keyed_hash(ident.number)
+    user.id_number_masked = resident_id.mask(ident.number)
+    user.birth_date = ident.birth_date
+    user.sex = ident.sex
+
+
+def _ensure_unique(id_hash: str | None, phone: str | None, username: str) -> None:
+    if id_hash and db.session.execute(db.select(User.id).filter_by(id_number_hash=id_hash)).first():
+        raise Conflict("duplicate_id_number", _l("This resident ID is already registered."), field="id_number")
+    if phone and db.session.execute(db.select(User.id).filter_by(phone=phone)).first():
+        raise Conflict("duplicate_phone", _l("This mobile number is already registered."), field="phone")
+    if db.session.execute(db.select(User.id).filter_by(username=username)).first():
+        raise Conflict("duplicate_username", _l("This username is taken."), field="username")
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not 2 <= len(name) <= 64:
+        raise ValidationFailed("invalid_name", _l("Enter the real name as on the ID card."), field="name")
+    return name
+
+
+def _save_new_user(user: User) -> User:
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two registrations raced past the checks: the unique constraints decide.
+        db.session.rollback()
+        raise Conflict("duplicate", _l("This person or mobile number is already registered.")) from None
+    return user
+
+
+def register_patient(name: str, id_number: str, phone: str, password: str) -> User:
+    """Create a real-name patient account; the mobile number is the username."""
+    name = _check_name(name)
+    ident = parse_resident_id(id_number)
+    phone = check_phone(phone)
+    check_password_strength(password)
+    _ensure_unique(crypto.keyed_hash(ident.number), phone, phone)
+    user = User(username=phone, role=Role.PATIENT, name=name, phone=phone, password_hash=hash_password(password))
+    _set_identity(user, ident)
+    return _save_new_user(user)
+
+
+def create_staff(
+    username: str, role: str, name: str, password: str, phone: str | None = None, id_number: str | None = None
+) -> User:
+    """An administrator creates a doctor, pharmacist, dispatcher or administrator account."""
+    if role not in STAFF_ROLES:
+        raise ValidationFailed("invalid_role", _l("Choose a staff role."), field="role")
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ValidationFailed(
+            "invalid_username", _l("Use 3-32 lower-case letters, digits, dot, dash or underscore."), field="username"
+        )
+    name = _check_name(name)
+    phone = check_phone(phone) if phone else None
+    ident = parse_resident_id(id_number) if id_number else None
+    check_password_strength(password)
+    _ensure_unique(crypto.keyed_hash(ident.number) if ident else None, phone, username)
+    user = User(username=username, role=role, name=name, phone=phone, password_hash=hash_password(password))
+    if ident:
+        _set_identity(user, ident)
+    return _save_new_user(user)
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user for these credentials, or a 401 that does not tell which part was wrong."""
+    user = db.session.execute(db.select(User).filter_by(username=(username or "").strip())).scalar_one_or_none()
+    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+        raise Unauthorized("bad_credentials", _l("Wrong username or password."))
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    """A new bearer token for the user (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["TOKEN_LIFETIME_HOURS"]
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=clock.now() + timedelta(hours=hours))
+    db.session.add(row)
+    db.session.commit()
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a valid, unexpired, unrevoked token belongs to."""
+    row = db.session.execute(db.select(ApiToken).filter_by(token_hash=_token_hash(token))).scalar_one_or_none()
+    if row is None or row.revoked or row.expires_at <= clock.now():
+        return None
+    user = db.session.get(User, row.user_id)
+    return user if user and user.active else None
+
+
+def revoke_token(token: str) -> None:
+    row = db.session.execute(db.select(ApiToken).filter_by(token_hash=_token_hash(token))).scalar_one_or_none()
+    if row is not None:
+        row.revoked = True
+        db.session.commit()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", _l("No such user."))
+    return user
+
+
+def set_preferences(user: User, locale: str | None = None, elder_mode: bool | None = None) -> User:
+    """Remember the language and elder mode per user."""
+    if locale is not None:
+        if locale not in current_app.config["LANGUAGES"]:
+            raise ValidationFailed("invalid_locale", _l("Unknown language."), field="locale")
+        user.locale = locale
+    if elder_mode is not None:
+        user.elder_mode = bool(elder_mode)
+    db.session.commit()
+    return user
+
+
+def list_staff(role: str | None = None) -> list[User]:
+    query = db.select(User).where(User.role.in_([r.value for r in STAFF_ROLES])).order_by(User.id)
+    if role:
+        query = query.where(User.role == role)
+    return list(db.session.execute(query).scalars())
+
+
+def set_active(user_id: int, active: bool) -> User:
+    user = get_user(user_id)
+    user.active = active
+    db.session.commit()
+    return user
+
+
+def get_by_id(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def get_by_username(username: str) -> User | None:
+    return db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()

@@ -1,0 +1,70 @@
+"""Configuration: defaults for the embedded set-up, overridden by environment variables."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+class Config:
+    """Defaults for `make run`: SQLite in instance/, in-process insurer, no Redis."""
+
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-change-me")
+    # Key for field encryption (resident ID numbers, private signing keys) and keyed hashes.
+    # Kept apart from SECRET_KEY so that rotating sessions does not lose patients' data.
+    DATA_KEY = _env("DATA_KEY", "dev-only-data-key-change-me")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'hospital.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
+    SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE")
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_LOCALE = "zh"
+    LANGUAGES = ("zh", "en")
+    DEMO_PASSWORD = _env("DEMO_PASSWORD", "Demo@2026")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Secure cookies need HTTPS; loopback development is plain HTTP, so production sets it.
+    SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "0") == "1"
+    TOKEN_LIFETIME_HOURS = int(_env("TOKEN_LIFETIME_HOURS", "12"))
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
+    WTF_CSRF_TIME_LIMIT = None  # no time limit that interrupts a person mid-task
+    # Shift times (local time) and the ICE servers for WebRTC calls.
+    SHIFT_TIMES = {"morning": ("08:00", "12:00"), "evening": ("18:00", "22:00")}
+    ICE_SERVERS = _env("ICE_SERVERS", "[]")
+    LOOPBACK_ICE_ONLY = _env("LOOPBACK_ICE_ONLY", "0") == "1"
+    EXPERT_STAGE_SIZE = int(_env("EXPERT_STAGE_SIZE", "4"))
+    INSURANCE_GATEWAY = _env("INSURANCE_GATEWAY", "in-process")
+    INSURANCE_URL = _env("INSURANCE_URL", "http://127.0.0.1:5001")
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    API_TITLE = "Internet hospital API"
+    API_VERSION = "1.0"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    }
+
+
+class TestConfig(Config):
+    """Fast and isolated: a throw-away database, cheap password hashing is NOT used (real scrypt)."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    DATA_KEY = "test-data-key"
+    LOGIN_RATE_LIMIT = "10 per minute"
+    SERVER_NAME = None

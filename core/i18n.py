@@ -1,0 +1,66 @@
+"""Language choice (Chinese by default, English at a switch, remembered per user) and catalogs.
+
+Each area keeps its own catalog under translations/<area>/ so that areas are edited apart;
+Flask-Babel merges them. Catalogs are compiled (.po -> .mo) at start when stale, so a fresh
+clone needs no extra step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, g, request
+
+from core.config import ROOT
+
+TRANSLATIONS = ROOT / "translations"
+
+
+def translation_dirs() -> list[str]:
+    """Every area's catalog directory, core first."""
+    areas = sorted(p for p in TRANSLATIONS.iterdir() if p.is_dir()) if TRANSLATIONS.exists() else []
+    return [str(p) for p in areas]
+
+
+def compile_catalogs() -> None:
+    """Compile every messages.po whose .mo is missing or older."""
+    for po_path in TRANSLATIONS.glob("*/*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        _compile(po_path, mo_path)
+
+
+def _compile(po_path: Path, mo_path: Path) -> None:
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=po_path.parent.parent.name)
+    tmp = mo_path.with_suffix(".mo.tmp")
+    with tmp.open("wb") as mo_file:
+        write_mo(mo_file, catalog)
+    tmp.replace(mo_path)  # atomic: a concurrent reader never sees half a file
+
+
+def select_locale() -> str:
+    """The user's saved language, else the `lang` cookie, else Chinese."""
+    languages = current_app.config["LANGUAGES"]
+    user = g.get("user")
+    if user is not None and user.locale in languages:
+        return user.locale
+    cookie = request.cookies.get("lang")
+    if cookie in languages:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def elder_mode() -> bool:
+    """Elder mode from the user's setting, or the cookie for visitors."""
+    user = g.get("user")
+    if user is not None:
+        return bool(user.elder_mode)
+    return request.cookies.get("elder") == "1"
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]

@@ -1,0 +1,141 @@
+"""Pages every user needs: home, register, log in and out, language and elder-mode switches."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+
+from core import accounts, audit, nav
+from core.auth import current_user, login_session, page_roles
+from core.errors import AppError
+from core.extensions import limiter
+from core.models import Role
+
+bp = Blueprint("core_pages", __name__)
+
+nav.add_nav(Role.ADMIN, _l("Staff"), "/admin/staff", order=80)
+nav.add_nav(Role.ADMIN, _l("Audit log"), "/admin/audit", order=90)
+nav.add_nav(Role.ADMIN, _l("API"), "/api/docs", order=99)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so a login link cannot send the user to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("core_pages.home")
+
+
+@bp.get("/")
+def home():
+    """Each role's home: the sections its domains registered."""
+    user = current_user()
+    if user is None:
+        return render_template("core/welcome.html")
+    sections = [(s.template, s.context(user)) for s in nav.home_sections(user.role)]
+    return render_template("core/home.html", sections=sections)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Patient self-registration with real name and resident ID."""
+    form, error = request.form, None
+    if request.method == "POST":
+        try:
+            user = accounts.register_patient(
+                form.get("name", ""), form.get("id_number", ""), form.get("phone", ""), form.get("password", "")
+            )
+        except AppError as err:
+            error = err
+        else:
+            login_session(user)
+            return redirect(url_for("core_pages.home"))
+    return render_template("core/register.html", form=form, error=error), (422 if error else 200)
+
+
+def _login_key() -> str:
+    return f"{request.remote_addr}|{request.form.get('username', '').strip()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_key, methods=["POST"])
+def login():
+    form, error = request.form, None
+    if request.method == "POST":
+        try:
+            user = accounts.authenticate(form.get("username", ""), form.get("password", ""))
+        except AppError as err:
+            error = err
+        else:
+            login_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("core/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("core_pages.login"))
+
+
+def _remember(response, name: str, value: str):
+    response.set_cookie(name, value, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.post("/settings/language")
+def set_language():
+    """Switch language; saved on the user when logged in, in a cookie otherwise."""
+    locale = request.form.get("locale", "zh")
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = "zh"
+    if g.get("user") is not None:
+        accounts.set_preferences(g.user, locale=locale)
+    return _remember(redirect(_safe_next(request.form.get("next"))), "lang", locale)
+
+
+@bp.post("/settings/elder")
+def set_elder_mode():
+    """Turn elder mode (长辈版) on or off; also ends the first-visit offer."""
+    on = request.form.get("elder") == "1"
+    if g.get("user") is not None:
+        accounts.set_preferences(g.user, elder_mode=on)
+    response = _remember(redirect(_safe_next(request.form.get("next"))), "elder", "1" if on else "0")
+    return _remember(response, "elder_offered", "1")
+
+
+@bp.get("/api/docs")
+def api_docs():
+    """Browsable API documentation (Swagger UI, vendored: no CDN)."""
+    return render_template("core/api_docs.html")
+
+
+@bp.route("/admin/staff", methods=["GET", "POST"])
+@page_roles(Role.ADMIN)
+def staff():
+    form, error, created = request.form, None, None
+    if request.method == "POST":
+        try:
+            created = accounts.create_staff(
+                form.get("username", ""), form.get("role", ""), form.get("name", ""), form.get("password", ""),
+                form.get("phone") or None, form.get("id_number") or None,
+            )
+        except AppError as err:
+            error = err
+    return render_template(
+        "core/staff.html", staff=accounts.list_staff(), form=form if error else {}, error=error, created=created
+    )
+
+
+@bp.get("/admin/audit")
+@page_roles(Role.ADMIN)
+def audit_page():
+    return render_template("core/audit.html", entries=audit.recent())
+
+
+@bp.get("/notifications")
+@page_roles(*[r.value for r in Role])
+def notifications_page():
+    from core import notify
+
+    return render_template("core/notifications.html", items=notify.inbox(g.user.id))
+

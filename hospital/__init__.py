@@ -1,0 +1,1 @@
+"""Patients, the hospital network, rotas, consultations, the formulary, prescriptions, expert cases."""

@@ -1,0 +1,1 @@
+"""Hospital api modules, one per area (network, rota, consultations, prescriptions, expert)."""

@@ -1,0 +1,1 @@
+"""Hospital events modules, one per area (network, rota, consultations, prescriptions, expert)."""

@@ -1,0 +1,1 @@
+"""Hospital pages modules, one per area (network, rota, consultations, prescriptions, expert)."""

@@ -1,0 +1,1 @@
+"""Hospital schemas, one module per area."""

@@ -1,0 +1,1 @@
+"""Hospital services modules, one per area (network, rota, consultations, prescriptions, expert)."""

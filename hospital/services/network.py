@@ -1,0 +1,167 @@
+"""The network: hospitals, departments and doctors, managed by administrators."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from core import accounts, clock
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.extensions import db
+from core.models import Role, User
+from hospital.models.network import Department, Doctor, DoctorTitle, Hospital, HospitalLevel
+
+MIN_PRACTICE_YEARS = 3
+
+
+def list_hospitals(level: str | None = None, q: str | None = None) -> list[Hospital]:
+    query = db.select(Hospital).order_by(Hospital.level.desc(), Hospital.code)
+    if level:
+        query = query.where(Hospital.level == level)
+    if q:
+        query = query.where(Hospital.name_zh.contains(q) | Hospital.name_en.ilike(f"%{q}%"))
+    return list(db.session.execute(query).scalars())
+
+
+def get_hospital(hospital_id: int) -> Hospital:
+    hospital = db.session.get(Hospital, hospital_id)
+    if hospital is None:
+        raise NotFound("hospital_not_found", _l("No such hospital."))
+    return hospital
+
+
+def _commit_unique(message) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("duplicate_code", message, field="code") from None
+
+
+def create_hospital(code: str, name_zh: str, name_en: str, level: str = HospitalLevel.MEMBER, city: str = "") -> Hospital:
+    if level not in list(HospitalLevel):
+        raise ValidationFailed("invalid_level", _l("Level must be provincial or member."), field="level")
+    hospital = Hospital(code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip(), level=level, city=city)
+    db.session.add(hospital)
+    _commit_unique(_l("A hospital with this code exists."))
+    return hospital
+
+
+def update_hospital(hospital_id: int, **changes) -> Hospital:
+    hospital = get_hospital(hospital_id)
+    for name in ("name_zh", "name_en", "city", "active", "level"):
+        if changes.get(name) is not None:
+            setattr(hospital, name, changes[name])
+    db.session.commit()
+    return hospital
+
+
+def list_departments(hospital_id: int | None = None) -> list[Department]:
+    query = db.select(Department).where(Department.active.is_(True)).order_by(Department.hospital_id, Department.code)
+    if hospital_id:
+        query = query.where(Department.hospital_id == hospital_id)
+    return list(db.session.execute(query).scalars())
+
+
+def get_department(department_id: int) -> Department:
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise NotFound("department_not_found", _l("No such department."), field="department_id")
+    return department
+
+
+def create_department(hospital_id: int, code: str, name_zh: str, name_en: str) -> Department:
+    get_hospital(hospital_id)
+    department = Department(hospital_id=hospital_id, code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip())
+    db.session.add(department)
+    _commit_unique(_l("This hospital already has a department with this code."))
+    return department
+
+
+def years_of_practice(doctor: Doctor, on: date | None = None) -> int:
+    on = on or clock.today()
+    since = doctor.practice_since
+    return on.year - since.year - ((on.month, on.day) < (since.month, since.day))
+
+
+def may_consult_online(doctor: Doctor) -> bool:
+    """The rules allow online consultation only after 3 years of independent practice."""
+    return years_of_practice(doctor) >= MIN_PRACTICE_YEARS
+
+
+def create_doctor(
+    username: str, name: str, password: str, hospital_id: int, department_id: int, title: str,
+    practice_since: date, phone: str | None = None, license_no: str = "", specialty: str = "",
+) -> Doctor:
+    """Create the doctor's account and professional profile in one step (administrators)."""
+    department = get_department(department_id)
+    if department.hospital_id != hospital_id:
+        raise ValidationFailed(
+            "department_mismatch", _l("The department is not in that hospital."), field="department_id"
+        )
+    if title not in list(DoctorTitle):
+        raise ValidationFailed("invalid_title", _l("Unknown professional title."), field="title")
+    if practice_since > clock.today():
+        raise ValidationFailed("invalid_date", _l("The practice start date is in the future."), field="practice_since")
+    user = accounts.create_staff(username, Role.DOCTOR, name, password, phone)
+    doctor = Doctor(
+        user_id=user.id, hospital_id=hospital_id, department_id=department_id, title=title,
+        practice_since=practice_since, license_no=license_no, specialty=specialty,
+    )
+    db.session.add(doctor)
+    db.session.commit()
+    return doctor
+
+
+def update_doctor(doctor_id: int, **changes) -> Doctor:
+    doctor = get_doctor(doctor_id)
+    if changes.get("department_id"):
+        department = get_department(changes["department_id"])
+        doctor.department_id, doctor.hospital_id = department.id, department.hospital_id
+    for name in ("title", "practice_since", "license_no", "specialty"):
+        if changes.get(name) is not None:
+            setattr(doctor, name, changes[name])
+    db.session.commit()
+    return doctor
+
+
+def get_doctor(doctor_id: int) -> Doctor:
+    doctor = db.session.get(Doctor, doctor_id)
+    if doctor is None:
+        raise NotFound("doctor_not_found", _l("No such doctor."))
+    return doctor
+
+
+def doctor_for_user(user_id: int) -> Doctor | None:
+    return db.session.execute(db.select(Doctor).filter_by(user_id=user_id)).scalar_one_or_none()
+
+
+def list_doctors(
+    department_id: int | None = None, hospital_id: int | None = None, on_duty: bool | None = None,
+    title: str | None = None, q: str | None = None,
+) -> list[Doctor]:
+    """Doctors of the network, filtered; `on_duty=True` keeps those on a shift right now."""
+    query = db.select(Doctor).join(User, User.id == Doctor.user_id).where(User.active.is_(True)).order_by(Doctor.id)
+    if department_id:
+        query = query.where(Doctor.department_id == department_id)
+    if hospital_id:
+        query = query.where(Doctor.hospital_id == hospital_id)
+    if title:
+        query = query.where(Doctor.title == title)
+    if q:
+        query = query.where(User.name.contains(q))
+    doctors = list(db.session.execute(query).scalars())
+    if on_duty is not None:
+        on_duty_ids = _on_duty_doctor_ids()
+        doctors = [d for d in doctors if (d.id in on_duty_ids) == on_duty]
+    return doctors
+
+
+def _on_duty_doctor_ids() -> set[int]:
+    try:
+        from hospital.services import rota
+    except ImportError:  # the rota is not built yet: nobody is on duty
+        return set()
+    return rota.on_duty_doctor_ids(clock.now())

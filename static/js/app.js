@@ -1,0 +1,54 @@
+// Shared page helpers: JSON calls with the CSRF header, the socket, live notifications, i18n.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const lang = document.body.dataset.lang || "zh";
+
+  async function api(method, path, body, headers) {
+    const options = { method, credentials: "same-origin", headers: { "X-CSRFToken": csrf, ...(headers || {}) } };
+    if (body instanceof FormData) options.body = body;
+    else if (body !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
+    const response = await fetch(path, options);
+    const text = await response.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!response.ok) {
+      const error = new Error((data && data.message) || response.statusText);
+      error.status = response.status; error.data = data; throw error;
+    }
+    return data;
+  }
+
+  let socket = null;
+  function connect() {
+    if (socket || !document.body.dataset.userId || typeof io === "undefined") return socket;
+    socket = io({ transports: ["websocket", "polling"] });
+    socket.on("connect_error", () => announce(lang === "zh" ? "连接中断，正在重连…" : "Connection lost, reconnecting…"));
+    return socket;
+  }
+
+  function announce(text) {
+    const region = document.getElementById("live-status");
+    if (region) region.textContent = text;
+  }
+
+  function fmtTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return d.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false });
+  }
+
+  function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
+
+  function text(el, value) { el.textContent = value == null ? "" : String(value); return el; }
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (k === "class") node.className = v; else if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+    });
+    children.forEach((c) => node.append(c));
+    return node;
+  }
+
+  window.App = { api, connect, announce, fmtTime, yuan, text, el, lang, csrf };
+})();
