@@ -50,7 +50,13 @@ EVENT_MODULES = [
     "hospital.events.expert",
     "pharmacy.events",
 ]
-CLI_GROUPS = ["hospital.cli", "insurance.cli", "pharmacy.cli"]
+CLI_GROUPS = [
+    "hospital.cli_consultations",
+    "hospital.cli_prescriptions",
+    "hospital.cli_expert",
+    "insurance.cli",
+    "pharmacy.cli",
+]
 MODEL_MODULES = ["core.models", "hospital.models", "insurance.models", "pharmacy.models"]
 
 

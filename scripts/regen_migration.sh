@@ -3,6 +3,8 @@
 # once a release ships, new migrations are added on top instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec 9>/tmp/hospital-regen-migration.lock
+flock 9  # several engineers may regenerate at once
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -f migrations/versions/*.py

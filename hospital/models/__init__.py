@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ["network", "patients", "rota", "consultations", "formulary", "prescriptions", "expert"]
+_MODULES = ["network", "patients", "rota", "consultations", "calls", "formulary", "prescriptions", "expert"]
 
 for _name in _MODULES:
     try:
