@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:15:01.284918
+Create Date: 2026-11-23 19:15:19.615870
 
 """
 from alembic import op
@@ -88,6 +88,82 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
+    )
+    op.create_table('ins_settlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('med_org_ord', sa.String(length=40), nullable=False),
+    sa.Column('active_ord', sa.String(length=40), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('pay_kind', sa.String(length=10), nullable=False),
+    sa.Column('msgid', sa.String(length=30), nullable=False),
+    sa.Column('fingerprint', sa.String(length=32), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=True),
+    sa.Column('prescription_id', sa.Integer(), nullable=True),
+    sa.Column('psn_no', sa.String(length=30), nullable=True),
+    sa.Column('insutype', sa.String(length=3), nullable=True),
+    sa.Column('med_type', sa.String(length=3), nullable=False),
+    sa.Column('dise_codg', sa.String(length=20), nullable=True),
+    sa.Column('setl_id', sa.String(length=30), nullable=True),
+    sa.Column('mdtrt_id', sa.String(length=30), nullable=True),
+    sa.Column('medfee_sumamt', sa.Integer(), nullable=False),
+    sa.Column('fund_pay_sumamt', sa.Integer(), nullable=False),
+    sa.Column('hifp_pay', sa.Integer(), nullable=False),
+    sa.Column('acct_pay', sa.Integer(), nullable=False),
+    sa.Column('psn_cash_pay', sa.Integer(), nullable=False),
+    sa.Column('preselfpay_amt', sa.Integer(), nullable=False),
+    sa.Column('fulamt_ownpay_amt', sa.Integer(), nullable=False),
+    sa.Column('inscp_scp_amt', sa.Integer(), nullable=False),
+    sa.Column('act_pay_dedc', sa.Integer(), nullable=False),
+    sa.Column('balc', sa.Integer(), nullable=True),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('reverse_msgid', sa.String(length=30), nullable=True),
+    sa.Column('revs_setl_id', sa.String(length=30), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('settled_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('reversed_at', core.types.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('active_ord'),
+    sa.UniqueConstraint('msgid'),
+    sa.UniqueConstraint('reverse_msgid'),
+    sa.UniqueConstraint('setl_id')
+    )
+    with op.batch_alter_table('ins_settlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ins_settlements_med_org_ord'), ['med_org_ord'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ins_settlements_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ins_settlements_status'), ['status'], unique=False)
+
+    op.create_table('mi_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('msgid', sa.String(length=30), nullable=False),
+    sa.Column('infno', sa.String(length=4), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('infcode', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('msgid')
+    )
+    op.create_table('mi_persons',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('psn_no', sa.String(length=30), nullable=False),
+    sa.Column('certno_hash', sa.String(length=64), nullable=False),
+    sa.Column('certno_masked', sa.String(length=18), nullable=False),
+    sa.Column('psn_name', sa.String(length=64), nullable=False),
+    sa.Column('gend', sa.String(length=1), nullable=True),
+    sa.Column('brdy', sa.Date(), nullable=True),
+    sa.Column('insutype', sa.String(length=3), nullable=False),
+    sa.Column('psn_type', sa.String(length=8), nullable=False),
+    sa.Column('psn_insu_stas', sa.String(length=1), nullable=False),
+    sa.Column('insuplc_admdvs', sa.String(length=6), nullable=False),
+    sa.Column('balc', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('certno_hash'),
+    sa.UniqueConstraint('psn_no')
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -189,6 +265,98 @@ def upgrade():
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_departments_hospital_id'), ['hospital_id'], unique=False)
 
+    op.create_table('ins_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('msgid', sa.String(length=30), nullable=False),
+    sa.Column('infno', sa.String(length=4), nullable=False),
+    sa.Column('settlement_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['settlement_id'], ['ins_settlements.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('msgid')
+    )
+    op.create_table('mi_accumulators',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('psn_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('med_type', sa.String(length=3), nullable=False),
+    sa.Column('medfee', sa.Integer(), nullable=False),
+    sa.Column('deductible_used', sa.Integer(), nullable=False),
+    sa.Column('fund_paid', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['psn_id'], ['mi_persons.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('psn_id', 'year', 'med_type', name='uq_mi_accumulator')
+    )
+    with op.batch_alter_table('mi_accumulators', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mi_accumulators_psn_id'), ['psn_id'], unique=False)
+
+    op.create_table('mi_chronic_filings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('psn_id', sa.Integer(), nullable=False),
+    sa.Column('opsp_dise_code', sa.String(length=20), nullable=False),
+    sa.Column('opsp_dise_name', sa.String(length=64), nullable=False),
+    sa.Column('begndate', sa.Date(), nullable=True),
+    sa.Column('enddate', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['psn_id'], ['mi_persons.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('psn_id', 'opsp_dise_code', name='uq_mi_filing')
+    )
+    with op.batch_alter_table('mi_chronic_filings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mi_chronic_filings_psn_id'), ['psn_id'], unique=False)
+
+    op.create_table('mi_settlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('setl_id', sa.String(length=30), nullable=False),
+    sa.Column('mdtrt_id', sa.String(length=30), nullable=False),
+    sa.Column('msgid', sa.String(length=30), nullable=False),
+    sa.Column('fixmedins_code', sa.String(length=12), nullable=False),
+    sa.Column('med_org_ord', sa.String(length=40), nullable=False),
+    sa.Column('active_ord', sa.String(length=40), nullable=True),
+    sa.Column('psn_id', sa.Integer(), nullable=True),
+    sa.Column('psn_no', sa.String(length=30), nullable=True),
+    sa.Column('setl_type', sa.String(length=4), nullable=False),
+    sa.Column('insutype', sa.String(length=3), nullable=True),
+    sa.Column('med_type', sa.String(length=3), nullable=False),
+    sa.Column('voucher_nonce', sa.String(length=40), nullable=True),
+    sa.Column('medfee_sumamt', sa.Integer(), nullable=False),
+    sa.Column('fund_pay_sumamt', sa.Integer(), nullable=False),
+    sa.Column('hifp_pay', sa.Integer(), nullable=False),
+    sa.Column('acct_pay', sa.Integer(), nullable=False),
+    sa.Column('psn_cash_pay', sa.Integer(), nullable=False),
+    sa.Column('preselfpay_amt', sa.Integer(), nullable=False),
+    sa.Column('fulamt_ownpay_amt', sa.Integer(), nullable=False),
+    sa.Column('inscp_scp_amt', sa.Integer(), nullable=False),
+    sa.Column('act_pay_dedc', sa.Integer(), nullable=False),
+    sa.Column('balc', sa.Integer(), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('ord_stas', sa.String(length=2), nullable=False),
+    sa.Column('setl_time', core.types.UTCDateTime(), nullable=False),
+    sa.Column('revs_time', core.types.UTCDateTime(), nullable=True),
+    sa.Column('revs_setl_id', sa.String(length=30), nullable=True),
+    sa.Column('revs_msgid', sa.String(length=30), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['psn_id'], ['mi_persons.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('fixmedins_code', 'active_ord', name='uq_mi_active_order'),
+    sa.UniqueConstraint('msgid'),
+    sa.UniqueConstraint('revs_setl_id'),
+    sa.UniqueConstraint('setl_id')
+    )
+    with op.batch_alter_table('mi_settlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mi_settlements_fixmedins_code'), ['fixmedins_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mi_settlements_med_org_ord'), ['med_org_ord'], unique=False)
+
+    op.create_table('mi_used_vouchers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('nonce', sa.String(length=40), nullable=False),
+    sa.Column('psn_id', sa.Integer(), nullable=False),
+    sa.Column('msgid', sa.String(length=30), nullable=False),
+    sa.Column('used_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['psn_id'], ['mi_persons.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('nonce')
+    )
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -232,6 +400,42 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_doctors_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_doctors_hospital_id'), ['hospital_id'], unique=False)
 
+    op.create_table('expert_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('requesting_doctor_id', sa.Integer(), nullable=False),
+    sa.Column('hospital_id', sa.Integer(), nullable=False),
+    sa.Column('leader_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('questions', sa.JSON(), nullable=False),
+    sa.Column('scheduled_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('urgent_department_ids', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('records_consent', sa.Boolean(), nullable=False),
+    sa.Column('consent_note', sa.String(length=200), nullable=False),
+    sa.Column('consent_recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('consent_recorded_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('stage_user_ids', sa.JSON(), nullable=False),
+    sa.Column('hand_queue', sa.JSON(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('started_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('concluded_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', core.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['consent_recorded_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['hospital_id'], ['hospitals.id'], ),
+    sa.ForeignKeyConstraint(['leader_id'], ['doctors.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['requesting_doctor_id'], ['doctors.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('expert_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_expert_cases_hospital_id'), ['hospital_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_expert_cases_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_expert_cases_requesting_doctor_id'), ['requesting_doctor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_expert_cases_status'), ['status'], unique=False)
+
     op.create_table('shifts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('doctor_id', sa.Integer(), nullable=False),
@@ -256,6 +460,85 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shifts_doctor_id'), ['doctor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_shifts_ends_at'), ['ends_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_shifts_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('case_conclusions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('diagnosis', sa.Text(), nullable=False),
+    sa.Column('treatment_advice', sa.Text(), nullable=False),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('signed_by_id', sa.Integer(), nullable=False),
+    sa.Column('signed_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('content_digest', sa.String(length=64), nullable=False),
+    sa.Column('signature', sa.String(length=120), nullable=False),
+    sa.Column('public_key', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['expert_cases.id'], ),
+    sa.ForeignKeyConstraint(['signed_by_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id')
+    )
+    op.create_table('case_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['expert_cases.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_events_case_id'), ['case_id'], unique=False)
+
+    op.create_table('case_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('doctor_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('invited_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('answered_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('decline_reason', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['expert_cases.id'], ),
+    sa.ForeignKeyConstraint(['doctor_id'], ['doctors.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('case_id', 'doctor_id')
+    )
+    with op.batch_alter_table('case_invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_invitations_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_invitations_doctor_id'), ['doctor_id'], unique=False)
+
+    op.create_table('case_materials',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('content_type', sa.String(length=60), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['expert_cases.id'], ),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_materials', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_materials_case_id'), ['case_id'], unique=False)
+
+    op.create_table('case_opinions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('doctor_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['expert_cases.id'], ),
+    sa.ForeignKeyConstraint(['doctor_id'], ['doctors.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_opinions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_opinions_case_id'), ['case_id'], unique=False)
 
     op.create_table('consultations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -295,6 +578,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_consultations_renewal_of_prescription_id'), ['renewal_of_prescription_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultations_shift_id'), ['shift_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultations_status'), ['status'], unique=False)
+
+    op.create_table('call_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('mode', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('ended_by_id', sa.Integer(), nullable=True),
+    sa.Column('ended_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('duration_seconds', sa.Integer(), nullable=True),
+    sa.Column('end_reason', sa.String(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], ),
+    sa.ForeignKeyConstraint(['ended_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['started_by_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('call_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_sessions_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_sessions_status'), ['status'], unique=False)
 
     op.create_table('consultation_attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -518,6 +821,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consultation_attachments_consultation_id'))
 
     op.drop_table('consultation_attachments')
+    with op.batch_alter_table('call_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_sessions_status'))
+        batch_op.drop_index(batch_op.f('ix_call_sessions_consultation_id'))
+
+    op.drop_table('call_sessions')
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultations_status'))
         batch_op.drop_index(batch_op.f('ix_consultations_shift_id'))
@@ -528,6 +836,24 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consultations_department_id'))
 
     op.drop_table('consultations')
+    with op.batch_alter_table('case_opinions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_opinions_case_id'))
+
+    op.drop_table('case_opinions')
+    with op.batch_alter_table('case_materials', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_materials_case_id'))
+
+    op.drop_table('case_materials')
+    with op.batch_alter_table('case_invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_invitations_doctor_id'))
+        batch_op.drop_index(batch_op.f('ix_case_invitations_case_id'))
+
+    op.drop_table('case_invitations')
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
+
+    op.drop_table('case_events')
+    op.drop_table('case_conclusions')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shifts_starts_at'))
         batch_op.drop_index(batch_op.f('ix_shifts_ends_at'))
@@ -536,6 +862,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_shifts_day'))
 
     op.drop_table('shifts')
+    with op.batch_alter_table('expert_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_expert_cases_status'))
+        batch_op.drop_index(batch_op.f('ix_expert_cases_requesting_doctor_id'))
+        batch_op.drop_index(batch_op.f('ix_expert_cases_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_expert_cases_hospital_id'))
+
+    op.drop_table('expert_cases')
     with op.batch_alter_table('doctors', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_doctors_hospital_id'))
         batch_op.drop_index(batch_op.f('ix_doctors_department_id'))
@@ -546,6 +879,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
 
     op.drop_table('notifications')
+    op.drop_table('mi_used_vouchers')
+    with op.batch_alter_table('mi_settlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mi_settlements_med_org_ord'))
+        batch_op.drop_index(batch_op.f('ix_mi_settlements_fixmedins_code'))
+
+    op.drop_table('mi_settlements')
+    with op.batch_alter_table('mi_chronic_filings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mi_chronic_filings_psn_id'))
+
+    op.drop_table('mi_chronic_filings')
+    with op.batch_alter_table('mi_accumulators', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mi_accumulators_psn_id'))
+
+    op.drop_table('mi_accumulators')
+    op.drop_table('ins_messages')
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_departments_hospital_id'))
 
@@ -571,6 +919,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_role'))
 
     op.drop_table('users')
+    op.drop_table('mi_persons')
+    op.drop_table('mi_messages')
+    with op.batch_alter_table('ins_settlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ins_settlements_status'))
+        batch_op.drop_index(batch_op.f('ix_ins_settlements_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_ins_settlements_med_org_ord'))
+
+    op.drop_table('ins_settlements')
     op.drop_table('hospitals')
     with op.batch_alter_table('drugs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_drugs_pinyin_initials'))
