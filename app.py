@@ -81,6 +81,13 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+def _fresh_request_globals() -> None:
+    """Start every request with an empty `g`, as a real server does even when a test holds an
+    app context open across requests (cached language, CSRF token, user)."""
+    for name in list(g):
+        g.pop(name)
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
@@ -150,6 +157,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
     _init_extensions(app)
+    app.before_request(_fresh_request_globals)
     app.before_request(load_current_user)
     app.before_request(lambda: check_api_csrf() if request.path.startswith("/api") else None)
     app.after_request(add_security_headers)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import clock, crypto, resident_id
+from core import audit, clock, crypto, resident_id
 from core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db
 from core.models import STAFF_ROLES, ApiToken, Role, User
@@ -98,7 +98,10 @@ def register_patient(name: str, id_number: str, phone: str, password: str) -> Us
     _ensure_unique(crypto.keyed_hash(ident.number), phone, phone)
     user = User(username=phone, role=Role.PATIENT, name=name, phone=phone, password_hash=hash_password(password))
     _set_identity(user, ident)
-    return _save_new_user(user)
+    _save_new_user(user)
+    audit.record(user.id, user.id, "create", "patient", user.id, fields=["name", "id_number", "phone"])
+    db.session.commit()
+    return user
 
 
 def create_staff(

@@ -1,0 +1,143 @@
+"""Idempotency keys for POSTs that must not happen twice (paying for an order).
+
+Common practice (DESIGN §6): the first request's answer is stored and replayed for the same key;
+the same key with a different body is a 422; a key whose first request is still running is a
+409. The database decides who is first: a unique constraint on (user, key), not Python.
+An answer of 5xx is not stored (the key is released), so that the client can retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from functools import wraps
+
+from flask import Response, jsonify, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import clock
+from core.auth import require_user
+from core.errors import AppError, Conflict, ValidationFailed, error_body
+from core.extensions import db
+from core.types import UTCDateTime
+
+HEADER = "Idempotency-Key"
+RUNNING, DONE = "running", "done"
+
+HEADER_DOC = {
+    "in": "header",
+    "name": HEADER,
+    "required": True,
+    "schema": {"type": "string", "maxLength": 80},
+    "description": "A unique key per intended action (e.g. a UUID). A retry with the same key and body "
+    "replays the first answer; a different body is a 422; a retry while the first runs is a 409.",
+}
+
+
+class IdempotencyRecord(db.Model):
+    """One (user, key): the request's fingerprint and, once finished, its stored answer."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[str] = mapped_column(String(80))  # method + path: a key is not reused elsewhere
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(8), default=RUNNING)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def fingerprint(scope: str, body) -> str:
+    """A digest of what was asked, to tell a replay from a different request under the same key."""
+    canonical = json.dumps({"scope": scope, "body": body}, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > 80:
+        raise ValidationFailed(
+            "idempotency_key_required", _l("Send an Idempotency-Key header (at most 80 characters)."), field=HEADER
+        )
+    return key
+
+
+def begin(user_id: int, key: str | None, scope: str, request_hash: str) -> IdempotencyRecord:
+    """Claim the key, or return the finished record to replay; 422 / 409 as the rules say."""
+    key = _check_key(key)
+    record = IdempotencyRecord(user_id=user_id, key=key, scope=scope, request_hash=request_hash)
+    db.session.add(record)
+    try:
+        db.session.commit()
+        return record
+    except IntegrityError:
+        db.session.rollback()
+    existing = db.session.execute(db.select(IdempotencyRecord).filter_by(user_id=user_id, key=key)).scalar_one()
+    if existing.request_hash != request_hash or existing.scope != scope:
+        raise ValidationFailed(
+            "idempotency_key_reused", _l("This Idempotency-Key was used for a different request."), field=HEADER
+        )
+    if existing.state == RUNNING:
+        raise Conflict("idempotency_in_progress", _l("The first request with this key is still running; try again."))
+    return existing
+
+
+def finish(record: IdempotencyRecord, status: int, body) -> None:
+    """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
+    record = db.session.merge(record)
+    if status >= 500:
+        db.session.delete(record)
+    else:
+        record.state, record.response_status, record.response_body = DONE, status, body
+        record.finished_at = clock.now()
+    db.session.commit()
+
+
+def _run(view, args, kwargs) -> tuple[int, object, Response | None]:
+    try:
+        response = view(*args, **kwargs)
+    except AppError as err:
+        db.session.rollback()
+        return err.status, error_body(err.status, err.render_message(), err.reason, err.field), None
+    if not isinstance(response, Response):
+        from flask import make_response
+
+        response = make_response(response)
+    return response.status_code, response.get_json(silent=True), response
+
+
+def idempotent(view):
+    """Decorator for a JSON POST view (outside flask-smorest's own decorators): keyed replays."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = require_user()
+        scope = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+        record = begin(user.id, request.headers.get(HEADER), scope, fingerprint(scope, request.get_json(silent=True)))
+        if record.state == DONE:
+            replay = jsonify(record.response_body)
+            replay.status_code = record.response_status
+            replay.headers["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            status, body, response = _run(view, args, kwargs)
+        except Exception:
+            db.session.rollback()
+            finish(record, 500, None)
+            raise
+        finish(record, status, body)
+        if response is None:
+            response = jsonify(body)
+            response.status_code = status
+        return response
+
+    return wrapper
