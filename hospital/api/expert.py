@@ -1,0 +1,201 @@
+"""API of expert consultations and of consultation calls (both under /api)."""
+
+from __future__ import annotations
+
+from flask import Response, send_file
+from flask_smorest import Blueprint
+
+from core.auth import require_user, roles_required
+from core.models import Role
+from hospital.schemas.calls import CallEndSchema, CallSchema, CallStartSchema
+from hospital.schemas.expert import (
+    ActivitySchema,
+    AnswerSchema,
+    CaseQuerySchema,
+    CaseRequestSchema,
+    CaseSchema,
+    ConclusionCreateSchema,
+    ConclusionSchema,
+    ConsentSchema,
+    EventQuerySchema,
+    EventSchema,
+    InvitationSchema,
+    MaterialFileSchema,
+    MaterialSchema,
+    MaterialUploadSchema,
+    OpinionCreateSchema,
+    OpinionSchema,
+)
+from hospital.services import calls, expert, expert_report
+
+blp = Blueprint("expert", __name__, url_prefix="/api", description="Expert consultations and consultation calls")
+
+
+@blp.get("/consultations/<int:consultation_id>/calls")
+@blp.response(200, CallSchema(many=True))
+def list_calls(consultation_id):
+    """The voice and video calls of a consultation (start, end, duration)."""
+    return calls.list_calls(require_user(), consultation_id)
+
+
+@blp.post("/consultations/<int:consultation_id>/calls")
+@blp.arguments(CallStartSchema)
+@blp.response(201, CallSchema)
+def start_call(data, consultation_id):
+    """Start a call (or join the running one); a doctor may upgrade a text consultation."""
+    return calls.start_call(require_user(), consultation_id, data["mode"])
+
+
+@blp.post("/consultations/<int:consultation_id>/calls/<int:call_id>/end")
+@blp.arguments(CallEndSchema)
+@blp.response(200, CallSchema)
+def end_call(data, consultation_id, call_id):
+    """Hang up: both sides are told; the duration is kept."""
+    return calls.end_call(require_user(), consultation_id, call_id, data["reason"])
+
+
+@blp.get("/expert-cases")
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, CaseSchema(many=True))
+def list_cases(query):
+    """The cases the caller sees (his, his hospital's; all for an administrator)."""
+    return expert.list_cases_for(require_user(), query["status"])
+
+
+@blp.post("/expert-cases")
+@roles_required(Role.DOCTOR)
+@blp.arguments(CaseRequestSchema)
+@blp.response(201, CaseSchema)
+def request_case(data):
+    """Request an expert consultation; invitees are notified (urgent: on-duty experts, room opens)."""
+    return expert.request_case(require_user(), expert.CaseRequest(**data))
+
+
+@blp.get("/expert-cases/activity")
+@roles_required(Role.ADMIN)
+@blp.response(200, ActivitySchema)
+def activity():
+    """Panel activity (administrators)."""
+    return expert.activity(require_user())
+
+
+@blp.get("/expert-cases/<int:case_id>")
+@blp.response(200, CaseSchema)
+def get_case(case_id):
+    return expert.get_case_for(require_user(), case_id)
+
+
+@blp.post("/expert-cases/<int:case_id>/answer")
+@blp.arguments(AnswerSchema)
+@blp.response(200, InvitationSchema)
+def answer(data, case_id):
+    """An invited expert accepts or declines."""
+    return expert.answer_invitation(require_user(), case_id, data["accept"], data["reason"])
+
+
+@blp.post("/expert-cases/<int:case_id>/start")
+@blp.response(200, CaseSchema)
+def start(case_id):
+    """Open the room (leader or requesting doctor)."""
+    return expert.start_session(require_user(), case_id)
+
+
+@blp.post("/expert-cases/<int:case_id>/cancel")
+@blp.response(200, CaseSchema)
+def cancel(case_id):
+    return expert.cancel_case(require_user(), case_id)
+
+
+@blp.post("/expert-cases/<int:case_id>/close")
+@blp.response(200, CaseSchema)
+def close(case_id):
+    """Close a concluded case (leader or requesting doctor)."""
+    return expert.close_case(require_user(), case_id)
+
+
+@blp.post("/expert-cases/<int:case_id>/consent")
+@blp.arguments(ConsentSchema)
+@blp.response(200, CaseSchema)
+def consent(data, case_id):
+    """Record the patient's consent to share his records with the panel."""
+    return expert.record_consent(require_user(), case_id, data["consent_note"])
+
+
+@blp.get("/expert-cases/<int:case_id>/events")
+@blp.arguments(EventQuerySchema, location="query")
+@blp.response(200, EventSchema(many=True))
+def events(query, case_id):
+    """Everything said and decided in the case, in order (after an event id)."""
+    kinds = (query["kind"],) if query["kind"] else None
+    return expert.events_for(require_user(), case_id, query["after"], kinds)
+
+
+@blp.get("/expert-cases/<int:case_id>/materials")
+@blp.response(200, MaterialSchema(many=True))
+def list_materials(case_id):
+    return expert.list_materials(expert.get_case_for(require_user(), case_id).id)
+
+
+@blp.post("/expert-cases/<int:case_id>/materials")
+@blp.arguments(MaterialUploadSchema, location="form")
+@blp.arguments(MaterialFileSchema, location="files")
+@blp.response(201, MaterialSchema)
+def upload_material(form, files, case_id):
+    """Share a lab result, image or document (PDF, PNG, JPEG up to 5 MB)."""
+    upload = files["file"]
+    return expert.add_material(
+        require_user(),
+        case_id,
+        form["kind"],
+        form["title"],
+        upload.filename or "file",
+        upload.read(),
+        upload.mimetype,
+    )
+
+
+@blp.get("/expert-cases/<int:case_id>/materials/<int:material_id>")
+def download_material(case_id, material_id):
+    """The material's file (panel and patient; the read is audited)."""
+    material, path = expert.material_file(require_user(), case_id, material_id)
+    return send_file(path, mimetype=material.content_type, download_name=material.filename)
+
+
+@blp.get("/expert-cases/<int:case_id>/opinions")
+@blp.response(200, OpinionSchema(many=True))
+def list_opinions(case_id):
+    return expert.list_opinions(require_user(), case_id)
+
+
+@blp.post("/expert-cases/<int:case_id>/opinions")
+@blp.arguments(OpinionCreateSchema)
+@blp.response(201, OpinionSchema)
+def add_opinion(data, case_id):
+    """An expert records his opinion."""
+    return expert.add_opinion(require_user(), case_id, data["text"])
+
+
+@blp.get("/expert-cases/<int:case_id>/conclusion")
+@blp.response(200, ConclusionSchema)
+def get_conclusion(case_id):
+    return expert.report_case(require_user(), case_id).conclusion
+
+
+@blp.post("/expert-cases/<int:case_id>/conclusion")
+@blp.arguments(ConclusionCreateSchema)
+@blp.response(201, ConclusionSchema)
+def conclude(data, case_id):
+    """The leader writes and signs the consolidated opinion (Ed25519); the case is concluded."""
+    return expert.conclude(require_user(), case_id, data["diagnosis"], data["treatment_advice"], data["answers"])
+
+
+@blp.get("/expert-cases/<int:case_id>/report.pdf")
+@blp.response(200, content_type="application/pdf")
+def report(case_id):
+    """The signed report (PDF, Chinese): the panel, the requesting doctor and the patient."""
+    user = require_user()
+    case = expert.report_case(user, case_id)
+    pdf = expert_report.render_report(case, expert.list_opinions(user, case_id))
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename=case-{case_id}.pdf"}
+    )

@@ -1,0 +1,33 @@
+"""Schemas of consultation calls (the kept record of voice and video sessions)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from core.schemas import LocalDateTime
+from hospital.models.calls import CallMode
+
+
+class CallStartSchema(Schema):
+    mode = fields.Str(
+        required=True,
+        validate=validate.OneOf([m.value for m in CallMode]),
+        metadata={"description": "voice or video; a doctor may upgrade a text consultation"},
+    )
+
+
+class CallEndSchema(Schema):
+    reason = fields.Str(load_default="hangup", validate=validate.OneOf(["hangup", "dropped", "failed"]))
+
+
+class CallSchema(Schema):
+    id = fields.Int()
+    consultation_id = fields.Int()
+    mode = fields.Str()
+    status = fields.Str(metadata={"description": "active or ended"})
+    started_by_id = fields.Int()
+    started_at = LocalDateTime()
+    ended_by_id = fields.Int(allow_none=True)
+    ended_at = LocalDateTime(allow_none=True)
+    duration_seconds = fields.Int(allow_none=True)
+    end_reason = fields.Str(allow_none=True)

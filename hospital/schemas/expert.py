@@ -1,0 +1,197 @@
+"""Schemas of expert consultations: cases, invitations, materials, the room's record, opinions."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from core.schemas import LocalDateTime
+from hospital.services import expert
+
+
+class CaseRequestSchema(Schema):
+    patient_phone = fields.Str(required=True, metadata={"description": "The patient's mobile number (username)"})
+    title = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+    summary = fields.Str(required=True, validate=validate.Length(min=2, max=5000))
+    questions = fields.List(fields.Str(validate=validate.Length(max=500)), load_default=list)
+    expert_ids = fields.List(fields.Int(), required=True, metadata={"description": "Doctor ids of invited experts"})
+    leader_id = fields.Int(required=True, metadata={"description": "Doctor id of the panel leader"})
+    scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    urgent = fields.Bool(load_default=False)
+    urgent_department_ids = fields.List(
+        fields.Int(), load_default=list, metadata={"description": "Urgent: invite the on-duty doctors of these"}
+    )
+    records_consent = fields.Bool(load_default=False, metadata={"description": "The patient agreed to share records"})
+    consent_note = fields.Str(load_default="", validate=validate.Length(max=200))
+
+
+class CaseQuerySchema(Schema):
+    status = fields.Str(load_default=None)
+
+
+class PanelMemberSchema(Schema):
+    user_id = fields.Int()
+    doctor_id = fields.Int()
+    name = fields.Str()
+    role = fields.Str(metadata={"description": "leader, requester or expert"})
+    invitation = fields.Str(metadata={"description": "invited, accepted or declined"})
+    hospital = fields.Str()
+    department = fields.Str()
+    title = fields.Str()
+
+
+def _member(doctor, role: str, invitation: str) -> dict:
+    return {
+        "user_id": doctor.user_id,
+        "doctor_id": doctor.id,
+        "name": doctor.user.name,
+        "role": role,
+        "invitation": invitation,
+        "hospital": doctor.hospital.name_zh,
+        "department": doctor.department.name_zh,
+        "title": doctor.title,
+    }
+
+
+def panel_of(case) -> list[dict]:
+    """The requesting doctor, the leader and every invited expert."""
+    members = [_member(case.requesting_doctor, "requester", "accepted")]
+    for invitation in case.invitations:
+        role = "leader" if invitation.doctor_id == case.leader_id else "expert"
+        members.append(_member(invitation.doctor, role, invitation.status))
+    return members
+
+
+class ConclusionSchema(Schema):
+    diagnosis = fields.Str()
+    treatment_advice = fields.Str()
+    answers = fields.List(fields.Dict())
+    signed_by_id = fields.Int()
+    signed_at = LocalDateTime()
+    content_digest = fields.Str()
+    signature = fields.Str()
+    public_key = fields.Str()
+    valid = fields.Method("_valid", metadata={"description": "The signature verifies over the stored content"})
+
+    def _valid(self, obj) -> bool:
+        return expert.verify_conclusion(obj.case)
+
+
+class CaseSchema(Schema):
+    id = fields.Int()
+    title = fields.Str()
+    summary = fields.Str()
+    questions = fields.List(fields.Str())
+    status = fields.Str()
+    urgent = fields.Bool()
+    patient_id = fields.Int()
+    patient_name = fields.Str(attribute="patient.name")
+    hospital_id = fields.Int()
+    hospital_name = fields.Str(attribute="hospital.name_zh")
+    requesting_doctor_id = fields.Int()
+    leader_id = fields.Int()
+    scheduled_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime()
+    started_at = LocalDateTime(allow_none=True)
+    concluded_at = LocalDateTime(allow_none=True)
+    closed_at = LocalDateTime(allow_none=True)
+    records_consent = fields.Bool()
+    stage_user_ids = fields.List(fields.Int())
+    hand_queue = fields.List(fields.Int())
+    panel = fields.Method("_panel", metadata={"description": "Requesting doctor, leader and invited experts"})
+    conclusion = fields.Nested(ConclusionSchema, allow_none=True)
+
+    def _panel(self, obj) -> list[dict]:
+        return PanelMemberSchema(many=True).dump(panel_of(obj))
+
+
+class AnswerSchema(Schema):
+    accept = fields.Bool(required=True)
+    reason = fields.Str(load_default="", validate=validate.Length(max=200))
+
+
+class InvitationSchema(Schema):
+    id = fields.Int()
+    case_id = fields.Int()
+    doctor_id = fields.Int()
+    status = fields.Str()
+    answered_at = LocalDateTime(allow_none=True)
+
+
+class ConsentSchema(Schema):
+    consent_note = fields.Str(load_default="", validate=validate.Length(max=200))
+
+
+class MaterialUploadSchema(Schema):
+    kind = fields.Str(required=True, validate=validate.OneOf(list(expert.MATERIAL_KINDS)))
+    title = fields.Str(load_default="", validate=validate.Length(max=200))
+
+
+class MaterialFileSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class MaterialSchema(Schema):
+    id = fields.Int()
+    case_id = fields.Int()
+    kind = fields.Str()
+    title = fields.Str()
+    filename = fields.Str()
+    content_type = fields.Str()
+    size = fields.Int()
+    uploaded_by_id = fields.Int()
+    created_at = LocalDateTime()
+
+
+class EventSchema(Schema):
+    id = fields.Int()
+    at = LocalDateTime()
+    user_id = fields.Int(allow_none=True)
+    user_name = fields.Str(attribute="user.name", allow_none=True)
+    kind = fields.Str()
+    text = fields.Str()
+    data = fields.Dict(allow_none=True)
+
+
+class EventQuerySchema(Schema):
+    after = fields.Int(load_default=0, metadata={"description": "Only events after this id"})
+    kind = fields.Str(load_default=None)
+
+
+class OpinionCreateSchema(Schema):
+    text = fields.Str(required=True, validate=validate.Length(min=2, max=5000))
+
+
+class OpinionSchema(Schema):
+    id = fields.Int()
+    case_id = fields.Int()
+    doctor_id = fields.Int()
+    expert_name = fields.Str(attribute="doctor.user.name")
+    hospital = fields.Str(attribute="doctor.hospital.name_zh")
+    text = fields.Str()
+    created_at = LocalDateTime()
+
+
+class ConclusionCreateSchema(Schema):
+    diagnosis = fields.Str(required=True, validate=validate.Length(min=2, max=5000))
+    treatment_advice = fields.Str(required=True, validate=validate.Length(min=2, max=5000))
+    answers = fields.List(fields.Str(), load_default=list, metadata={"description": "One answer per question"})
+
+
+class ActivitySchema(Schema):
+    by_status = fields.Dict(keys=fields.Str(), values=fields.Int())
+    by_kind = fields.Dict(keys=fields.Str(), values=fields.Int())
+    cases = fields.Method("_cases")
+
+    def _cases(self, obj) -> list[dict]:
+        return [
+            {
+                "id": r["case"].id,
+                "title": r["case"].title,
+                "status": r["case"].status,
+                "hospital": r["case"].hospital.name_zh,
+                "invited": r["invited"],
+                "accepted": r["accepted"],
+                "counts": r["counts"],
+            }
+            for r in obj["cases"]
+        ]

@@ -1,0 +1,106 @@
+"""The expert consultation report as a PDF (Chinese, reportlab with the vendored CJK font)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+from core import clock
+from core.config import ROOT
+from hospital.models.expert import ExpertCase
+from hospital.services import expert
+
+FONT = "WQYMicroHei"
+FONT_PATH = ROOT / "static" / "vendor" / "fonts" / "wqy-microhei.ttc"
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    return FONT
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = _font()
+    return {
+        "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=6),
+        "h": ParagraphStyle("h", fontName=font, fontSize=12, leading=18, spaceBefore=8, spaceAfter=2),
+        "p": ParagraphStyle("p", fontName=font, fontSize=10, leading=15),
+        "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=11),
+    }
+
+
+def _local(value) -> str:
+    return clock.to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _lines(case: ExpertCase, opinions: list) -> list[tuple[str, str]]:
+    """(style, text) pairs of the report, in reading order."""
+    c = case.conclusion
+    patient = case.patient
+    lines = [
+        ("title", f"{case.hospital.name_zh} 远程多学科专家会诊报告"),
+        ("p", f"会诊编号：{case.id}　　会诊题目：{case.title}"),
+        ("p", f"患者：{patient.name}　　身份证号：{patient.id_number_masked or ''}"),
+        ("p", f"申请医生：{case.requesting_doctor.user.name}（{case.requesting_doctor.department.name_zh}）"),
+        ("p", f"专家组组长：{case.leader.user.name}（{case.leader.hospital.name_zh}）"),
+        (
+            "p",
+            "会诊专家："
+            + "、".join(
+                f"{i.doctor.user.name}（{i.doctor.hospital.name_zh}）"
+                for i in case.invitations
+                if i.status == "accepted"
+            ),
+        ),
+        ("p", f"会诊时间：{_local(case.started_at)}　至　{_local(case.concluded_at)}"),
+        ("h", "病情摘要"),
+        ("p", case.summary),
+        ("h", "会诊诊断意见"),
+        ("p", c.diagnosis),
+        ("h", "治疗建议"),
+        ("p", c.treatment_advice),
+        ("h", "问题解答"),
+    ]
+    for number, pair in enumerate(c.answers, start=1):
+        lines += [("p", f"问题{number}：{pair['question']}"), ("p", f"解答：{pair['answer']}")]
+    if opinions:
+        lines.append(("h", "各专家意见"))
+        lines += [("p", f"{o.doctor.user.name}：{o.text}") for o in opinions]
+    lines += [
+        ("h", "电子签名"),
+        ("p", f"组长签名：{c.signed_by.name}　　签署时间：{_local(c.signed_at)}"),
+        ("small", f"签名算法 Ed25519；内容摘要 SHA-256：{c.content_digest}"),
+        ("small", f"签名：{c.signature}"),
+        ("small", f"公钥：{c.public_key}　　签名验证：{'有效' if expert.verify_conclusion(case) else '无效'}"),
+    ]
+    return lines
+
+
+def render_report(case: ExpertCase, opinions: list) -> bytes:
+    """The signed report of a concluded case as PDF bytes."""
+    styles = _styles()
+    buffer = BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=f"Expert case {case.id}",
+    )
+    story = []
+    for style, text in _lines(case, opinions):
+        story.append(Paragraph(escape(text).replace("\n", "<br/>"), styles[style]))
+        if style == "title":
+            story.append(Spacer(1, 4 * mm))
+    document.build(story)
+    return buffer.getvalue()
