@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 
 from core.config import ROOT
 
@@ -45,6 +45,8 @@ def _compile(po_path: Path, mo_path: Path) -> None:
 def select_locale() -> str:
     """The user's saved language, else the `lang` cookie, else Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background tasks: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user = g.get("user")
     if user is not None and user.locale in languages:
         return user.locale
@@ -56,6 +58,8 @@ def select_locale() -> str:
 
 def elder_mode() -> bool:
     """Elder mode from the user's setting, or the cookie for visitors."""
+    if not has_request_context():
+        return False
     user = g.get("user")
     if user is not None:
         return bool(user.elder_mode)

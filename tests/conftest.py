@@ -248,3 +248,33 @@ def check_accessibility(page, name: str) -> list:
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
     return result["violations"]
+
+
+@pytest.fixture
+def pg_app(tmp_path):
+    """An app on a fresh PostgreSQL database built by the migrations (TEST_POSTGRES_URL's server)."""
+    base = os.environ.get("TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("TEST_POSTGRES_URL is not set (make test starts PostgreSQL on loopback when installed)")
+    import uuid
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin_engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + f"/{name}"
+    app = create_app({**_config_dict(), "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 40}})
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        yield app
+        from core.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    with admin_engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
