@@ -50,5 +50,18 @@
     return node;
   }
 
+  // Every stored notification is also pushed live: count it on the menu badge and say it.
+  function followNotifications() {
+    const badge = document.getElementById("notify-count");
+    const s = connect();
+    if (!s || !badge) return;
+    s.onAny((event, payload) => {
+      if (!payload || !payload.notification_id) return;
+      badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
+      announce(payload.title || event);
+    });
+  }
+
   window.App = { api, connect, announce, fmtTime, yuan, text, el, lang, csrf };
+  document.addEventListener("DOMContentLoaded", followNotifications);
 })();
