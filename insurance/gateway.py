@@ -1,0 +1,497 @@
+"""The insurance gateway: the interface the app uses, its national-interface adapter, a registry.
+
+`InsuranceGateway` is what the rest of the app needs from an insurer. `NhsaGateway` implements
+it in the national platform's vocabulary (envelopes with infno/msgid, see insurance.envelope)
+over a `Transport`: `InProcessTransport` hands the envelope to the mock insurer's handler,
+`HttpTransport` posts it as JSON; the two differ only in transport. The registry picks one by
+the INSURANCE_GATEWAY setting ("in-process" default, "http" with INSURANCE_URL), in the manner
+of CTFd's uploaders; a real channel is one more registered factory (SM4/SM2 wrapping in its
+transport).
+
+Every message is retried on a transport failure with the SAME msgid, with a bounded backoff;
+the insurer answers a repeated msgid with its first answer.
+
+Settings (all optional): INSURANCE_FIXMEDINS_CODE (12 chars), INSURANCE_FIXMEDINS_NAME,
+INSURANCE_ADMDVS, INSURANCE_TIMEOUT (s), INSURANCE_RETRIES (attempts), INSURANCE_BACKOFF (s),
+INSURANCE_BACKOFF_CAP (s), MOCK_INSURER_SECRET / _POLICY / _FAULTS (in-process mock).
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import Flask, current_app
+
+from core import clock
+from insurance import envelope as env_
+from insurance.claims import (
+    MED_TYPE_OUTPATIENT,
+    ChronicFiling,
+    Claim,
+    InsuredPerson,
+    InsurerOrder,
+    LedgerRow,
+    Split,
+    SplitLine,
+    Statement,
+    Totals,
+    Voucher,
+)
+from insurance.envelope import fen, yuan
+
+DEFAULT_FIXMEDINS_CODE = "H35010000001"
+
+
+class TransportError(Exception):
+    """The message may or may not have arrived; no answer came back."""
+
+
+class InsurerUnreachable(Exception):
+    """Every attempt failed in transport: the outcome of a write is unknown."""
+
+    def __init__(self, infno: str, msgid: str, cause: str):
+        super().__init__(f"{infno} {msgid}: {cause}")
+        self.infno, self.msgid, self.cause = infno, msgid, cause
+
+
+class InsurerRefused(Exception):
+    """The insurer answered infcode != 0; `code` is the bracketed reason when it gives one."""
+
+    def __init__(self, infno: str, msgid: str, err_msg: str):
+        super().__init__(err_msg)
+        self.infno, self.msgid, self.err_msg = infno, msgid, err_msg
+        match = re.match(r"^\[([a-z_]+)\]\s*(.*)$", err_msg or "")
+        self.code = match.group(1) if match else "insurer_refused"
+        self.text = match.group(2) if match else err_msg
+
+
+class NotSupported(Exception):
+    """A demo-only operation that a real insurer does not offer."""
+
+
+@dataclass(frozen=True)
+class Reversal:
+    revs_setl_id: str
+    setl_id: str
+    reversed_at: datetime | None
+
+
+class InsuranceGateway(abc.ABC):
+    """What the hospital needs from an insurer. Amounts in fen; msgids come from our ledger."""
+
+    @abc.abstractmethod
+    def verify_voucher(self, token: str, certno: str | None = None) -> InsuredPerson:
+        """1101 (+5301): who the voucher belongs to; refused when it is not `certno`'s."""
+
+    @abc.abstractmethod
+    def presettle(self, claim: Claim, person: InsuredPerson | None, med_type: str) -> Split:
+        """2206: the split of the claim (self-pay when person is None); nothing is charged."""
+
+    @abc.abstractmethod
+    def settle(self, claim: Claim, person: InsuredPerson | None, med_type: str, msgid: str) -> Split:
+        """2207 with this msgid (repeated on retries): charge the claim; the Split has setl_id."""
+
+    @abc.abstractmethod
+    def reverse(self, setl_id: str, mdtrt_id: str | None, psn_no: str | None, msgid: str) -> Reversal:
+        """2208: refund a settlement whole."""
+
+    @abc.abstractmethod
+    def query(self, med_org_ord: str) -> list[InsurerOrder]:
+        """6301-style: every settlement the insurer holds for our order, with its status."""
+
+    @abc.abstractmethod
+    def correct(self, omsgid: str, oinfno: str, psn_no: str | None) -> str:
+        """2601: undo (or bar, if it never arrived) a message whose answer was lost."""
+
+    @abc.abstractmethod
+    def statement(self, first: date, last: date, ours: Totals) -> Statement:
+        """3201: does the insurer agree with our totals for these days?"""
+
+    @abc.abstractmethod
+    def ledger_for_day(self, day: date) -> list[LedgerRow]:
+        """3202: the insurer's settlements and reversals of one (local) day."""
+
+    # Demo and test only: what the patient's phone app and the mock's operator do.
+    def issue_voucher(self, certno: str) -> Voucher:
+        raise NotSupported("issue_voucher")
+
+    def enroll(self, person: dict) -> str:
+        raise NotSupported("enroll")
+
+    def faults(self, values: dict | None = None, replace: bool = False) -> dict:
+        raise NotSupported("faults")
+
+
+class Transport(abc.ABC):
+    @abc.abstractmethod
+    def send(self, envelope: dict, timeout: float) -> dict:
+        """One envelope out, its answer back, or TransportError."""
+
+
+class InProcessTransport(Transport):
+    """Hands the envelope (as JSON, like the wire) to the mock insurer in this process."""
+
+    def __init__(self, insurer_for: Callable[[], object]):
+        self.insurer_for = insurer_for
+
+    def send(self, envelope: dict, timeout: float) -> dict:
+        from insurance.mock_insurer.faults import SimulatedTimeout
+
+        started = time.monotonic()
+        try:
+            answer = self.insurer_for().handle(json.loads(json.dumps(envelope)))
+        except SimulatedTimeout:
+            raise TransportError("timed out (the answer was lost)") from None
+        if time.monotonic() - started > timeout:
+            raise TransportError("timed out (the answer came too late)")
+        return json.loads(json.dumps(answer))
+
+
+class HttpTransport(Transport):
+    """POSTs the envelope as JSON to the insurer's service path."""
+
+    def __init__(self, base_url: str, path: str = "/fsi/api/rsfComIfsService/callService"):
+        import requests
+
+        self.url = base_url.rstrip("/") + path
+        self.http = requests.Session()
+
+    def send(self, envelope: dict, timeout: float) -> dict:
+        import requests
+
+        try:
+            reply = self.http.post(self.url, json=envelope, timeout=(min(timeout, 2.0), timeout))
+        except requests.RequestException as err:
+            raise TransportError(type(err).__name__) from None
+        if reply.status_code >= 500 or reply.status_code == 404:
+            raise TransportError(f"HTTP {reply.status_code}")
+        try:
+            return reply.json()
+        except ValueError:
+            raise TransportError("not JSON") from None
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    fixmedins_code: str = DEFAULT_FIXMEDINS_CODE
+    fixmedins_name: str = "互联网医院"
+    admdvs: str = "350100"
+    timeout: float = 5.0
+    attempts: int = 3
+    backoff: float = 0.2
+    backoff_cap: float = 2.0
+
+    @classmethod
+    def from_app(cls, app: Flask) -> GatewaySettings:
+        c = app.config
+        return cls(
+            fixmedins_code=c.get("INSURANCE_FIXMEDINS_CODE", DEFAULT_FIXMEDINS_CODE),
+            fixmedins_name=c.get("INSURANCE_FIXMEDINS_NAME", "互联网医院"),
+            admdvs=c.get("INSURANCE_ADMDVS", "350100"),
+            timeout=float(c.get("INSURANCE_TIMEOUT", 5.0)),
+            attempts=int(c.get("INSURANCE_RETRIES", 3)),
+            backoff=float(c.get("INSURANCE_BACKOFF", 0.2)),
+            backoff_cap=float(c.get("INSURANCE_BACKOFF_CAP", 2.0)),
+        )
+
+    @property
+    def sender(self) -> dict:
+        return {
+            "fixmedins_code": self.fixmedins_code,
+            "fixmedins_name": self.fixmedins_name,
+            "mdtrtarea_admvs": self.admdvs,
+        }
+
+
+class NhsaGateway(InsuranceGateway):
+    """The gateway in the national interface's vocabulary, over any transport."""
+
+    def __init__(self, transport: Transport, settings: GatewaySettings, new_msgid: Callable[[str], str]):
+        self.transport, self.settings, self.new_msgid = transport, settings, new_msgid
+
+    def call(self, infno: str, data: dict, msgid: str | None = None, psn_admdvs: str | None = None) -> dict:
+        """Send one message, retrying with the same msgid; its output, or InsurerRefused/Unreachable."""
+        msgid = msgid or self.new_msgid(infno)
+        envelope = env_.request(infno, msgid, data, self.settings.sender, clock.local_now(), psn_admdvs)
+        cause = "no attempt"
+        for attempt in range(max(1, self.settings.attempts)):
+            if attempt:
+                time.sleep(min(self.settings.backoff_cap, self.settings.backoff * 2 ** (attempt - 1)))
+            try:
+                answer = self.transport.send(envelope, self.settings.timeout)
+            except TransportError as err:
+                cause = str(err)
+                continue
+            if answer.get("infcode") != 0:
+                raise InsurerRefused(infno, msgid, str(answer.get("err_msg") or "refused"))
+            return answer.get("output") or {}
+        raise InsurerUnreachable(infno, msgid, cause)
+
+    # --- persons ---
+
+    def verify_voucher(self, token: str, certno: str | None = None) -> InsuredPerson:
+        data = {"mdtrt_cert_type": "01", "mdtrt_cert_no": token, "psn_cert_type": "01", "certno": certno or ""}
+        out = self.call(env_.PERSON_INFO, {"data": data})
+        base, insu = out["baseinfo"], out["insuinfo"][0]
+        filings = self.call(
+            env_.CHRONIC_FILINGS, {"data": {"psn_no": base["psn_no"]}}, psn_admdvs=insu["insuplc_admdvs"]
+        )
+        return InsuredPerson(
+            psn_no=base["psn_no"],
+            name=base["psn_name"],
+            insutype=insu["insutype"],
+            balance_fen=fen(insu["balc"]),
+            certno_masked=base.get("certno", ""),
+            insuplc_admdvs=insu["insuplc_admdvs"],
+            chronic=tuple(
+                ChronicFiling(
+                    f["opsp_dise_code"],
+                    f["opsp_dise_name"],
+                    date.fromisoformat(f["begndate"]) if f.get("begndate") else None,
+                    date.fromisoformat(f["enddate"]) if f.get("enddate") else None,
+                )
+                for f in filings.get("feedetail", [])
+            ),
+        )
+
+    # --- pre-settlement and settlement ---
+
+    def _bill(self, claim: Claim, person: InsuredPerson | None, med_type: str) -> dict:
+        data = {
+            "psn_no": person.psn_no if person else "",
+            "mdtrt_cert_type": "01" if person else "",
+            "mdtrt_cert_no": claim.voucher_token or "",
+            "certno": claim.certno or "",
+            "med_type": med_type if person else MED_TYPE_OUTPATIENT,
+            "medfee_sumamt": yuan(claim.medfee_sumamt),
+            "psn_setlway": "01",
+            "chrg_bchno": claim.med_org_ord,
+            "insutype": person.insutype if person else "",
+            "acct_used_flag": "1" if claim.acct_used_flag else "0",
+            "medOrgOrd": claim.med_org_ord,
+            "dise_codg": claim.dise_codg or "",
+            "dise_name": claim.dise_name or "",
+            "exp_content": {"setlType": "HI" if person else "CASH"},
+        }
+        feedetail = [
+            {
+                "feedetl_sn": f"{claim.med_org_ord}-{i + 1}",
+                "med_list_codg": line.code,
+                "medins_list_name": line.name,
+                "chrgitm_lv": line.drug_class,
+                "cnt": line.quantity,
+                "pric": yuan(line.unit_price_fen),
+                "det_item_fee_sumamt": yuan(line.total_fen),
+            }
+            for i, line in enumerate(claim.lines)
+        ]
+        return {"data": data, "feedetail": feedetail}
+
+    def _split(self, claim: Claim, out: dict) -> Split:
+        info = out["setlinfo"]
+        lines = tuple(
+            SplitLine(
+                code=row["med_list_codg"],
+                name=claim.lines[i].name if i < len(claim.lines) else row["med_list_codg"],
+                drug_class=row["chrgitm_lv"],
+                total_fen=fen(row["det_item_fee_sumamt"]),
+                preselfpay_amt=fen(row["preselfpay_amt"]),
+                fulamt_ownpay_amt=fen(row["fulamt_ownpay_amt"]),
+                inscp_scp_amt=fen(row["inscp_scp_amt"]),
+            )
+            for i, row in enumerate(out.get("feedetail", []))
+        )
+        return split_from_setlinfo(info, lines)
+
+    def presettle(self, claim: Claim, person: InsuredPerson | None, med_type: str) -> Split:
+        admdvs = person.insuplc_admdvs if person else None
+        return self._split(claim, self.call(env_.PRESETTLE, self._bill(claim, person, med_type), psn_admdvs=admdvs))
+
+    def settle(self, claim: Claim, person: InsuredPerson | None, med_type: str, msgid: str) -> Split:
+        admdvs = person.insuplc_admdvs if person else None
+        out = self.call(env_.SETTLE, self._bill(claim, person, med_type), msgid=msgid, psn_admdvs=admdvs)
+        return self._split(claim, out)
+
+    def reverse(self, setl_id: str, mdtrt_id: str | None, psn_no: str | None, msgid: str) -> Reversal:
+        data = {"psn_no": psn_no or "", "mdtrt_id": mdtrt_id or "", "setl_id": setl_id}
+        info = self.call(env_.REVERSE, {"data": data}, msgid=msgid)["setlinfo"]
+        at = datetime.fromisoformat(info["revs_time"]) if info.get("revs_time") else None
+        return Reversal(revs_setl_id=info["setl_id"], setl_id=setl_id, reversed_at=at)
+
+    # --- query and correction ---
+
+    def query(self, med_org_ord: str) -> list[InsurerOrder]:
+        data = {"medOrgOrd": med_org_ord, "orgCodg": self.settings.fixmedins_code}
+        out = self.call(env_.ORDER_QUERY, {"data": data})
+        return [
+            InsurerOrder(
+                med_org_ord=o["medOrgOrd"],
+                ord_stas=o["ordStas"],
+                setl_id=o["setlinfo"].get("setl_id"),
+                msgid=o.get("msgid"),
+                split=split_from_setlinfo(o["setlinfo"], ()),
+            )
+            for o in out.get("ordinfo", [])
+        ]
+
+    def correct(self, omsgid: str, oinfno: str, psn_no: str | None) -> str:
+        data = {"psn_no": psn_no or "", "omsgid": omsgid, "oinfno": oinfno}
+        return self.call(env_.CORRECT, {"data": data}).get("result", "")
+
+    # --- reconciliation ---
+
+    def statement(self, first: date, last: date, ours: Totals) -> Statement:
+        data = {
+            "insutype": "",
+            "clr_type": "11",
+            "setl_optins": self.settings.admdvs,
+            "stmt_begndate": first.isoformat(),
+            "stmt_enddate": last.isoformat(),
+            "medfee_sumamt": yuan(ours.medfee_sumamt),
+            "fund_pay_sumamt": yuan(ours.fund_pay_sumamt),
+            "acct_pay": yuan(ours.acct_pay),
+            "cash_payamt": yuan(ours.psn_cash_pay),
+            "fixmedins_setl_cnt": ours.count,
+        }
+        out = self.call(env_.STATEMENT_TOTALS, {"data": data})
+        theirs = out.get("insurer_totals", {})
+        return Statement(
+            balanced=out["stmtinfo"]["stmt_rslt"] == "0",
+            description=out["stmtinfo"].get("stmt_rslt_dscr", ""),
+            theirs=Totals(
+                medfee_sumamt=fen(theirs.get("medfee_sumamt", "0")),
+                fund_pay_sumamt=fen(theirs.get("fund_pay_sumamt", "0")),
+                acct_pay=fen(theirs.get("acct_pay", "0")),
+                psn_cash_pay=fen(theirs.get("cash_payamt", "0")),
+                count=int(theirs.get("fixmedins_setl_cnt", 0)),
+            ),
+        )
+
+    def ledger_for_day(self, day: date) -> list[LedgerRow]:
+        data = {"stmt_begndate": day.isoformat(), "stmt_enddate": day.isoformat(), "file_qury_no": ""}
+        out = self.call(env_.STATEMENT_DETAIL, {"data": data})
+        return [
+            LedgerRow(
+                setl_id=r["setl_id"],
+                med_org_ord=r["medOrgOrd"],
+                psn_no=r.get("psn_no") or None,
+                refd_setl_flag=r["refd_setl_flag"],
+                medfee_sumamt=fen(r["medfee_sumamt"]),
+                fund_pay_sumamt=fen(r["fund_pay_sumamt"]),
+                acct_pay=fen(r["acct_pay"]),
+                psn_cash_pay=fen(r["cash_payamt"]),
+                status=r.get("ord_stas", ""),
+            )
+            for r in out.get("stmtdetail", [])
+        ]
+
+    # --- demo and test control (the mock only) ---
+
+    def issue_voucher(self, certno: str) -> Voucher:
+        out = self.call(env_.MOCK_ISSUE_VOUCHER, {"data": {"certno": certno}})
+        return Voucher(out["ecToken"], datetime.fromisoformat(out["expires_at"]), out["psn_name"])
+
+    def enroll(self, person: dict) -> str:
+        return self.call(env_.MOCK_ENROLL, {"data": person})["psn_no"]
+
+    def faults(self, values: dict | None = None, replace: bool = False) -> dict:
+        return self.call(env_.MOCK_FAULTS, {"data": values or {}, "replace": replace})["faults"]
+
+
+def split_from_setlinfo(info: dict, lines: tuple[SplitLine, ...]) -> Split:
+    """A Split from a setlinfo node (2206/2207 output, or a 6301 order)."""
+    setl_time = info.get("setl_time")
+    return Split(
+        medfee_sumamt=fen(info["medfee_sumamt"]),
+        fund_pay_sumamt=fen(info["fund_pay_sumamt"]),
+        hifp_pay=fen(info["hifp_pay"]),
+        acct_pay=fen(info["acct_pay"]),
+        psn_cash_pay=fen(info["psn_cash_pay"]),
+        preselfpay_amt=fen(info["preselfpay_amt"]),
+        fulamt_ownpay_amt=fen(info["fulamt_ownpay_amt"]),
+        inscp_scp_amt=fen(info["inscp_scp_amt"]),
+        act_pay_dedc=fen(info["act_pay_dedc"]),
+        balc=fen(info.get("balc") or "0"),
+        med_type=info.get("med_type") or MED_TYPE_OUTPATIENT,
+        insutype=info.get("insutype") or None,
+        setl_type=info.get("setl_type") or "HI",
+        lines=lines,
+        setl_id=info.get("setl_id") or None,
+        mdtrt_id=info.get("mdtrt_id") or None,
+        psn_no=info.get("psn_no") or None,
+        setl_time=datetime.fromisoformat(setl_time) if setl_time else None,
+    )
+
+
+# --- the registry ---
+
+GatewayFactory = Callable[[Flask], InsuranceGateway]
+_factories: dict[str, GatewayFactory] = {}
+
+
+def register_gateway(name: str, factory: GatewayFactory) -> None:
+    """Make a gateway choosable by INSURANCE_GATEWAY=name."""
+    _factories[name] = factory
+
+
+def get_gateway(app: Flask | None = None) -> InsuranceGateway:
+    """The configured gateway of this app (built once per app)."""
+    app = app or current_app._get_current_object()
+    gateway = app.extensions.get("insurance_gateway")
+    if gateway is None:
+        name = app.config.get("INSURANCE_GATEWAY", "in-process")
+        if name not in _factories:
+            raise RuntimeError(f"unknown INSURANCE_GATEWAY {name!r}; known: {sorted(_factories)}")
+        gateway = app.extensions["insurance_gateway"] = _factories[name](app)
+    return gateway
+
+
+def reset_gateway(app: Flask | None = None) -> None:
+    """Forget the built gateway (after changing its settings)."""
+    app = app or current_app._get_current_object()
+    app.extensions.pop("insurance_gateway", None)
+
+
+def in_process_insurer(app: Flask | None = None):
+    """The mock insurer living in this app, on the app's own database."""
+    from sqlalchemy.orm import Session
+
+    from core.extensions import db
+    from insurance.mock_insurer import DEFAULT_SECRET
+    from insurance.mock_insurer.service import MockInsurer
+
+    app = app or current_app._get_current_object()
+    insurer = app.extensions.get("mock_insurer")
+    if insurer is None:
+        insurer = app.extensions["mock_insurer"] = MockInsurer(
+            sessions=lambda: Session(db.engine, expire_on_commit=False),
+            secret=app.config.get("MOCK_INSURER_SECRET", DEFAULT_SECRET),
+            policy=app.config.get("MOCK_INSURER_POLICY"),
+            admdvs=app.config.get("INSURANCE_ADMDVS", "350100"),
+            faults=app.config.get("MOCK_INSURER_FAULTS"),
+        )
+    return insurer
+
+
+def _msgids(infno: str) -> str:
+    from insurance.ledger import allocate_msgid
+
+    return allocate_msgid(infno)
+
+
+register_gateway(
+    "in-process",
+    lambda app: NhsaGateway(
+        InProcessTransport(lambda: in_process_insurer(app)), GatewaySettings.from_app(app), _msgids
+    ),
+)
+register_gateway(
+    "http",
+    lambda app: NhsaGateway(HttpTransport(app.config["INSURANCE_URL"]), GatewaySettings.from_app(app), _msgids),
+)
