@@ -73,6 +73,21 @@ class Prescription(db.Model):
     hospital = relationship("Hospital")
     department = relationship("Department")
 
+    @property
+    def total_fen(self) -> int:
+        return sum(item.total_fen for item in self.items)
+
+    @property
+    def past_validity(self) -> bool:
+        return self.valid_until is not None and clock.now() >= self.valid_until
+
+    @property
+    def effective_status(self) -> str:
+        """The status as of now: signed or approved but past its validity reads as expired."""
+        if self.status in (PrescriptionStatus.SIGNED, PrescriptionStatus.APPROVED) and self.past_validity:
+            return PrescriptionStatus.EXPIRED
+        return self.status
+
 
 class PrescriptionItem(db.Model):
     __tablename__ = "prescription_items"

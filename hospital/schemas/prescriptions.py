@@ -1,0 +1,161 @@
+"""Schemas of prescriptions: writing, checking, reviewing, reading and public verification."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from core.schemas import LocalDateTime
+from hospital.services.prescription_safety import FREQUENCIES
+
+
+class RxItemInSchema(Schema):
+    drug_code = fields.Str(required=True)
+    dose = fields.Float(required=True, metadata={"description": "One dose, in the drug's dose_unit"})
+    frequency = fields.Str(required=True, validate=validate.OneOf(list(FREQUENCIES)))
+    days = fields.Int(required=True, validate=validate.Range(min=1, max=365))
+    route = fields.Str(load_default=None, allow_none=True)
+    instructions = fields.Str(load_default="")
+
+
+class RxDraftSchema(Schema):
+    items = fields.List(fields.Nested(RxItemInSchema), required=True)
+    long_prescription = fields.Bool(load_default=False)
+    long_reason = fields.Str(load_default="")
+    acute = fields.Bool(load_default=None, allow_none=True, metadata={"description": "Default: not chronic"})
+    validity_days = fields.Int(load_default=1, metadata={"description": "1 (issue day) to 3"})
+    note = fields.Str(load_default="")
+    icd10 = fields.Str(load_default=None, allow_none=True, metadata={"description": "Must equal the consultation's"})
+
+
+class RxCreateSchema(RxDraftSchema):
+    consultation_id = fields.Int(required=True)
+
+
+class RxFindingSchema(Schema):
+    code = fields.Str()
+    severity = fields.Str(metadata={"description": "block (refused) or warn (needs an override reason)"})
+    message = fields.Str()
+    drugs = fields.List(fields.Str())
+    field = fields.Str()
+
+
+class RxCheckResultSchema(Schema):
+    findings = fields.List(fields.Nested(RxFindingSchema))
+    blocking = fields.Int()
+    warnings = fields.Int()
+    quantities = fields.List(fields.Int(allow_none=True))
+
+
+class RxSignSchema(Schema):
+    override_reason = fields.Str(load_default="", metadata={"description": "Required when there are warnings"})
+
+
+class RxReviewSchema(Schema):
+    decision = fields.Str(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.Str(load_default="")
+
+
+class RxRenewSchema(Schema):
+    mode = fields.Str(load_default="text", validate=validate.OneOf(["text", "voice", "video"]))
+    complaint = fields.Str(load_default="")
+
+
+class RxListQuerySchema(Schema):
+    status = fields.Str(load_default=None)
+    consultation_id = fields.Int(load_default=None)
+
+
+class RxItemSchema(Schema):
+    position = fields.Int()
+    drug_code = fields.Str()
+    name_zh = fields.Str()
+    name_en = fields.Str()
+    strength = fields.Str()
+    dose = fields.Float()
+    dose_unit = fields.Str()
+    frequency = fields.Str()
+    route = fields.Str()
+    days = fields.Int()
+    quantity = fields.Int(metadata={"description": "Packages"})
+    package_unit_zh = fields.Str()
+    package_unit_en = fields.Str()
+    unit_price_fen = fields.Int()
+    total_fen = fields.Int()
+    insurance_class = fields.Str()
+    cold_chain = fields.Bool()
+    instructions = fields.Str()
+
+
+class RxPersonSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+
+class PrescriptionSchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    status = fields.Str(attribute="effective_status")
+    version = fields.Int()
+    consultation_id = fields.Int()
+    patient_id = fields.Int()
+    patient = fields.Nested(RxPersonSchema)
+    doctor_user = fields.Nested(RxPersonSchema, data_key="doctor")
+    reviewer = fields.Nested(RxPersonSchema, data_key="pharmacist", allow_none=True)
+    hospital_id = fields.Int()
+    icd10 = fields.Str()
+    diagnosis_name = fields.Str()
+    chronic = fields.Bool()
+    acute = fields.Bool()
+    long_prescription = fields.Bool()
+    long_reason = fields.Str()
+    validity_days = fields.Int()
+    note = fields.Str()
+    findings = fields.List(fields.Nested(RxFindingSchema))
+    override_reason = fields.Str()
+    reject_reason = fields.Str()
+    revision_of_id = fields.Int(allow_none=True)
+    renewal_of_id = fields.Int(allow_none=True)
+    created_at = LocalDateTime()
+    signed_at = LocalDateTime(allow_none=True)
+    valid_until = LocalDateTime(allow_none=True)
+    reviewed_at = LocalDateTime(allow_none=True)
+    paid_at = LocalDateTime(allow_none=True)
+    dispensed_at = LocalDateTime(allow_none=True)
+    total_fen = fields.Int()
+    items = fields.List(fields.Nested(RxItemSchema))
+    integrity = fields.Dict(metadata={"description": "doctor_signature, review_signature, genuine"})
+
+
+class RxVerifyItemSchema(Schema):
+    name = fields.Str()
+    strength = fields.Str()
+    quantity = fields.Int()
+    unit = fields.Str()
+
+
+class RxVerifySchema(Schema):
+    """Only what the paper shows, plus whether it is genuine, approved, valid and dispensed."""
+
+    code = fields.Str()
+    genuine = fields.Bool()
+    status = fields.Str()
+    approved = fields.Bool()
+    valid = fields.Bool()
+    dispensed = fields.Bool()
+    dispensed_at = LocalDateTime(allow_none=True)
+    hospital = fields.Str()
+    patient_name = fields.Str()
+    patient_id_number = fields.Str(allow_none=True)
+    diagnosis = fields.Str()
+    icd10 = fields.Str()
+    doctor_name = fields.Str()
+    pharmacist_name = fields.Str(allow_none=True)
+    signed_at = LocalDateTime(allow_none=True)
+    valid_until = LocalDateTime(allow_none=True)
+    items = fields.List(fields.Nested(RxVerifyItemSchema))
+
+
+class RxConsultationRefSchema(Schema):
+    id = fields.Int()
+    status = fields.Str()
+    renewal_of_prescription_id = fields.Int(allow_none=True)

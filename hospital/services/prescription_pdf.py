@@ -1,0 +1,122 @@
+"""The printable prescription (reportlab): Chinese text in an embedded CJK font, and a QR code
+pointing to the public verification address."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from flask import current_app
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from core import clock
+from core.config import ROOT
+from hospital.models.prescriptions import Prescription
+from hospital.services import prescriptions
+from hospital.services.prescription_safety import FREQUENCY_LABELS
+
+FONT = "WQYMicroHei"
+FONT_PATH = ROOT / "static" / "vendor" / "fonts" / "wqy-microhei.ttc"
+SEX = {"M": "男", "F": "女"}
+FREQ_ZH = {
+    "qd": "每日1次",
+    "bid": "每日2次",
+    "tid": "每日3次",
+    "qid": "每日4次",
+    "qn": "每晚1次",
+    "q8h": "每8小时",
+    "q12h": "每12小时",
+    "qod": "隔日1次",
+    "qw": "每周1次",
+    "q72h": "每72小时",
+    "prn": "必要时",
+    "once": "单次",
+}
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    return FONT
+
+
+def verify_url(rx: Prescription) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/prescriptions/verify/{rx.code}"
+
+
+def _qr_png(url: str) -> ImageReader:
+    image = qrcode.make(url, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    return ImageReader(buffer)
+
+
+def _age(rx: Prescription) -> str:
+    born = rx.patient.birth_date
+    if born is None:
+        return "—"
+    on = clock.to_local(rx.signed_at or clock.now()).date()
+    return str(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
+
+
+def lines_for(rx: Prescription) -> list[str]:
+    """The text of the paper, line by line (the test compares the PDF's extracted text with it)."""
+    integrity = prescriptions.verify_integrity(rx)
+    patient = rx.patient
+    local = clock.to_local
+    lines = [
+        f"{rx.hospital.name_zh} 互联网医院处方笺",
+        f"处方编号：{rx.code}    版本：{rx.version}    科室：{rx.department.name_zh}",
+        f"患者：{patient.name}    性别：{SEX.get(patient.sex or '', '—')}    年龄：{_age(rx)}岁",
+        f"身份证号：{patient.id_number_masked or '—'}",
+        f"诊断：{rx.diagnosis_name}（{rx.icd10}）"
+        + ("    长期处方：" + rx.long_reason if rx.long_prescription else ""),
+        "Rp.",
+    ]
+    for item in rx.items:
+        lines.append(f"{item.position}. {item.name_zh}  {item.strength}  ×{item.quantity}{item.package_unit_zh}")
+        lines.append(
+            f"    用法：每次{item.dose:g}{item.dose_unit}，{FREQ_ZH.get(item.frequency, item.frequency)}，"
+            f"{item.route}，{item.days}天"
+        )
+    doctor_status = "已电子签名（有效）" if integrity["doctor_signature"] else "签名无效"
+    lines.append(f"医师：{rx.doctor_user.name}    {doctor_status}")
+    if rx.reviewer is not None:
+        review_status = "已审核签名（有效）" if integrity["review_signature"] else "审核签名无效"
+        lines.append(f"审核药师：{rx.reviewer.name}    {review_status}")
+    else:
+        lines.append("审核药师：待审核")
+    if rx.signed_at:
+        lines.append(
+            f"开具时间：{local(rx.signed_at):%Y-%m-%d %H:%M}    有效期至：{local(rx.valid_until):%Y-%m-%d %H:%M}"
+        )
+    lines.append(f"金额：¥{rx.total_fen / 100:.2f}    扫码验证处方真伪")
+    return lines
+
+
+def render(rx: Prescription) -> bytes:
+    """The PDF of one prescription."""
+    font = _font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    pdf.setTitle(f"处方 {rx.code}")
+    y = height - 18 * mm
+    for number, line in enumerate(lines_for(rx)):
+        pdf.setFont(font, 15 if number == 0 else 10.5)
+        pdf.drawString(12 * mm, y, line)
+        y -= 8 * mm if number == 0 else 6 * mm
+    size = 32 * mm
+    pdf.drawImage(_qr_png(verify_url(rx)), width - size - 10 * mm, 10 * mm, size, size)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+__all__ = ["render", "verify_url", "lines_for", "FREQUENCY_LABELS"]
