@@ -1,0 +1,46 @@
+"""API of the rota: shifts (reading is public so patients see the next shifts; changes are admin's)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from core.auth import roles_required
+from core.models import Role
+from hospital.schemas.rota import ShiftQuerySchema, ShiftSchema, ShiftUpdateSchema
+from hospital.services import rota
+
+blp = Blueprint("rota", __name__, url_prefix="/api", description="Shift rotas of the online doctors")
+
+
+@blp.get("/shifts")
+@blp.arguments(ShiftQuerySchema, location="query")
+@blp.response(200, ShiftSchema(many=True))
+def list_shifts(query):
+    """Shifts by department, doctor and days (`from`, `to`); `upcoming=true` for the next ones."""
+    return rota.list_shifts(query["department"], query["doctor"], query["start"], query["end"], query["upcoming"])
+
+
+@blp.post("/shifts")
+@roles_required(Role.ADMIN)
+@blp.arguments(ShiftSchema)
+@blp.response(201, ShiftSchema)
+def add_shift(data):
+    """Put a doctor on a shift (administrators): 3 years of practice, no overlapping shift."""
+    return rota.add_shift(data["doctor_id"], data["day"], data["kind"], data["capacity"])
+
+
+@blp.patch("/shifts/<int:shift_id>")
+@roles_required(Role.ADMIN)
+@blp.arguments(ShiftUpdateSchema)
+@blp.response(200, ShiftSchema)
+def update_shift(data, shift_id):
+    """Change a shift's capacity (administrators)."""
+    return rota.update_shift(shift_id, data["capacity"])
+
+
+@blp.delete("/shifts/<int:shift_id>")
+@roles_required(Role.ADMIN)
+@blp.response(204)
+def remove_shift(shift_id):
+    """Remove a shift that has not started (administrators)."""
+    rota.remove_shift(shift_id)

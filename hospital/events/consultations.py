@@ -1,0 +1,147 @@
+"""Socket.IO for consultations: the consultation room (chat, typing, read receipts) and the
+department queue room, plus the background shift-end sweep.
+
+Rooms: "consultation:<id>" (patient and consulting doctor; a doctor on shift may look at a
+waiting one of his queue) and "queue:<department_id>" (doctors of that department).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from flask_socketio import emit
+
+from core import rooms
+from core.errors import AppError
+from core.events import in_room, socket_user
+from core.extensions import db, socketio
+from hospital.services import consultations as svc
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 30
+_sweeper_started = False
+
+
+def _may_join_consultation(user, ident: str) -> bool:
+    if not ident.isdigit():
+        return False
+    try:
+        consultation = svc.get_consultation_for(user, int(ident))
+    except AppError:
+        return False
+    doctor = svc.doctor_of(user)
+    return svc.is_participant(user, consultation) or (doctor is not None and svc.in_queue_of(doctor, consultation))
+
+
+def _on_join_consultation(user, ident: str, data: dict, sid: str) -> dict:
+    """Answer the join with what the client missed (messages after `since`) and the read state."""
+    consultation = svc.get_consultation_for(user, int(ident))
+    answer = {
+        "status": consultation.status,
+        "last_seq": consultation.last_seq,
+        "reads": {str(k): v for k, v in svc.read_state(consultation.id).items()},
+    }
+    since = data.get("since") if isinstance(data, dict) else None
+    if isinstance(since, int):
+        answer["messages"] = svc.messages_since(user, consultation.id, since)
+    return answer
+
+
+def _may_join_queue(user, ident: str) -> bool:
+    doctor = svc.doctor_of(user)
+    return doctor is not None and ident == str(doctor.department_id)
+
+
+def _on_join_queue(user, ident: str, data: dict, sid: str) -> dict:
+    _start_sweeper()
+    return {}
+
+
+rooms.register_room_kind("consultation", _may_join_consultation, _on_join_consultation)
+rooms.register_room_kind("queue", _may_join_queue, _on_join_queue)
+
+
+def _consultation_id(data) -> int | None:
+    if not isinstance(data, dict):
+        return None
+    value = data.get("consultation_id")
+    if value is None and str(data.get("room", "")).startswith("consultation:"):
+        value = data["room"].partition(":")[2]
+    return int(value) if str(value).isdigit() else None
+
+
+def _error(err: AppError) -> dict:
+    return {"ok": False, "error": err.reason, "message": err.render_message()}
+
+
+@socketio.on("message")
+def on_message(data):
+    """Chat: store first, then broadcast `message` (with its seq) to the room; ack with it."""
+    user, consultation_id = socket_user(), _consultation_id(data)
+    try:
+        if user is None or consultation_id is None:
+            return {"ok": False, "error": "forbidden"}
+        message, created = svc.post_message(user, consultation_id, data.get("text", ""), data.get("client_id"))
+        return {"ok": True, "message": message, "duplicate": not created}
+    except AppError as err:
+        db.session.rollback()
+        return _error(err)
+    finally:
+        db.session.remove()
+
+
+@socketio.on("typing")
+def on_typing(data):
+    """Tell the other side someone is typing (only to a room the socket has joined)."""
+    user, consultation_id = socket_user(), _consultation_id(data)
+    db.session.remove()
+    room = svc.consultation_room(consultation_id or 0)
+    if user is None or consultation_id is None or not in_room(room):
+        return {"ok": False, "error": "forbidden"}
+    payload = {
+        "consultation_id": consultation_id,
+        "user_id": user.id,
+        "name": user.name,
+        "typing": bool(data.get("typing", True)),
+    }
+    emit("typing", payload, to=room, include_self=False)
+    return {"ok": True}
+
+
+@socketio.on("read")
+def on_read(data):
+    """Read receipt: the participant has read up to `seq`; broadcast `consultation.read`."""
+    user, consultation_id = socket_user(), _consultation_id(data)
+    try:
+        if user is None or consultation_id is None:
+            return {"ok": False, "error": "forbidden"}
+        return {"ok": True, **svc.mark_read(user, consultation_id, data.get("seq", 0))}
+    except AppError as err:
+        db.session.rollback()
+        return _error(err)
+    finally:
+        db.session.remove()
+
+
+def _start_sweeper() -> None:
+    """Run the shift-end sweep every SWEEP_SECONDS in this server process (not in unit tests)."""
+    global _sweeper_started
+    app = current_app._get_current_object()
+    if _sweeper_started or app.config.get("TESTING"):
+        return
+    _sweeper_started = True
+    socketio.start_background_task(_sweep_forever, app)
+
+
+def _sweep_forever(app) -> None:
+    while True:
+        socketio.sleep(SWEEP_SECONDS)
+        with app.app_context():
+            try:
+                svc.sweep_due()
+            except Exception:  # keep sweeping; the next round retries
+                log.exception("shift-end sweep failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()

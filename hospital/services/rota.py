@@ -1,0 +1,196 @@
+"""The online rota: shifts per doctor and day, who is on duty, and the capacity of a shift."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from core import clock
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.extensions import db
+from hospital.models.network import Doctor
+from hospital.models.rota import Shift, ShiftKind
+from hospital.services import network
+
+# The 24-hour on-call duty is not in SHIFT_TIMES by default: it runs from 08:00 to 08:00.
+ONCALL_TIMES = ("08:00", "08:00")
+DEFAULT_CAPACITY = {ShiftKind.MORNING: 10, ShiftKind.EVENING: 10, ShiftKind.ONCALL: 20}
+
+
+def shift_times() -> dict[str, tuple[str, str]]:
+    """Kinds and their local start/end times (config SHIFT_TIMES plus the on-call duty)."""
+    times = dict(current_app.config["SHIFT_TIMES"])
+    times.setdefault(ShiftKind.ONCALL.value, ONCALL_TIMES)
+    return times
+
+
+def shift_window(day: date, kind: str) -> tuple[datetime, datetime]:
+    """The UTC start and end of a shift kind on a local day (an end not after the start is next day)."""
+    times = shift_times()
+    if kind not in times:
+        raise ValidationFailed("invalid_shift_kind", _l("Unknown shift kind."), field="kind")
+    start_text, end_text = times[kind]
+    start = datetime.combine(day, time.fromisoformat(start_text), clock.local_tz())
+    end = datetime.combine(day, time.fromisoformat(end_text), clock.local_tz())
+    if end <= start:
+        end += timedelta(days=1)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _check_eligible(doctor: Doctor) -> None:
+    if not network.may_consult_online(doctor):
+        raise ValidationFailed(
+            "practice_too_short",
+            _l("A doctor needs at least 3 years of independent practice to consult online."),
+            field="doctor_id",
+        )
+
+
+def _check_no_overlap(doctor_id: int, starts_at: datetime, ends_at: datetime, skip_id: int | None = None) -> None:
+    query = db.select(Shift.id).where(
+        Shift.doctor_id == doctor_id, Shift.starts_at < ends_at, Shift.ends_at > starts_at
+    )
+    if skip_id:
+        query = query.where(Shift.id != skip_id)
+    if db.session.execute(query).first():
+        raise Conflict("shift_overlap", _l("This doctor already has a shift at that time."), field="day")
+
+
+def _check_capacity(capacity: int) -> None:
+    if not 1 <= capacity <= 200:
+        raise ValidationFailed("invalid_capacity", _l("Capacity must be between 1 and 200."), field="capacity")
+
+
+def add_shift(doctor_id: int, day: date, kind: str, capacity: int | None = None) -> Shift:
+    """Put a doctor on the rota for one shift (administrators)."""
+    doctor = network.get_doctor(doctor_id)
+    _check_eligible(doctor)
+    capacity = capacity if capacity is not None else DEFAULT_CAPACITY.get(kind, 10)
+    _check_capacity(capacity)
+    starts_at, ends_at = shift_window(day, kind)
+    if ends_at <= clock.now():
+        raise ValidationFailed("shift_in_past", _l("This shift is already over."), field="day")
+    _check_no_overlap(doctor.id, starts_at, ends_at)
+    shift = Shift(
+        doctor_id=doctor.id,
+        department_id=doctor.department_id,
+        day=day,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+    )
+    db.session.add(shift)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("shift_overlap", _l("This doctor already has a shift at that time."), field="day") from None
+    return shift
+
+
+def get_shift(shift_id: int) -> Shift:
+    shift = db.session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound("shift_not_found", _l("No such shift."))
+    return shift
+
+
+def update_shift(shift_id: int, capacity: int) -> Shift:
+    """Change a shift's capacity; never below the patients it has already taken."""
+    shift = get_shift(shift_id)
+    _check_capacity(capacity)
+    if capacity < shift.accepted:
+        raise Conflict(
+            "capacity_below_taken", _l("The shift has already taken more patients than that."), field="capacity"
+        )
+    shift.capacity = capacity
+    db.session.commit()
+    return shift
+
+
+def remove_shift(shift_id: int) -> None:
+    """Take a shift off the rota while it has neither started nor taken a patient."""
+    shift = get_shift(shift_id)
+    if shift.accepted or shift.starts_at <= clock.now():
+        raise Conflict("shift_started", _l("A shift that has started or taken patients cannot be removed."))
+    db.session.delete(shift)
+    db.session.commit()
+
+
+def list_shifts(
+    department_id: int | None = None,
+    doctor_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    upcoming: bool = False,
+) -> list[Shift]:
+    """Shifts filtered by department, doctor and local days [start, end]; `upcoming`: not over yet."""
+    query = db.select(Shift).order_by(Shift.starts_at, Shift.doctor_id)
+    if department_id:
+        query = query.where(Shift.department_id == department_id)
+    if doctor_id:
+        query = query.where(Shift.doctor_id == doctor_id)
+    if start:
+        query = query.where(Shift.day >= start)
+    if end:
+        query = query.where(Shift.day <= end)
+    if upcoming:
+        query = query.where(Shift.ends_at > clock.now()).limit(50)
+    return list(db.session.execute(query).scalars())
+
+
+def shifts_at(at: datetime, department_id: int | None = None) -> list[Shift]:
+    """The shifts running at an instant."""
+    query = db.select(Shift).where(Shift.starts_at <= at, Shift.ends_at > at).order_by(Shift.ends_at)
+    if department_id:
+        query = query.where(Shift.department_id == department_id)
+    return list(db.session.execute(query).scalars())
+
+
+def on_duty_doctor_ids(at: datetime) -> set[int]:
+    """Doctors on a shift at `at` (used by GET /api/doctors?on_duty=true)."""
+    return {shift.doctor_id for shift in shifts_at(at)}
+
+
+def current_shift(doctor_id: int, at: datetime | None = None) -> Shift | None:
+    """The doctor's shift running now (or at `at`)."""
+    at = at or clock.now()
+    query = db.select(Shift).where(Shift.doctor_id == doctor_id, Shift.starts_at <= at, Shift.ends_at > at)
+    return db.session.execute(query).scalars().first()
+
+
+def next_shift_in_department(department_id: int, after: datetime, exclude_doctor_id: int | None = None):
+    """The colleague's shift that is running at `after` or starts soonest after it."""
+    query = (
+        db.select(Shift)
+        .where(Shift.department_id == department_id, Shift.ends_at > after)
+        .order_by(Shift.starts_at, Shift.id)
+    )
+    if exclude_doctor_id:
+        query = query.where(Shift.doctor_id != exclude_doctor_id)
+    return db.session.execute(query.limit(1)).scalars().first()
+
+
+def take_place(shift_id: int) -> None:
+    """Count one more patient on a shift, refusing when full (a conditional update: no double booking)."""
+    result = db.session.execute(
+        db.update(Shift)
+        .where(Shift.id == shift_id, Shift.accepted < Shift.capacity)
+        .values(accepted=Shift.accepted + 1)
+    )
+    if result.rowcount != 1:
+        raise Conflict("capacity_full", _l("This shift is full: no more patients can be taken."))
+
+
+def week_grid(department_id: int, start: date) -> dict:
+    """The week view: the department's doctors and, per doctor and day, his shifts."""
+    days = [start + timedelta(days=offset) for offset in range(7)]
+    doctors = network.list_doctors(department_id=department_id)
+    grid = {(d.id, day): [] for d in doctors for day in days}
+    for shift in list_shifts(department_id=department_id, start=days[0], end=days[-1]):
+        grid.setdefault((shift.doctor_id, shift.day), []).append(shift)
+    return {"days": days, "doctors": doctors, "grid": grid}
