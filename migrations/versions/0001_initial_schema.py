@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 19:15:19.615870
+Create Date: 2026-11-23 19:19:44.670662
 
 """
 from alembic import op
@@ -88,6 +88,14 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
+    )
+    op.create_table('ins_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('msgid', sa.String(length=30), nullable=False),
+    sa.Column('infno', sa.String(length=4), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('msgid')
     )
     op.create_table('ins_settlements',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -265,15 +273,20 @@ def upgrade():
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_departments_hospital_id'), ['hospital_id'], unique=False)
 
-    op.create_table('ins_messages',
+    op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('msgid', sa.String(length=30), nullable=False),
-    sa.Column('infno', sa.String(length=4), nullable=False),
-    sa.Column('settlement_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('scope', sa.String(length=80), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('response_status', sa.Integer(), nullable=True),
+    sa.Column('response_body', sa.JSON(), nullable=True),
     sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['settlement_id'], ['ins_settlements.id'], ),
+    sa.Column('finished_at', core.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('msgid')
+    sa.UniqueConstraint('user_id', 'key', name='uq_idempotency_user_key')
     )
     op.create_table('mi_accumulators',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -371,6 +384,25 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notifications_user_id'), ['user_id'], unique=False)
 
+    op.create_table('pharmacies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('name_zh', sa.String(length=100), nullable=False),
+    sa.Column('name_en', sa.String(length=160), nullable=False),
+    sa.Column('hospital_id', sa.Integer(), nullable=True),
+    sa.Column('city', sa.String(length=40), nullable=False),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('delivery_fee_fen', sa.Integer(), nullable=False),
+    sa.Column('cold_chain_fee_fen', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['hospital_id'], ['hospitals.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('pharmacies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pharmacies_hospital_id'), ['hospital_id'], unique=False)
+
     op.create_table('signing_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -381,6 +413,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id')
     )
+    op.create_table('couriers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pharmacy_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('cold_chain', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('couriers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_couriers_pharmacy_id'), ['pharmacy_id'], unique=False)
+
     op.create_table('doctors',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -399,6 +444,115 @@ def upgrade():
     with op.batch_alter_table('doctors', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_doctors_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_doctors_hospital_id'), ['hospital_id'], unique=False)
+
+    op.create_table('orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=32), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('pharmacy_id', sa.Integer(), nullable=False),
+    sa.Column('prescription_id', sa.Integer(), nullable=False),
+    sa.Column('prescription_code', sa.String(length=40), nullable=False),
+    sa.Column('live_prescription_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('pay_method', sa.String(length=10), nullable=False),
+    sa.Column('cold_chain', sa.Boolean(), nullable=False),
+    sa.Column('diagnosis', sa.String(length=200), nullable=False),
+    sa.Column('recipient', sa.String(length=64), nullable=False),
+    sa.Column('mobile', sa.String(length=11), nullable=False),
+    sa.Column('province', sa.String(length=20), nullable=False),
+    sa.Column('city', sa.String(length=20), nullable=False),
+    sa.Column('district', sa.String(length=20), nullable=False),
+    sa.Column('address_detail', sa.String(length=200), nullable=False),
+    sa.Column('drug_total_fen', sa.Integer(), nullable=False),
+    sa.Column('delivery_fee_fen', sa.Integer(), nullable=False),
+    sa.Column('total_fen', sa.Integer(), nullable=False),
+    sa.Column('fund_pay_fen', sa.Integer(), nullable=False),
+    sa.Column('acct_pay_fen', sa.Integer(), nullable=False),
+    sa.Column('cash_pay_fen', sa.Integer(), nullable=False),
+    sa.Column('setl_id', sa.String(length=40), nullable=True),
+    sa.Column('failure_reason', sa.String(length=200), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('paid_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('dispensed_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('dispensed_by', sa.Integer(), nullable=True),
+    sa.Column('refunded_at', core.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['dispensed_by'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('live_prescription_id'),
+    sa.UniqueConstraint('ref')
+    )
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_orders_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_pharmacy_id'), ['pharmacy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_prescription_id'), ['prescription_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
+
+    op.create_table('pharmacy_staff',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('pharmacy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('user_id')
+    )
+    with op.batch_alter_table('pharmacy_staff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pharmacy_staff_pharmacy_id'), ['pharmacy_id'], unique=False)
+
+    op.create_table('stock_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pharmacy_id', sa.Integer(), nullable=False),
+    sa.Column('drug_code', sa.String(length=20), nullable=False),
+    sa.Column('batch_no', sa.String(length=40), nullable=False),
+    sa.Column('expiry', sa.Date(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.CheckConstraint('quantity >= 0', name='ck_stock_batch_nonnegative'),
+    sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('pharmacy_id', 'drug_code', 'batch_no')
+    )
+    with op.batch_alter_table('stock_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stock_batches_drug_code'), ['drug_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_batches_pharmacy_id'), ['pharmacy_id'], unique=False)
+
+    op.create_table('stock_levels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pharmacy_id', sa.Integer(), nullable=False),
+    sa.Column('drug_code', sa.String(length=20), nullable=False),
+    sa.Column('available', sa.Integer(), nullable=False),
+    sa.Column('low_threshold', sa.Integer(), nullable=False),
+    sa.CheckConstraint('available >= 0', name='ck_stock_available_nonnegative'),
+    sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('pharmacy_id', 'drug_code')
+    )
+    with op.batch_alter_table('stock_levels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stock_levels_drug_code'), ['drug_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stock_levels_pharmacy_id'), ['pharmacy_id'], unique=False)
+
+    op.create_table('deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('pharmacy_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('cold_chain', sa.Boolean(), nullable=False),
+    sa.Column('courier_id', sa.Integer(), nullable=True),
+    sa.Column('received_by', sa.String(length=64), nullable=True),
+    sa.Column('failure_reason', sa.Text(), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['courier_id'], ['couriers.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], ),
+    sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('order_id')
+    )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deliveries_pharmacy_id'), ['pharmacy_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deliveries_status'), ['status'], unique=False)
 
     op.create_table('expert_cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -436,6 +590,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_expert_cases_requesting_doctor_id'), ['requesting_doctor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_expert_cases_status'), ['status'], unique=False)
 
+    op.create_table('order_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('drug_code', sa.String(length=20), nullable=False),
+    sa.Column('name_zh', sa.String(length=100), nullable=False),
+    sa.Column('name_en', sa.String(length=160), nullable=False),
+    sa.Column('insurance_class', sa.String(length=2), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('unit_price_fen', sa.Integer(), nullable=False),
+    sa.Column('total_fen', sa.Integer(), nullable=False),
+    sa.Column('cold_chain', sa.Boolean(), nullable=False),
+    sa.Column('batches', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_lines_order_id'), ['order_id'], unique=False)
+
     op.create_table('shifts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('doctor_id', sa.Integer(), nullable=False),
@@ -460,6 +632,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shifts_doctor_id'), ['doctor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_shifts_ends_at'), ['ends_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_shifts_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('stock_movements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('pharmacy_id', sa.Integer(), nullable=False),
+    sa.Column('drug_code', sa.String(length=20), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('delta', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['batch_id'], ['stock_batches.id'], ),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], ),
+    sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stock_movements_pharmacy_id'), ['pharmacy_id'], unique=False)
 
     op.create_table('case_conclusions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -578,6 +770,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_consultations_renewal_of_prescription_id'), ['renewal_of_prescription_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultations_shift_id'), ['shift_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultations_status'), ['status'], unique=False)
+
+    op.create_table('delivery_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('delivery_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('delivery_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_delivery_events_delivery_id'), ['delivery_id'], unique=False)
 
     op.create_table('call_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -826,6 +1032,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_call_sessions_consultation_id'))
 
     op.drop_table('call_sessions')
+    with op.batch_alter_table('delivery_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_events_delivery_id'))
+
+    op.drop_table('delivery_events')
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultations_status'))
         batch_op.drop_index(batch_op.f('ix_consultations_shift_id'))
@@ -854,6 +1064,10 @@ def downgrade():
 
     op.drop_table('case_events')
     op.drop_table('case_conclusions')
+    with op.batch_alter_table('stock_movements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_movements_pharmacy_id'))
+
+    op.drop_table('stock_movements')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shifts_starts_at'))
         batch_op.drop_index(batch_op.f('ix_shifts_ends_at'))
@@ -862,6 +1076,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_shifts_day'))
 
     op.drop_table('shifts')
+    with op.batch_alter_table('order_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_lines_order_id'))
+
+    op.drop_table('order_lines')
     with op.batch_alter_table('expert_cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_expert_cases_status'))
         batch_op.drop_index(batch_op.f('ix_expert_cases_requesting_doctor_id'))
@@ -869,12 +1087,46 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_expert_cases_hospital_id'))
 
     op.drop_table('expert_cases')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deliveries_status'))
+        batch_op.drop_index(batch_op.f('ix_deliveries_pharmacy_id'))
+
+    op.drop_table('deliveries')
+    with op.batch_alter_table('stock_levels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_levels_pharmacy_id'))
+        batch_op.drop_index(batch_op.f('ix_stock_levels_drug_code'))
+
+    op.drop_table('stock_levels')
+    with op.batch_alter_table('stock_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stock_batches_pharmacy_id'))
+        batch_op.drop_index(batch_op.f('ix_stock_batches_drug_code'))
+
+    op.drop_table('stock_batches')
+    with op.batch_alter_table('pharmacy_staff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pharmacy_staff_pharmacy_id'))
+
+    op.drop_table('pharmacy_staff')
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_status'))
+        batch_op.drop_index(batch_op.f('ix_orders_prescription_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_pharmacy_id'))
+        batch_op.drop_index(batch_op.f('ix_orders_patient_id'))
+
+    op.drop_table('orders')
     with op.batch_alter_table('doctors', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_doctors_hospital_id'))
         batch_op.drop_index(batch_op.f('ix_doctors_department_id'))
 
     op.drop_table('doctors')
+    with op.batch_alter_table('couriers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_couriers_pharmacy_id'))
+
+    op.drop_table('couriers')
     op.drop_table('signing_keys')
+    with op.batch_alter_table('pharmacies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pharmacies_hospital_id'))
+
+    op.drop_table('pharmacies')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
 
@@ -893,7 +1145,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_mi_accumulators_psn_id'))
 
     op.drop_table('mi_accumulators')
-    op.drop_table('ins_messages')
+    op.drop_table('idempotency_keys')
     with op.batch_alter_table('departments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_departments_hospital_id'))
 
@@ -927,6 +1179,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ins_settlements_med_org_ord'))
 
     op.drop_table('ins_settlements')
+    op.drop_table('ins_messages')
     op.drop_table('hospitals')
     with op.batch_alter_table('drugs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_drugs_pinyin_initials'))

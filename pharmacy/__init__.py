@@ -1,0 +1,1 @@
+"""Pharmacy: stock, orders paid through the insurance gateway, dispensing and delivery."""

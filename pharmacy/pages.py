@@ -1,0 +1,187 @@
+"""Pharmacy pages: the patient's orders (list, pay, detail with live timeline), the pharmacy
+desk (orders to dispense, stock with flags, adjustments) and the dispatcher's deliveries board."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from core import nav
+from core.auth import current_user, page_roles
+from core.errors import AppError
+from core.models import Role
+from pharmacy import delivery, dispensing, orders, staff, stock
+
+bp = Blueprint("pharmacy_pages", __name__)
+
+nav.add_nav(Role.PATIENT, _l("My orders"), "/orders", order=30)
+nav.add_nav(Role.PHARMACIST, _l("Pharmacy"), "/pharmacy", order=30)
+nav.add_nav(Role.PHARMACIST, _l("Deliveries"), "/dispatch", order=35)
+nav.add_nav(Role.DISPATCHER, _l("Deliveries"), "/dispatch", order=30)
+
+
+def _home_orders(user) -> dict:
+    return {"orders": orders.list_orders(user, limit=3)}
+
+
+nav.add_home_section(Role.PATIENT, "pharmacy/_home_orders.html", _home_orders, order=20)
+
+STEP_LABELS = {
+    "created": _l("Order placed"),
+    "paid": _l("Paid"),
+    "payment_failed": _l("Payment failed"),
+    "dispensed": _l("Dispensed by the pharmacy"),
+    "delivery_created": _l("Waiting for packing"),
+    "delivery_packed": _l("Packed"),
+    "delivery_picked_up": _l("Picked up by the courier"),
+    "delivery_in_transit": _l("On the way"),
+    "delivery_delivered": _l("Delivered"),
+    "delivery_failed": _l("Delivery failed"),
+    "delivery_returned": _l("Returned to the pharmacy"),
+    "refunded": _l("Refunded"),
+}
+STATUS_LABELS = {
+    "pending_payment": _l("Paying"),
+    "paid": _l("Paid, waiting for the pharmacy"),
+    "payment_failed": _l("Not paid"),
+    "dispensed": _l("Dispensed, on its way"),
+    "delivered": _l("Delivered"),
+    "refunded": _l("Refunded"),
+    "created": _l("Waiting for packing"),
+    "packed": _l("Packed"),
+    "picked_up": _l("Picked up"),
+    "in_transit": _l("On the way"),
+    "failed": _l("Delivery failed"),
+    "returned": _l("Returned"),
+}
+ACTION_LABELS = {
+    "pack": _l("Mark packed"),
+    "pick-up": _l("Picked up by courier"),
+    "in-transit": _l("In transit"),
+    "deliver": _l("Delivered"),
+    "fail": _l("Delivery failed"),
+    "return": _l("Returned to pharmacy (refund)"),
+}
+
+
+@bp.app_context_processor
+def labels() -> dict:
+    return {"step_labels": STEP_LABELS, "status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS}
+
+
+@bp.get("/orders")
+@page_roles(Role.PATIENT, Role.PHARMACIST, Role.DISPATCHER, Role.ADMIN)
+def order_list():
+    """The patient's orders (staff: their pharmacy's)."""
+    return render_template("pharmacy/orders.html", orders=orders.list_orders(current_user()))
+
+
+@bp.get("/orders/new")
+@page_roles(Role.PATIENT)
+def order_new():
+    """The pay page for an approved prescription: address, voucher, split, pay."""
+    prescription_id = request.args.get("prescription", type=int)
+    error, payable = None, None
+    try:
+        payable = orders.rx().payable_prescription(prescription_id or 0, current_user().id)
+    except AppError as err:
+        error = err
+    return render_template(
+        "pharmacy/order_new.html", payable=payable, error=error, pharmacies=staff.list_pharmacies(), user=current_user()
+    ), (200 if payable else 404)
+
+
+@bp.get("/orders/<int:order_id>")
+@page_roles(Role.PATIENT, Role.PHARMACIST, Role.DISPATCHER, Role.ADMIN)
+def order_detail(order_id: int):
+    """One order with its timeline, updated live."""
+    order = orders.get_order(current_user(), order_id)
+    return render_template("pharmacy/order_detail.html", order=order, steps=orders.timeline(order))
+
+
+@bp.route("/pharmacy", methods=["GET", "POST"])
+@page_roles(Role.PHARMACIST)
+def desk():
+    """The pharmacy desk: paid orders to dispense, stock with flags, adjustments."""
+    user, error, done = current_user(), None, request.args.get("done")
+    if request.method == "POST":
+        try:
+            done = _desk_action(user, request.form)
+        except AppError as err:
+            error = err
+        else:
+            return redirect(url_for("pharmacy_pages.desk", done=done))
+    pharmacy_id = staff.require_pharmacy(user)
+    return render_template(
+        "pharmacy/desk.html",
+        pharmacy=staff.get_pharmacy(pharmacy_id),
+        error=error,
+        done=done,
+        form=request.form,
+        to_dispense=orders.list_orders(user, status="paid"),
+        stock=stock.stock_for(user, q=request.args.get("q")),
+        recent=orders.list_orders(user, status="dispensed,delivered,refunded", limit=20),
+        movements=stock.movements(user, limit=20),
+    ), (422 if error else 200)
+
+
+def _desk_action(user, form) -> str:
+    if form.get("action") == "dispense":
+        dispensing.dispense(user, int(form.get("order_id", 0)))
+        return "dispensed"
+    stock.adjust(
+        user,
+        form.get("drug_code", ""),
+        form.get("batch_no", ""),
+        _int(form.get("delta")),
+        form.get("reason", ""),
+        form.get("expiry") or None,
+    )
+    return "adjusted"
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@bp.get("/pharmacy/orders/<int:order_id>/label")
+@page_roles(Role.PHARMACIST, Role.DISPATCHER)
+def order_label(order_id: int):
+    """The parcel label: recipient, items and batches, and the cold-chain flag."""
+    return render_template("pharmacy/label.html", **dispensing.label(current_user(), order_id))
+
+
+@bp.route("/dispatch", methods=["GET", "POST"])
+@page_roles(Role.DISPATCHER, Role.PHARMACIST)
+def dispatch():
+    """The deliveries board: assign couriers and move each parcel a step."""
+    user, error, done = current_user(), None, request.args.get("done")
+    if request.method == "POST":
+        try:
+            done = _dispatch_action(user, request.form)
+        except AppError as err:
+            error = err
+        else:
+            return redirect(url_for("pharmacy_pages.dispatch", done=done))
+    pharmacy_id = staff.require_pharmacy(user)
+    return render_template(
+        "pharmacy/dispatch.html",
+        deliveries=delivery.list_deliveries(user),
+        couriers=staff.list_couriers(pharmacy_id),
+        pharmacy=staff.get_pharmacy(pharmacy_id),
+        error=error,
+        done=done,
+        form=request.form,
+    ), (422 if error else 200)
+
+
+def _dispatch_action(user, form) -> str:
+    delivery_id = _int(form.get("delivery_id"))
+    if form.get("action") == "courier":
+        delivery.assign_courier(user, delivery_id, _int(form.get("courier_id")))
+        return "assigned"
+    delivery.advance(user, delivery_id, form.get("action", ""), form.get("received_by"), form.get("reason"))
+    return "moved"

@@ -1,0 +1,131 @@
+"""The one place pharmacy talks to the insurance gateway: build the claim, pre-settle, settle,
+reverse. Everything crossing is a plain dataclass of `insurance.claims`.
+
+It also registers the claim builder insurance's own /api/insurance/presettle uses (insurance
+knows no prescriptions; pharmacy knows both sides).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from core.errors import NotFound, UpstreamUnavailable
+from core.models import User
+from insurance import claims as ins
+
+DELIVERY_CODE = "DELIVERY"  # the delivery fee travels as a self-paid (class C) line
+
+
+@dataclass(frozen=True)
+class Paid:
+    """What the insurer charged: the split in fen and its settlement id."""
+
+    setl_id: str | None
+    total_fen: int
+    fund_pay_fen: int
+    acct_pay_fen: int
+    cash_pay_fen: int
+
+
+def _settlement():
+    try:
+        from insurance import settlement
+    except ModuleNotFoundError:  # the gateway is not built yet
+        raise UpstreamUnavailable("gateway_missing", _l("Insurance payment is not available yet.")) from None
+    return settlement
+
+
+def build_claim(payable, ref: str, voucher_token: str | None, delivery_fee_fen: int, certno: str | None) -> ins.Claim:
+    """The claim for a payable prescription (and the delivery fee), under the order reference."""
+    lines = [
+        ins.ClaimLine(
+            code=line.drug_code,
+            name=line.name_zh,
+            drug_class=line.insurance_class,
+            quantity=line.quantity,
+            unit_price_fen=line.unit_price_fen,
+        )
+        for line in payable.lines
+    ]
+    if delivery_fee_fen:
+        lines.append(
+            ins.ClaimLine(
+                code=DELIVERY_CODE, name="配送费", drug_class="C", quantity=1, unit_price_fen=delivery_fee_fen
+            )
+        )
+    return ins.Claim(
+        med_org_ord=ref,
+        lines=tuple(lines),
+        voucher_token=voucher_token or None,
+        certno=certno,
+        chronic=bool(payable.chronic),
+        dise_codg=payable.icd10,
+        dise_name=payable.diagnosis_name,
+        patient_id=payable.patient_id,
+        prescription_id=payable.id,
+    ).validate()
+
+
+def presettle(claim: ins.Claim) -> ins.Split:
+    """The split the insurer would apply now (nothing charged)."""
+    return _settlement().presettle(claim)
+
+
+def paid_of(view) -> Paid:
+    """The amounts of a settled SettlementView."""
+    return Paid(
+        setl_id=view.setl_id,
+        total_fen=view.medfee_sumamt,
+        fund_pay_fen=view.fund_pay_sumamt,
+        acct_pay_fen=view.acct_pay,
+        cash_pay_fen=view.psn_cash_pay,
+    )
+
+
+def settle(claim: ins.Claim, actor_id: int | None = None) -> Paid:
+    """Charge the claim once (the gateway repeats its msgid on retries); raises when refused."""
+    return paid_of(_settlement().settle(claim, actor_id=actor_id))
+
+
+def outcome_unknown(err: Exception) -> bool:
+    """True when the insurer may have charged (no answer, or another call still settling):
+    the order must wait for the gateway's resolution, not be released."""
+    try:
+        from insurance.errors import SettlementInProgress, SettlementUnknown
+    except ModuleNotFoundError:
+        return False
+    return isinstance(err, SettlementUnknown | SettlementInProgress)
+
+
+def reverse(ref: str, actor_id: int | None = None) -> None:
+    """Refund the order's settlement whole (2208)."""
+    _settlement().reverse(ref, actor_id=actor_id)
+
+
+def on_resolved(fn) -> None:
+    """fn(ref, paid_or_None) when the gateway resolves a settlement whose outcome was unknown."""
+    try:
+        from insurance.settlement import add_settlement_listener
+    except ModuleNotFoundError:
+        return
+
+    def listener(view) -> None:
+        fn(view.med_org_ord, paid_of(view) if view.status == "settled" else None, view.status)
+
+    add_settlement_listener(listener)
+
+
+def _claim_for_presettle(prescription_id: int, user: User) -> ins.Claim:
+    """insurance's presettle endpoint: the claim for one of the patient's payable prescriptions."""
+    if user is None or user.role != "patient":
+        raise NotFound("prescription_not_found", _l("Not found, or not yours to see."))
+    from pharmacy.orders import default_pharmacy_for, delivery_fee, rx
+
+    payable = rx().payable_prescription(prescription_id, user.id)
+    fee = delivery_fee(default_pharmacy_for(payable.hospital_id), any(line.cold_chain for line in payable.lines))
+    return build_claim(payable, f"PRE{prescription_id}", None, fee, None)
+
+
+ins.set_claim_builder(_claim_for_presettle)

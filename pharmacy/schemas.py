@@ -1,0 +1,230 @@
+"""Pharmacy API schemas: orders, quotes, deliveries, stock."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from core.schemas import LocalDateTime
+
+
+class PharmacySchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name_zh = fields.Str()
+    name_en = fields.Str()
+    hospital_id = fields.Int(allow_none=True)
+    city = fields.Str()
+    address = fields.Str()
+    phone = fields.Str()
+    delivery_fee_fen = fields.Int()
+    cold_chain_fee_fen = fields.Int()
+
+
+class AddressSchema(Schema):
+    recipient = fields.Str(required=True, metadata={"description": "Who receives the parcel"})
+    mobile = fields.Str(required=True, metadata={"description": "11-digit mainland mobile number"})
+    province = fields.Str(required=True)
+    city = fields.Str(required=True)
+    district = fields.Str(required=True)
+    detail = fields.Str(required=True, metadata={"description": "Street, building, room"})
+
+
+class QuoteRequestSchema(Schema):
+    prescription_id = fields.Int(required=True)
+    voucher_token = fields.Str(
+        load_default=None, allow_none=True, metadata={"description": "The e-voucher QR token; empty for self-pay"}
+    )
+    pharmacy_id = fields.Int(load_default=None, allow_none=True)
+
+
+class OrderCreateSchema(QuoteRequestSchema):
+    address = fields.Nested(AddressSchema, required=True)
+
+
+class LineSchema(Schema):
+    drug_code = fields.Str()
+    name_zh = fields.Str()
+    name_en = fields.Str()
+    insurance_class = fields.Str()
+    quantity = fields.Int()
+    unit_price_fen = fields.Int()
+    total_fen = fields.Int()
+    cold_chain = fields.Bool()
+
+
+class OrderLineSchema(LineSchema):
+    batches = fields.List(fields.Dict(), allow_none=True, metadata={"description": "Dispensed batches (FEFO)"})
+
+
+class QuoteSchema(Schema):
+    prescription_id = fields.Int()
+    prescription_code = fields.Str()
+    pharmacy = fields.Nested(PharmacySchema)
+    lines = fields.List(fields.Nested(LineSchema))
+    cold_chain = fields.Bool()
+    drug_total_fen = fields.Int()
+    delivery_fee_fen = fields.Int()
+    total_fen = fields.Int()
+    fund_pay_fen = fields.Int(metadata={"description": "fund_pay_sumamt: paid by the pooled fund"})
+    acct_pay_fen = fields.Int(metadata={"description": "acct_pay: paid from the personal account"})
+    cash_pay_fen = fields.Int(metadata={"description": "psn_cash_pay: paid in cash (self-pay)"})
+    insured = fields.Bool()
+
+
+class CourierSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    phone = fields.Str()
+    cold_chain = fields.Bool()
+
+
+class DeliveryEventSchema(Schema):
+    status = fields.Str()
+    at = LocalDateTime()
+    note = fields.Str()
+
+
+class TimelineStepSchema(Schema):
+    status = fields.Str()
+    at = LocalDateTime()
+    note = fields.Str()
+
+
+class DeliverySummarySchema(Schema):
+    id = fields.Int()
+    order_id = fields.Int()
+    pharmacy_id = fields.Int()
+    status = fields.Str()
+    cold_chain = fields.Bool()
+    courier = fields.Nested(CourierSchema, allow_none=True)
+    received_by = fields.Str(allow_none=True)
+    failure_reason = fields.Str(allow_none=True)
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+    order_ref = fields.Str(attribute="order.ref")
+    recipient = fields.Str(attribute="order.recipient")
+    mobile = fields.Str(attribute="order.mobile")
+    address = fields.Method("_address")
+    next_actions = fields.Method("_next")
+
+    def _address(self, delivery) -> str:
+        o = delivery.order
+        return f"{o.province}{o.city}{o.district}{o.address_detail}"
+
+    def _next(self, delivery) -> list[str]:
+        from pharmacy.delivery import ACTIONS, TRANSITIONS, DeliveryStatus
+
+        allowed = TRANSITIONS[DeliveryStatus(delivery.status)]
+        return [action for action, status in ACTIONS.items() if status in allowed]
+
+
+class DeliverySchema(DeliverySummarySchema):
+    events = fields.List(fields.Nested(DeliveryEventSchema))
+
+
+class OrderSchema(Schema):
+    id = fields.Int()
+    ref = fields.Str()
+    patient_id = fields.Int()
+    pharmacy = fields.Nested(PharmacySchema)
+    prescription_id = fields.Int()
+    prescription_code = fields.Str()
+    status = fields.Str()
+    pay_method = fields.Str()
+    cold_chain = fields.Bool()
+    diagnosis = fields.Str()
+    address = fields.Method("_address")
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    drug_total_fen = fields.Int()
+    delivery_fee_fen = fields.Int()
+    total_fen = fields.Int()
+    fund_pay_fen = fields.Int()
+    acct_pay_fen = fields.Int()
+    cash_pay_fen = fields.Int()
+    setl_id = fields.Str(allow_none=True)
+    failure_reason = fields.Str(allow_none=True)
+    created_at = LocalDateTime()
+    paid_at = LocalDateTime(allow_none=True)
+    dispensed_at = LocalDateTime(allow_none=True)
+    refunded_at = LocalDateTime(allow_none=True)
+    delivery = fields.Nested(DeliverySummarySchema, allow_none=True)
+    timeline = fields.Method("_timeline")
+
+    def _address(self, order) -> dict:
+        return {
+            "recipient": order.recipient,
+            "mobile": order.mobile,
+            "province": order.province,
+            "city": order.city,
+            "district": order.district,
+            "detail": order.address_detail,
+        }
+
+    def _timeline(self, order) -> list:
+        from pharmacy.orders import timeline
+
+        return TimelineStepSchema(many=True).dump(timeline(order))
+
+
+class OrderQuerySchema(Schema):
+    status = fields.Str(load_default=None, metadata={"description": "Comma-separated statuses"})
+
+
+class DeliveryActionSchema(Schema):
+    received_by = fields.Str(load_default=None, metadata={"description": "Who received it (deliver)"})
+    reason = fields.Str(load_default=None, metadata={"description": "Why it failed (fail), or a note"})
+
+
+class AssignCourierSchema(Schema):
+    courier_id = fields.Int(required=True)
+
+
+class BatchSchema(Schema):
+    id = fields.Int()
+    batch_no = fields.Str()
+    expiry = fields.Date()
+    quantity = fields.Int()
+    near_expiry = fields.Bool()
+    expired = fields.Bool()
+
+
+class StockRowSchema(Schema):
+    drug_code = fields.Str()
+    name_zh = fields.Str()
+    name_en = fields.Str()
+    available = fields.Int(metadata={"description": "Not yet promised to paid orders"})
+    on_hand = fields.Int()
+    low_threshold = fields.Int()
+    low = fields.Bool()
+    near_expiry = fields.Bool()
+    expired = fields.Bool()
+    batches = fields.List(fields.Nested(BatchSchema))
+
+
+class StockQuerySchema(Schema):
+    flagged = fields.Bool(load_default=False)
+    q = fields.Str(load_default=None)
+
+
+class StockAdjustSchema(Schema):
+    drug_code = fields.Str(required=True)
+    batch_no = fields.Str(required=True)
+    delta = fields.Int(
+        required=True,
+        validate=validate.Range(-100000, 100000),
+        metadata={"description": "Packages added (+) or removed (-)"},
+    )
+    reason = fields.Str(required=True)
+    expiry = fields.Str(load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD, for a new batch"})
+
+
+class MovementSchema(Schema):
+    id = fields.Int()
+    at = LocalDateTime()
+    drug_code = fields.Str()
+    batch_id = fields.Int(allow_none=True)
+    kind = fields.Str()
+    delta = fields.Int()
+    reason = fields.Str()
+    actor_id = fields.Int(allow_none=True)
+    order_id = fields.Int(allow_none=True)
