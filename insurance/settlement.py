@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock
-from core.errors import Conflict, NotFound
+from core.errors import AppError, Conflict, NotFound
 from core.extensions import db
 from insurance import ledger
 from insurance.claims import MED_TYPE_CHRONIC, MED_TYPE_OUTPATIENT, Claim, InsuredPerson, Split
@@ -123,7 +123,15 @@ def settle(claim: Claim, actor_id: int | None = None) -> SettlementView:
     existing = ledger.live_settlement(claim.med_org_ord)
     if existing is not None:
         return _outcome_of(existing, claim)
-    person, med_type = identify(claim)
+    try:
+        person, med_type = identify(claim)
+    except AppError:
+        # A concurrent twin may have settled the order, spending the voucher meanwhile.
+        db.session.rollback()
+        existing = ledger.live_settlement(claim.med_org_ord)
+        if existing is not None:
+            return _outcome_of(existing, claim)
+        raise
     row = _open(claim, person, med_type)
     if isinstance(row, SettlementView):
         return row
