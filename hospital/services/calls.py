@@ -23,7 +23,7 @@ def call_room(consultation_id: int) -> str:
     return f"call:{consultation_id}"
 
 
-def _consultation_for(user: User, consultation_id: int):
+def consultation_for(user: User, consultation_id: int):
     """The consultation if the user takes part in it (404 otherwise) — the consultation service decides."""
     from hospital.services.consultations import get_consultation_for
 
@@ -41,7 +41,7 @@ def party_user_ids(consultation) -> set[int]:
 def may_join_call(user: User, consultation_id: int) -> bool:
     """Only the consultation's patient and doctor, and only while it is open."""
     try:
-        consultation = _consultation_for(user, consultation_id)
+        consultation = consultation_for(user, consultation_id)
     except (NotFound, Forbidden):
         return False
     return consultation.status == OPEN_CONSULTATION and user.id in party_user_ids(consultation)
@@ -54,7 +54,7 @@ def active_call(consultation_id: int) -> CallSession | None:
 
 def list_calls(user: User, consultation_id: int) -> list[CallSession]:
     """The calls of a consultation, oldest first (participants only)."""
-    consultation = _consultation_for(user, consultation_id)
+    consultation = consultation_for(user, consultation_id)
     audit.record_read(user.id, consultation.patient_id, "call_sessions", consultation_id)
     query = db.select(CallSession).filter_by(consultation_id=consultation_id).order_by(CallSession.id)
     return list(db.session.execute(query).scalars())
@@ -71,7 +71,7 @@ def _check_mode(user: User, consultation, mode: str) -> None:
 
 def start_call(user: User, consultation_id: int, mode: str) -> CallSession:
     """Start (or join the running) call of an open consultation; tells the other side."""
-    consultation = _consultation_for(user, consultation_id)
+    consultation = consultation_for(user, consultation_id)
     if consultation.status != OPEN_CONSULTATION:
         raise Conflict("consultation_not_open", _l("Calls are possible only while the consultation is open."))
     running = active_call(consultation_id)
@@ -90,7 +90,7 @@ def start_call(user: User, consultation_id: int, mode: str) -> CallSession:
 
 def end_call(user: User, consultation_id: int, call_id: int, reason: str = "hangup") -> CallSession:
     """End a call (either side): keeps the end time and duration and hangs up both sides."""
-    consultation = _consultation_for(user, consultation_id)
+    consultation = consultation_for(user, consultation_id)
     call = db.session.get(CallSession, call_id)
     if call is None or call.consultation_id != consultation_id:
         raise NotFound("call_not_found", _l("No such call."))

@@ -1,0 +1,129 @@
+"""Socket.IO for the expert room ("case:<id>"): presence, chat, raised hands and the floor.
+
+Everything said or decided is kept with the case by the service; these handlers only relay.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from core import rooms
+from core.errors import AppError
+from core.events import in_room, socket_user
+from core.extensions import db, socketio
+from core.notify import broadcast
+from hospital.events.calls import presence
+from hospital.schemas.expert import EventSchema
+from hospital.services import expert
+
+_events = EventSchema(many=True)
+
+
+def _ident(case_id) -> int | None:
+    return int(case_id) if str(case_id).isdigit() else None
+
+
+def _may_join(user, ident: str) -> bool:
+    return ident.isdigit() and expert.may_join_room(user, int(ident))
+
+
+def _present(room: str) -> list[dict]:
+    seen: dict[int, dict] = {}
+    for member in presence.members(room):
+        seen.setdefault(member["user_id"], {"user_id": member["user_id"], "name": member["name"]})
+    return list(seen.values())
+
+
+def _on_join(user, ident: str, data: dict, sid: str) -> dict:
+    """Presence to everyone; the joiner gets who is in, the stage, his peers and what he missed."""
+    case_id, room = int(ident), expert.room_name(int(ident))
+    returning = presence.has_user(room, user.id)
+    peers = [m for m in presence.members(room) if m["sid"] != sid]
+    presence.add(room, sid, user)
+    if not returning:
+        expert.record_presence(user, case_id, "joined")
+    payload = {"case_id": case_id, "action": "joined", "user_id": user.id, "name": user.name, "present": _present(room)}
+    broadcast(room, "case.presence", payload, skip_sid=sid)
+    after = int(data.get("after") or 0) if str(data.get("after") or 0).isdigit() else 0
+    missed = expert.events_for(user, case_id, after, ("message", "stage", "presence", "opinion"))[-200:]
+    case = db.session.get(expert.ExpertCase, case_id)
+    return {
+        "sid": sid,
+        "peers": peers,
+        "present": payload["present"],
+        "state": expert.stage_state(case),
+        "links": expert.media_links(case_id, user.id, presence.user_ids(room)),
+        "missed": _events.dump(missed),
+    }
+
+
+def _on_leave(user, ident: str, sid: str) -> None:
+    case_id, room = int(ident), expert.room_name(int(ident))
+    if presence.remove(room, sid) is None:
+        return
+    broadcast(room, "case.peer_left", {"case_id": case_id, "sid": sid, "user_id": user.id})
+    if not presence.has_user(room, user.id):
+        expert.record_presence(user, case_id, "left")
+        payload = {
+            "case_id": case_id,
+            "action": "left",
+            "user_id": user.id,
+            "name": user.name,
+            "present": _present(room),
+        }
+        broadcast(room, "case.presence", payload)
+
+
+rooms.register_room_kind("case", _may_join, _on_join, _on_leave)
+
+
+def _act(data, action):
+    """Run a room action for a participant who joined; AppErrors become a refused acknowledgement."""
+    user, case_id = socket_user(), _ident((data or {}).get("case_id") if isinstance(data, dict) else None)
+    try:
+        if user is None or case_id is None or not in_room(expert.room_name(case_id)):
+            return {"ok": False, "error": "not_in_room"}
+        return {"ok": True, **action(user, case_id, data)}
+    except AppError as err:
+        db.session.rollback()
+        return {"ok": False, "error": err.reason, "message": err.render_message()}
+    finally:
+        db.session.remove()
+
+
+def _chat(user, case_id, data) -> dict:
+    row = expert.post_message(user, case_id, str(data.get("text", "")))
+    message = {**EventSchema().dump(row), "case_id": case_id, "sid": request.sid}
+    broadcast(expert.room_name(case_id), "case.message", message)
+    return {"message": message}
+
+
+def _hand(user, case_id, data) -> dict:
+    state = expert.raise_hand(user, case_id, bool(data.get("raised", True)))
+    broadcast(expert.room_name(case_id), "case.stage", state)
+    return {"state": state}
+
+
+def _floor(user, case_id, data) -> dict:
+    target = int(data.get("user_id") or 0)
+    state = expert.move_floor(user, case_id, target, data.get("action", "give") == "give")
+    broadcast(expert.room_name(case_id), "case.stage", state)
+    return {"state": state}
+
+
+@socketio.on("case.chat")
+def on_chat(data):
+    """A chat message to the whole room, kept with the case."""
+    return _act(data, _chat)
+
+
+@socketio.on("case.hand")
+def on_hand(data):
+    """Raise or lower a hand: the speaking queue."""
+    return _act(data, _hand)
+
+
+@socketio.on("case.floor")
+def on_floor(data):
+    """The leader gives or takes the floor (the bounded video stage)."""
+    return _act(data, _floor)
