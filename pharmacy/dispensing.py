@@ -9,10 +9,10 @@ from core import audit, clock
 from core.errors import Conflict, Forbidden
 from core.extensions import db
 from core.models import Role, User
-from pharmacy import stock
+from pharmacy import orders, stock
 from pharmacy.delivery import open_delivery
 from pharmacy.models import Order, OrderStatus
-from pharmacy.orders import announce, get_order, move_to, rx
+from pharmacy.orders import announce, get_order, move_to
 
 
 def dispense(user: User, order_id: int) -> Order:
@@ -31,7 +31,7 @@ def dispense(user: User, order_id: int) -> Order:
     open_delivery(order, user.id)
     audit.record(user.id, order.patient_id, "dispense", "order", order.id)
     db.session.commit()
-    rx().mark_dispensed(order.prescription_id)
+    orders.rx().mark_dispensed(order.prescription_id)
     announce(order, "order.dispensed")
     return order
 

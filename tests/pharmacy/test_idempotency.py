@@ -1,0 +1,101 @@
+"""Idempotency-Key on POST /api/orders: one order and one charge, however often it is sent."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+from core.extensions import db
+from pharmacy.models import Order
+from tests.pharmacy.conftest import ADDRESS
+
+PATIENT = "13800000001"
+
+
+def _orders(pid: int) -> list[Order]:
+    db.session.expire_all()
+    return list(db.session.execute(db.select(Order).filter_by(prescription_id=pid)).scalars())
+
+
+def test_same_key_sequentially_replays_the_first_answer(shop):
+    shop.enroll()
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    token, key = shop.voucher(), uuid.uuid4().hex
+    first = shop.pay(PATIENT, pid, token, key=key)
+    again = shop.pay(PATIENT, pid, token, key=key)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert len(_orders(pid)) == 1
+    assert len(shop.charges(first.get_json()["ref"])) == 1
+
+
+def test_same_key_different_body_is_422(shop):
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    key = uuid.uuid4().hex
+    assert shop.pay(PATIENT, pid, key=key).status_code == 201
+    response = shop.pay(PATIENT, pid, key=key, address={**ADDRESS, "detail": "另一个地址 8号楼"})
+    assert response.status_code == 422 and response.get_json()["reason"] == "idempotency_key_reused"
+
+
+def test_key_is_required(shop):
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    response = shop.client.post(
+        "/api/orders", json={"prescription_id": pid, "address": ADDRESS}, headers=shop.login(PATIENT)
+    )
+    assert response.status_code == 422 and response.get_json()["reason"] == "idempotency_key_required"
+
+
+def test_errors_are_replayed_too(shop):
+    shop.set_stock("AML5", 0)
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    key = uuid.uuid4().hex
+    first = shop.pay(PATIENT, pid, key=key)
+    assert first.status_code == 409
+    assert shop.pay(PATIENT, pid, key=key).get_json() == first.get_json()
+
+
+def test_key_still_running_is_409(shop):
+    from core import idempotency
+
+    user = shop.user(PATIENT)
+    scope = "POST /api/orders"
+    body = {"prescription_id": 1, "voucher_token": None, "address": ADDRESS}
+    idempotency.begin(user.id, "k-running", scope, idempotency.fingerprint(scope, body))  # a first request mid-way
+    response = shop.client.post(
+        "/api/orders", json=body, headers={**shop.login(PATIENT), "Idempotency-Key": "k-running"}
+    )
+    assert response.status_code == 409 and response.get_json()["reason"] == "idempotency_in_progress"
+
+
+def test_same_key_concurrently_one_order_one_charge(shop):
+    shop.enroll()
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    token, key = shop.voucher(), uuid.uuid4().hex
+    headers = {**shop.login(PATIENT), "Idempotency-Key": key}
+    body = {"prescription_id": pid, "voucher_token": token, "address": ADDRESS}
+    results: list = []
+    barrier = threading.Barrier(8)
+
+    def send():
+        with shop.app.app_context():
+            client = shop.app.test_client()
+            barrier.wait()
+            response = client.post("/api/orders", json=body, headers=headers)
+            results.append((response.status_code, response.get_json()))
+            db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(code for code, _ in results)
+    assert set(codes) <= {201, 409}, results
+    assert 201 in codes
+    assert all(body["reason"] == "idempotency_in_progress" for code, body in results if code == 409)
+    orders = _orders(pid)
+    assert len(orders) == 1 and len(shop.charges(orders[0].ref)) == 1
+    assert {body["id"] for code, body in results if code == 201} == {orders[0].id}
+    # After the first finished, the same key replays the same order.
+    assert shop.client.post("/api/orders", json=body, headers=headers).get_json()["id"] == orders[0].id
