@@ -127,6 +127,11 @@ def list_for(user: User, status: str | None = None, consultation_id: int | None 
     return rows
 
 
+def allergies_of(patient_id: int) -> list[Allergy]:
+    """The patient's recorded allergies (shown to the reviewing pharmacist)."""
+    return list(db.session.execute(db.select(Allergy).filter_by(patient_id=patient_id)).scalars())
+
+
 def review_queue() -> list[Prescription]:
     """Signed prescriptions waiting for a pharmacist, oldest first."""
     query = db.select(Prescription).where(Prescription.status == S.SIGNED).order_by(Prescription.signed_at)

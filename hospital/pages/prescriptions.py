@@ -1,0 +1,205 @@
+"""Pages of prescriptions: the doctor's editor, the pharmacists' live review queue, the patient's
+list, detail, PDF and renewal, the consultation panel and the "my medicines" home section."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from core import nav
+from core.auth import page_roles
+from core.errors import AppError
+from core.models import Role
+from hospital.models.prescriptions import PrescriptionStatus as S
+from hospital.services import formulary, prescriptions, renewal
+from hospital.services import prescription_safety as safety
+
+bp = Blueprint("prescription_pages", __name__)
+
+nav.add_nav(Role.PATIENT, _l("My prescriptions"), "/prescriptions", order=30)
+nav.add_nav(Role.DOCTOR, _l("My prescriptions"), "/prescriptions", order=40)
+nav.add_nav(Role.PHARMACIST, _l("Prescription review"), "/pharmacist/review", order=10)
+nav.add_nav(Role.ADMIN, _l("Formulary"), "/admin/formulary", order=40)
+nav.add_home_section(Role.PATIENT, "hospital/prescriptions/_home_medicines.html", renewal.home_context, order=10)
+prescriptions.register_with_consultations()
+
+
+def _panel(consultation, user) -> dict:
+    """What the consultation page's prescription panel shows (the doctor's or the patient's view)."""
+    if user.role not in (Role.PATIENT, Role.DOCTOR, Role.PHARMACIST):
+        return {"prescriptions": [], "proposal": None}
+    rows = prescriptions.list_for(user, consultation_id=consultation.id)
+    return {"prescriptions": rows, "proposal": renewal.proposal_for(consultation)}
+
+
+@bp.app_context_processor
+def _inject() -> dict:
+    return {"rx_panel": _panel, "rx_status": STATUS_LABELS, "rx_frequency": _frequency}
+
+
+def _frequency(code: str) -> str:
+    return str(safety.FREQUENCY_LABELS.get(code, code))
+
+
+STATUS_LABELS = {
+    S.DRAFT: _l("Draft"),
+    S.SIGNED: _l("Waiting for pharmacist review"),
+    S.APPROVED: _l("Approved"),
+    S.REJECTED: _l("Rejected"),
+    S.SUPERSEDED: _l("Superseded by a revised version"),
+    S.PAID: _l("Paid"),
+    S.DISPENSED: _l("Dispensed"),
+    S.EXPIRED: _l("Expired"),
+    S.REFUNDED: _l("Refunded"),
+}
+
+
+def _editor_strings() -> dict:
+    """Texts the editor script shows, in the user's language."""
+    return {
+        k: str(v)
+        for k, v in {
+            "dose": _l("Dose"),
+            "frequency": _l("Frequency"),
+            "days": _l("Days"),
+            "quantity": _l("Quantity"),
+            "remove": _l("Remove"),
+            "saved": _l("Draft saved."),
+            "signed": _l("Signed and sent to the pharmacists."),
+            "no_results": _l("No drug found."),
+            "blocking": _l("Cannot be signed"),
+            "warning": _l("Needs your override"),
+            "no_findings": _l("No problems found."),
+            "open": _l("Open the prescription"),
+            "special": _l("special control: cannot be prescribed online"),
+            "searching": _l("Searching…"),
+            "results": _l("%(n)s drugs found"),
+        }.items()
+    } | {"frequencies": {k: str(v) for k, v in safety.FREQUENCY_LABELS.items()}}
+
+
+@bp.get("/prescriptions")
+@page_roles(Role.PATIENT, Role.DOCTOR, Role.PHARMACIST)
+def my_prescriptions():
+    if g.user.role == Role.PHARMACIST:
+        return redirect(url_for("prescription_pages.review_queue"))
+    return render_template("hospital/prescriptions/list.html", prescriptions=prescriptions.list_for(g.user))
+
+
+@bp.get("/prescriptions/<int:prescription_id>")
+@page_roles(Role.PATIENT, Role.DOCTOR, Role.PHARMACIST)
+def detail(prescription_id: int):
+    rx = prescriptions.get_with_integrity(g.user, prescription_id)
+    return render_template("hospital/prescriptions/detail.html", rx=rx, error=None)
+
+
+@bp.post("/prescriptions/<int:prescription_id>/renew")
+@page_roles(Role.PATIENT)
+def renew(prescription_id: int):
+    """One action: ask for a renewal; the follow-up consultation opens with the proposed copy."""
+    try:
+        consultation = renewal.request_renewal(g.user, prescription_id)
+    except AppError as err:
+        rx = prescriptions.get_with_integrity(g.user, prescription_id)
+        return render_template("hospital/prescriptions/detail.html", rx=rx, error=err), err.status
+    return redirect(f"/consultations/{consultation.id}")
+
+
+def _initial(rx) -> dict:
+    """The draft's content for the editor script."""
+    if rx is None:
+        return {"items": [], "long_prescription": False, "long_reason": "", "validity_days": 1}
+    items = [
+        {
+            "drug_code": i.drug_code,
+            "name": i.name_zh,
+            "strength": i.strength,
+            "dose": i.dose,
+            "dose_unit": i.dose_unit,
+            "frequency": i.frequency,
+            "days": i.days,
+        }
+        for i in rx.items
+    ]
+    return {
+        "items": items,
+        "long_prescription": rx.long_prescription,
+        "long_reason": rx.long_reason,
+        "validity_days": rx.validity_days,
+    }
+
+
+def _editor(consultation_id: int, rx=None):
+    return render_template(
+        "hospital/prescriptions/editor.html",
+        consultation_id=consultation_id,
+        rx=rx,
+        strings=_editor_strings(),
+        initial=_initial(rx),
+    )
+
+
+@bp.get("/prescriptions/new")
+@page_roles(Role.DOCTOR)
+def new_prescription():
+    """The editor for a new prescription in one of the doctor's accepted consultations."""
+    consultation_id = request.args.get("consultation", type=int) or 0
+    prescriptions.check_draft(g.user, consultation_id, prescriptions.DraftInput([]))  # 404/409 early
+    return _editor(consultation_id)
+
+
+@bp.get("/prescriptions/<int:prescription_id>/edit")
+@page_roles(Role.DOCTOR)
+def edit(prescription_id: int):
+    rx = prescriptions.get_with_integrity(g.user, prescription_id)
+    if rx.status != S.DRAFT:
+        return redirect(url_for("prescription_pages.detail", prescription_id=rx.id))
+    return _editor(rx.consultation_id, rx)
+
+
+@bp.post("/prescriptions/from-renewal")
+@page_roles(Role.DOCTOR)
+def from_renewal():
+    """The doctor starts from the patient's proposed copy (then reviews, adjusts and signs)."""
+    rx = renewal.draft_from_renewal(g.user, request.form.get("consultation_id", type=int) or 0)
+    return redirect(url_for("prescription_pages.edit", prescription_id=rx.id))
+
+
+@bp.post("/prescriptions/<int:prescription_id>/revise")
+@page_roles(Role.DOCTOR)
+def revise(prescription_id: int):
+    rx = prescriptions.revise(g.user, prescription_id)
+    return redirect(url_for("prescription_pages.edit", prescription_id=rx.id))
+
+
+@bp.get("/pharmacist/review")
+@page_roles(Role.PHARMACIST)
+def review_queue():
+    return render_template("hospital/prescriptions/queue.html", queue=prescriptions.review_queue())
+
+
+@bp.route("/pharmacist/review/<int:prescription_id>", methods=["GET", "POST"])
+@page_roles(Role.PHARMACIST)
+def review(prescription_id: int):
+    """The prescription with the patient's allergies and the findings; approve or reject."""
+    error = None
+    if request.method == "POST":
+        try:
+            prescriptions.review_prescription(
+                g.user, prescription_id, request.form.get("decision", ""), request.form.get("reason", "")
+            )
+        except AppError as err:
+            error = err
+        else:
+            return redirect(url_for("prescription_pages.review_queue"))
+    rx = prescriptions.get_with_integrity(g.user, prescription_id)
+    return render_template(
+        "hospital/prescriptions/review.html", rx=rx, allergies=prescriptions.allergies_of(rx.patient_id), error=error
+    ), (error.status if error else 200)
+
+
+@bp.get("/admin/formulary")
+@page_roles(Role.ADMIN)
+def formulary_page():
+    drugs = formulary.search_drugs(request.args.get("q"), limit=50)
+    return render_template("hospital/prescriptions/formulary.html", drugs=drugs, q=request.args.get("q", ""))
