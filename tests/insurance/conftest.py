@@ -52,10 +52,16 @@ class Insured:
         self.serial += 1
         certno = valid_id("19550101", f"{self.serial % 1000:03d}")
         data = {
-            "certno": certno, "psn_name": name, "insutype": insutype, "balc": f"{balance_fen / 100:.2f}",
-            "chronic": [{"code": code, "name": code} for code in chronic], "reset": True,
+            "certno": certno,
+            "psn_name": name,
+            "insutype": insutype,
+            "balc": f"{balance_fen / 100:.2f}",
+            "chronic": [{"code": code, "name": code} for code in chronic],
+            "reset": True,
             # By default the deductibles are met, so the fund pays from the first fen.
-            "ytd": ytd if ytd is not None else {"11": {"deductible_used": "800.00"}, "14": {"deductible_used": "200.00"}},
+            "ytd": ytd
+            if ytd is not None
+            else {"11": {"deductible_used": "800.00"}, "14": {"deductible_used": "200.00"}},
         }
         psn_no = get_gateway().enroll(data)
         return {"certno": certno, "psn_no": psn_no, "name": name}

@@ -46,7 +46,10 @@ class MockInsurerProcess:
         command = [sys.executable, "-m", "flask", "--app", "insurance.mock_insurer", "run"]
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(
-                [*command, "--host", "127.0.0.1", "-p", str(self.port)], cwd=ROOT, env=env, stdout=log,
+                [*command, "--host", "127.0.0.1", "-p", str(self.port)],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
                 stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 20
@@ -88,7 +91,9 @@ class MockInsurerProcess:
         engine = sa.create_engine(self.db_url)
         try:
             with engine.connect() as connection:
-                return connection.execute(sa.text("SELECT balc FROM mi_persons WHERE psn_no = :p"), {"p": psn_no}).scalar()
+                return connection.execute(
+                    sa.text("SELECT balc FROM mi_persons WHERE psn_no = :p"), {"p": psn_no}
+                ).scalar()
         finally:
             engine.dispose()
 
@@ -135,8 +140,9 @@ def test_settle_and_reverse_over_http_keep_the_insurers_own_ledger(http_insured,
 
 
 def test_http_timeout_after_charging_is_resolved_to_one_settlement(ins_app, http_insured, mock_server):
-    configure(ins_app, INSURANCE_GATEWAY="http", INSURANCE_URL=mock_server.url, INSURANCE_TIMEOUT=0.5,
-              INSURANCE_RETRIES=2)
+    configure(
+        ins_app, INSURANCE_GATEWAY="http", INSURANCE_URL=mock_server.url, INSURANCE_TIMEOUT=0.5, INSURANCE_RETRIES=2
+    )
     person = http_insured.person()
     claim = http_insured.claim(person, "HTTP-TO")
     mock_server.faults(timeout_after_charge=True, hang_ms=1_500)
@@ -160,8 +166,15 @@ def _wait_for(predicate, timeout: float = 10) -> None:
 @pytest.mark.parametrize("moment", ["before_charging", "after_charging"])
 def test_insurer_killed_mid_call_and_restarted(ins_app, http_insured, mock_server, moment):
     # Retries over ~6 s: 1 s per attempt, backoff 0.3 s doubling to 1 s, 8 attempts.
-    configure(ins_app, INSURANCE_GATEWAY="http", INSURANCE_URL=mock_server.url, INSURANCE_TIMEOUT=1.0,
-              INSURANCE_RETRIES=8, INSURANCE_BACKOFF=0.3, INSURANCE_BACKOFF_CAP=1.0)
+    configure(
+        ins_app,
+        INSURANCE_GATEWAY="http",
+        INSURANCE_URL=mock_server.url,
+        INSURANCE_TIMEOUT=1.0,
+        INSURANCE_RETRIES=8,
+        INSURANCE_BACKOFF=0.3,
+        INSURANCE_BACKOFF_CAP=1.0,
+    )
     person = http_insured.person()
     claim = http_insured.claim(person, "HTTP-KILL")
     delay = {"delay_ms": 3_000} if moment == "before_charging" else {"delay_after_ms": 3_000}
