@@ -445,7 +445,7 @@ def cancel(user: User, consultation_id: int, reason: str = "") -> Consultation:
 RECORD_FIELDS = ("chief_complaint", "history", "diagnosis", "icd10", "advice")
 
 
-def _record_of(consultation_id: int) -> MedicalRecord | None:
+def record_of(consultation_id: int) -> MedicalRecord | None:
     return db.session.execute(db.select(MedicalRecord).filter_by(consultation_id=consultation_id)).scalar_one_or_none()
 
 

@@ -1,0 +1,36 @@
+// The request form: who is on duty now in the chosen department, and its next shifts.
+(function () {
+  "use strict";
+  const select = document.getElementById("f-department_id");
+  if (!select || !window.App) return;
+  const { api, el, fmtTime, lang } = window.App;
+  const onDuty = document.getElementById("on-duty");
+  const next = document.getElementById("next-shifts");
+  const newBox = document.getElementById("new-diagnosis");
+  const kinds = lang === "zh" ? { morning: "上午班", evening: "晚班", oncall: "24小时值班" } : { morning: "Morning", evening: "Evening", oncall: "24-hour on call" };
+
+  async function show() {
+    const dept = select.value;
+    try {
+      const [doctors, shifts] = await Promise.all([
+        api("GET", `/api/doctors?department=${dept}&on_duty=true`),
+        api("GET", `/api/shifts?department=${dept}&upcoming=true`),
+      ]);
+      onDuty.replaceChildren(...(doctors.length ? doctors.map((d) => el("li", { text: `${d.name} · ${lang === "zh" ? d.department_name_zh : d.department_name_en}` }))
+        : [el("li", { text: lang === "zh" ? "现在没有医生值班；您的问诊会等到下一个班次。" : "Nobody is on duty now; your request waits for the next shift." })]));
+      next.replaceChildren(...shifts.slice(0, 6).map((s) => el("li", { text: `${fmtTime(s.starts_at)} – ${fmtTime(s.ends_at).slice(-8)} · ${s.doctor_name} · ${kinds[s.kind] || s.kind}` })));
+    } catch (err) {
+      onDuty.replaceChildren(el("li", { text: "⚠ " + err.message }));
+    }
+  }
+
+  function toggleNew() {
+    const chosen = document.querySelector('input[name="diagnosis_id"]:checked');
+    newBox.hidden = !(chosen && chosen.value === "new");
+  }
+
+  select.addEventListener("change", show);
+  document.querySelectorAll('input[name="diagnosis_id"]').forEach((r) => r.addEventListener("change", toggleNew));
+  toggleNew();
+  show();
+})();

@@ -1,0 +1,45 @@
+// The doctor's workbench: the live queue of his department. A `consultation.queue` event on the
+// queue room says something changed; the list is then fetched again (the API checks the shift).
+(function () {
+  "use strict";
+  const section = document.getElementById("queue-section");
+  if (!section || !window.App) return;
+  const { api, connect, el, announce, csrf, lang } = window.App;
+  const list = document.getElementById("queue");
+  const count = document.getElementById("queue-count");
+  const modes = lang === "zh" ? { text: "图文", voice: "语音", video: "视频" } : { text: "Text", voice: "Voice", video: "Video" };
+
+  function item(c) {
+    const accept = el("form", { method: "post", action: `/consultations/${c.id}/accept`, class: "row" },
+      el("input", { type: "hidden", name: "csrf_token", value: csrf }),
+      el("button", { class: "btn primary", type: "submit", text: section.dataset.acceptLabel }),
+      el("a", { class: "btn", href: `/consultations/${c.id}`, text: section.dataset.openLabel }));
+    const dx = c.diagnosis ? ` · ${c.diagnosis.diagnosis} (${c.diagnosis.icd10})` : "";
+    return el("li", { "data-id": String(c.id) },
+      el("strong", { text: `#${c.id} ${c.patient_name}` }), ` · ${modes[c.mode] || c.mode}${dx}`,
+      el("p", { text: c.complaint }), accept);
+  }
+
+  async function refresh() {
+    try {
+      const queue = await api("GET", "/api/consultations/queue");
+      const before = list.querySelectorAll("li[data-id]").length;
+      list.replaceChildren(...(queue.waiting.length ? queue.waiting.map(item)
+        : [el("li", { class: "muted", text: section.dataset.emptyLabel })]));
+      count.textContent = queue.waiting.length || "";
+      if (queue.waiting.length > before) announce(lang === "zh" ? "有新的患者在等候" : "A new patient is waiting");
+    } catch (err) {
+      announce((lang === "zh" ? "队列刷新失败：" : "Could not refresh the queue: ") + err.message);
+    }
+  }
+
+  const socket = connect();
+  if (socket) {
+    const join = () => socket.emit("join", { room: "queue:" + section.dataset.departmentId }, () => refresh());
+    socket.on("connect", join);
+    if (socket.connected) join();
+    socket.on("consultation.queue", refresh);
+    socket.on("consultation.handover", refresh);
+  }
+  setInterval(refresh, 60000);  // also catches shift start/end without any event
+})();
