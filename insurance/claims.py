@@ -255,6 +255,11 @@ def set_claim_builder(fn: ClaimBuilder | None) -> None:
     _claim_builder = fn
 
 
+def claim_builder() -> ClaimBuilder | None:
+    """The registered builder (tests save and restore it)."""
+    return _claim_builder
+
+
 def build_claim(prescription_id: int, user) -> Claim:
     """The claim for a prescription, from the registered builder."""
     if _claim_builder is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.extensions import db
-from insurance.claims import Claim, ClaimLine, set_claim_builder
+from insurance.claims import Claim, ClaimLine, claim_builder, set_claim_builder
 from insurance.gateway import get_gateway, in_process_insurer, reset_gateway
 from tests.conftest import valid_id
 
@@ -38,8 +38,9 @@ def ins_app(app):
     """The app (fresh database) with the in-process insurer, fast retries and no faults."""
     ensure_tables()
     configure(app)
+    builder = claim_builder()
     yield app
-    set_claim_builder(None)
+    set_claim_builder(builder)  # put back whatever the app registered (pharmacy's)
 
 
 class Insured:
