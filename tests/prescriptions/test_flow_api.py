@@ -29,14 +29,16 @@ def test_write_sign_approve_and_notify(world, client, rx_api):
     assert "prescription.signed" in events
     queue = client.get("/api/prescriptions?status=signed", headers=rx_api.pharmacist).get_json()
     assert [r["id"] for r in queue] == [rx["id"]]
-    approved = client.post(f"/api/prescriptions/{rx['id']}/review", json={"decision": "approve"},
-                           headers=rx_api.pharmacist)
+    approved = client.post(
+        f"/api/prescriptions/{rx['id']}/review", json={"decision": "approve"}, headers=rx_api.pharmacist
+    )
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
     body = client.get(f"/api/prescriptions/{rx['id']}", headers=rx_api.patient).get_json()
     assert body["integrity"] == {"doctor_signature": True, "review_signature": True, "genuine": True}
     assert body["pharmacist"]["name"] == "郭药师"
-    patient_events = [n.event for n in db.session.execute(
-        db.select(Notification).filter_by(user_id=world.patient.id)).scalars()]
+    patient_events = [
+        n.event for n in db.session.execute(db.select(Notification).filter_by(user_id=world.patient.id)).scalars()
+    ]
     assert "prescription.approved" in patient_events
 
 
@@ -55,8 +57,9 @@ def test_warnings_need_an_override_reason(world, client, rx_api):
     assert created.get_json()["findings"][0]["code"] == "allergy"
     refused = client.post(f"/api/prescriptions/{rx_id}/sign", json={}, headers=rx_api.doctor)
     assert refused.status_code == 422 and refused.get_json()["reason"] == "override_required"
-    ok = client.post(f"/api/prescriptions/{rx_id}/sign", json={"override_reason": "皮试阴性，已告知"},
-                     headers=rx_api.doctor)
+    ok = client.post(
+        f"/api/prescriptions/{rx_id}/sign", json={"override_reason": "皮试阴性，已告知"}, headers=rx_api.doctor
+    )
     assert ok.status_code == 200 and ok.get_json()["override_reason"] == "皮试阴性，已告知"
 
 
@@ -111,13 +114,18 @@ def test_signed_content_cannot_change(world, client, rx_api):
 
 def test_reject_revise_and_supersede(world, client, rx_api):
     rx = signed(world, client, rx_api, item("AML5", 5, "qd", 7))
-    rejected = client.post(f"/api/prescriptions/{rx['id']}/review", json={"decision": "reject"},
-                           headers=rx_api.pharmacist)
+    rejected = client.post(
+        f"/api/prescriptions/{rx['id']}/review", json={"decision": "reject"}, headers=rx_api.pharmacist
+    )
     assert rejected.status_code == 422 and rejected.get_json()["reason"] == "reason_required"
-    client.post(f"/api/prescriptions/{rx['id']}/review", json={"decision": "reject", "reason": "剂量请核对"},
-                headers=rx_api.pharmacist)
-    doctor_events = [n.event for n in db.session.execute(
-        db.select(Notification).filter_by(user_id=world.doctor.user_id)).scalars()]
+    client.post(
+        f"/api/prescriptions/{rx['id']}/review",
+        json={"decision": "reject", "reason": "剂量请核对"},
+        headers=rx_api.pharmacist,
+    )
+    doctor_events = [
+        n.event for n in db.session.execute(db.select(Notification).filter_by(user_id=world.doctor.user_id)).scalars()
+    ]
     assert "prescription.rejected" in doctor_events
     revised = client.post(f"/api/prescriptions/{rx['id']}/revise", headers=rx_api.doctor)
     assert revised.status_code == 201
@@ -137,9 +145,25 @@ def test_verify_shows_only_the_papers_fields(world, client, rx_api):
     assert response.status_code == 200
     body = response.get_json()
     assert body["genuine"] and body["approved"] and body["valid"] and not body["dispensed"]
-    assert set(body) == {"code", "genuine", "status", "approved", "valid", "dispensed", "dispensed_at", "hospital",
-                         "patient_name", "patient_id_number", "diagnosis", "icd10", "doctor_name", "pharmacist_name",
-                         "signed_at", "valid_until", "items"}
+    assert set(body) == {
+        "code",
+        "genuine",
+        "status",
+        "approved",
+        "valid",
+        "dispensed",
+        "dispensed_at",
+        "hospital",
+        "patient_name",
+        "patient_id_number",
+        "diagnosis",
+        "icd10",
+        "doctor_name",
+        "pharmacist_name",
+        "signed_at",
+        "valid_until",
+        "items",
+    }
     text = response.get_data(as_text=True)
     assert "*" in body["patient_id_number"] and "13900000001" not in text and "王建国" not in text
     assert client.get("/api/prescriptions/verify/RXNOTREAL").status_code == 404
@@ -158,6 +182,11 @@ def test_drug_search_by_pinyin_initials_chinese_and_generic(world, client, rx_ap
 
 def test_openapi_documents_the_prescription_paths(client):
     paths = client.get("/api/openapi.json").get_json()["paths"]
-    for path in ("/api/prescriptions", "/api/prescriptions/{prescription_id}/sign",
-                 "/api/prescriptions/{prescription_id}/review", "/api/prescriptions/verify/{code}", "/api/drugs"):
+    for path in (
+        "/api/prescriptions",
+        "/api/prescriptions/{prescription_id}/sign",
+        "/api/prescriptions/{prescription_id}/review",
+        "/api/prescriptions/verify/{code}",
+        "/api/drugs",
+    ):
         assert path in paths

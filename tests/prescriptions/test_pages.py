@@ -76,6 +76,10 @@ def test_doctor_editor_and_consultation_panel(world, client, app):
         from flask import g
 
         g.user = world.doctor.user
-        html = render_template_string('{% include "hospital/prescriptions/_consultation_panel.html" %}',
-                                      consultation=consultation, current_user=world.doctor.user, lang="zh")
+        html = render_template_string(
+            '{% include "hospital/prescriptions/_consultation_panel.html" %}',
+            consultation=consultation,
+            current_user=world.doctor.user,
+            lang="zh",
+        )
     assert 'id="rx-write"' in html

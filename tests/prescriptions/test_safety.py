@@ -31,8 +31,13 @@ def test_special_control_drugs_are_refused(loaded):
 
 
 def test_at_most_five_items(loaded):
-    five = items(("AML5", 5, "qd", 7), ("ATO20", 20, "qn", 7), ("MF500", 500, "bid", 7), ("LT4_50", 50, "qd", 7),
-                 ("ALLO100", 100, "qd", 7))
+    five = items(
+        ("AML5", 5, "qd", 7),
+        ("ATO20", 20, "qn", 7),
+        ("MF500", 500, "bid", 7),
+        ("LT4_50", 50, "qd", 7),
+        ("ALLO100", 100, "qd", 7),
+    )
     assert "too_many_items" not in codes(run_checks(five, Context()))
     six = five + items(("CAD600", 600, "qd", 7))
     assert "too_many_items" in codes(run_checks(six, Context()), BLOCK)

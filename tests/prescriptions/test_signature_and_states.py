@@ -57,8 +57,9 @@ def test_trail_holds_content_signature_and_key(world):
 def test_tampering_with_the_row_after_signing_is_detected(world):
     rx = approved(world)
     assert rxs.verify_integrity(rx)["genuine"]
-    db.session.execute(text("UPDATE prescription_items SET dose = 10, quantity = 2 WHERE prescription_id = :id"),
-                       {"id": rx.id})
+    db.session.execute(
+        text("UPDATE prescription_items SET dose = 10, quantity = 2 WHERE prescription_id = :id"), {"id": rx.id}
+    )
     db.session.commit()
     db.session.expire_all()
     rx = db.session.get(Prescription, rx.id)
@@ -126,8 +127,9 @@ def test_extended_validity_is_at_most_three_days(world):
     from core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as err:
-        rxs.create_draft(world.doctor.user, consultation.id, rxs.DraftInput([ItemInput("AML5", 5, "qd", 7)],
-                                                                             validity_days=4))
+        rxs.create_draft(
+            world.doctor.user, consultation.id, rxs.DraftInput([ItemInput("AML5", 5, "qd", 7)], validity_days=4)
+        )
     assert err.value.reason == "invalid_validity"
 
 
@@ -138,7 +140,12 @@ def test_payable_contract_and_marks_are_idempotent(world):
     payable = rxs.payable_prescription(rx.id, world.patient.id)
     line = payable.lines[0]
     assert (line.drug_code, line.insurance_class, line.quantity, line.unit_price_fen, line.cold_chain) == (
-        "AML5", "A", 1, 300, False)
+        "AML5",
+        "A",
+        1,
+        300,
+        False,
+    )
     assert payable.code == rx.code and payable.icd10 == "I10" and payable.chronic is True
     assert payable.valid_until.tzinfo is not None and payable.total_fen == 300
     rxs.mark_paid(rx.id, "ORD-1")
