@@ -6,16 +6,32 @@ Type-ahead feels instant under ~100 ms per keystroke; this prints p50/p95 over t
 from __future__ import annotations
 
 import statistics
+import sys
 import tempfile
 import time
 import warnings
-import sys
 from pathlib import Path
 
 warnings.simplefilter("ignore")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-QUERIES = ["a", "al", "ald", "aldp", "氨", "氨氯", "met", "metformin", "ejsg", "xbdp", "胰岛素", "ins", "阿", "tl", "statin"]
+QUERIES = [
+    "a",
+    "al",
+    "ald",
+    "aldp",
+    "氨",
+    "氨氯",
+    "met",
+    "metformin",
+    "ejsg",
+    "xbdp",
+    "胰岛素",
+    "ins",
+    "阿",
+    "tl",
+    "statin",
+]
 
 
 def main(rounds: int = 20) -> None:
@@ -43,8 +59,10 @@ def main(rounds: int = 20) -> None:
         top = client.get("/api/drugs?q=aldp", headers=headers).get_json()[0]["name_zh"]
     timings.sort()
     p95 = timings[int(len(timings) * 0.95)]
-    print(f"{count} drugs, {len(timings)} searches: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
-          f"max {timings[-1]:.1f} ms; 'aldp' → {top}")
+    print(
+        f"{count} drugs, {len(timings)} searches: p50 {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, "
+        f"max {timings[-1]:.1f} ms; 'aldp' → {top}"
+    )
 
 
 if __name__ == "__main__":

@@ -65,13 +65,13 @@
       const label = f.severity === "block" ? strings.blocking : strings.warning;
       findingsBox.append(App.el("p", { class: "alert " + (f.severity === "block" ? "error" : "warn"), "data-code": f.code, text: `⚠ ${label}: ${f.message}` }));
     });
-    overrideField.hidden = result.warnings === 0;
+    overrideField.style.display = result.warnings === 0 ? "none" : "";
     (result.quantities || []).forEach((q, i) => { if (rows[i]) rows[i].quantity = q; });
     tbody.querySelectorAll("td.qty").forEach((cell, i) => { cell.textContent = rows[i] && rows[i].quantity != null ? String(rows[i].quantity) : "—"; });
   }
 
   async function check() {
-    if (!rows.length) { findingsBox.replaceChildren(); overrideField.hidden = true; return; }
+    if (!rows.length) { findingsBox.replaceChildren(); overrideField.style.display = "none"; return; }
     try { showFindings(await App.api("POST", "/api/prescriptions/check", body())); }
     catch (err) { findingsBox.replaceChildren(App.el("p", { class: "alert error", text: "⚠ " + err.message })); }
   }

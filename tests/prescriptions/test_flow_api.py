@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.models import Notification
 from core.extensions import db
+from core.models import Notification
 from tests.prescriptions.conftest import item
 
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from hospital.services import prescription_pdf, prescriptions as rxs
+from hospital.services import prescription_pdf
+from hospital.services import prescriptions as rxs
 from hospital.services.prescription_safety import ItemInput
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from core import clock, signing
 from core.errors import Conflict, NotFound
 from core.extensions import db
-from hospital.models.prescriptions import Prescription, PrescriptionStatus as S, PrescriptionTrail
+from hospital.models.prescriptions import Prescription, PrescriptionTrail
+from hospital.models.prescriptions import PrescriptionStatus as S
 from hospital.services import prescriptions as rxs
 from hospital.services.prescription_safety import ItemInput
 
@@ -120,9 +121,8 @@ def test_extended_validity_is_at_most_three_days(world):
         rx = approved(world, validity_days=3)
     with clock.frozen(MORNING + timedelta(days=2, hours=13)):
         assert rxs.payable_prescription(rx.id, world.patient.id)
-    with clock.frozen(MORNING + timedelta(days=2, hours=14)):
-        with pytest.raises(Conflict):
-            rxs.payable_prescription(rx.id, world.patient.id)
+    with clock.frozen(MORNING + timedelta(days=2, hours=14)), pytest.raises(Conflict):
+        rxs.payable_prescription(rx.id, world.patient.id)
     consultation = world.consultation()
     from core.errors import ValidationFailed
 
