@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, send_file
+from urllib.parse import quote
+
+from flask import Response
 from flask_smorest import Blueprint
 
 from core.auth import require_user, roles_required
@@ -158,7 +160,8 @@ def upload_material(form, files, case_id):
 def download_material(case_id, material_id):
     """The material's file (panel and patient; the read is audited)."""
     material, path = expert.material_file(require_user(), case_id, material_id)
-    return send_file(path, mimetype=material.content_type, download_name=material.filename)
+    disposition = f"inline; filename*=UTF-8''{quote(material.filename)}"
+    return Response(path.read_bytes(), mimetype=material.content_type, headers={"Content-Disposition": disposition})
 
 
 @blp.get("/expert-cases/<int:case_id>/opinions")
