@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core import clock
-from hospital.services import prescriptions as rxs, renewal
+from hospital.services import prescriptions as rxs
+from hospital.services import renewal
 from hospital.services.prescription_safety import ItemInput
 
 MORNING = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 local
