@@ -21,6 +21,7 @@ from __future__ import annotations
 import abc
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,16 +158,21 @@ class HttpTransport(Transport):
     """POSTs the envelope as JSON to the insurer's service path."""
 
     def __init__(self, base_url: str, path: str = "/fsi/api/rsfComIfsService/callService"):
+        self.url = base_url.rstrip("/") + path
+        self._local = threading.local()  # one keep-alive session per thread
+
+    def _http(self):
         import requests
 
-        self.url = base_url.rstrip("/") + path
-        self.http = requests.Session()
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
 
     def send(self, envelope: dict, timeout: float) -> dict:
         import requests
 
         try:
-            reply = self.http.post(self.url, json=envelope, timeout=(min(timeout, 2.0), timeout))
+            reply = self._http().post(self.url, json=envelope, timeout=(min(timeout, 2.0), timeout))
         except requests.RequestException as err:
             raise TransportError(type(err).__name__) from None
         if reply.status_code >= 500 or reply.status_code == 404:

@@ -94,7 +94,7 @@ class Settlement(db.Model):
         current = S(expected or self.status)
         if new not in TRANSITIONS[current]:
             raise Conflict(
-                "illegal_settlement_transition",
+                "illegal_transition",
                 _l("A settlement that is %(current)s cannot become %(new)s."),
                 current=current.value,
                 new=new.value,

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from core import audit, crypto
 from core.errors import Forbidden, NotFound
-from core.extensions import db
 from core.models import User
 from insurance import settlement
 from insurance.claims import InsuredPerson, Split, Voucher, build_claim
@@ -45,5 +44,5 @@ def presettle_prescription(user: User, prescription_id: int, token: str | None) 
         raise Forbidden("role_refused", _l("Only the patient can pay for his prescription."))
     claim = build_claim(prescription_id, user)
     claim = replace(claim, voucher_token=token or None, certno=claim.certno or certno_of(user))
-    db.session.commit()  # end the builder's read transaction before calling out
+    audit.record_read(user.id, user.id, "presettlement", prescription_id)  # commits: nothing held while calling out
     return settlement.presettle(claim)
