@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import send_file
+from flask import request, send_file
 from flask_smorest import Blueprint
 
 from core.auth import require_user, roles_required
@@ -13,7 +13,6 @@ from hospital.schemas.consultations import (
     ConsultationQuerySchema,
     ConsultationSchema,
     HandoverSchema,
-    ImageFormSchema,
     ImageUploadSchema,
     MessageQuerySchema,
     MessageSchema,
@@ -141,13 +140,13 @@ def post_message(data, consultation_id):
 
 
 @blp.post("/consultations/<int:consultation_id>/images")
-@blp.arguments(ImageFormSchema, location="form")
 @blp.arguments(ImageUploadSchema, location="files")
 @blp.response(201, MessageSchema)
-def post_image(form, files, consultation_id):
-    """Send an image (PNG, JPEG or WebP by content; size limited)."""
+def post_image(files, consultation_id):
+    """Send an image (PNG, JPEG or WebP by content; size limited); form field `client_id` dedupes."""
     upload = files["file"]
-    return svc.add_image(require_user(), consultation_id, upload.read(), upload.filename, form["client_id"])[0]
+    client_id = request.form.get("client_id")
+    return svc.add_image(require_user(), consultation_id, upload.read(), upload.filename, client_id)[0]
 
 
 @blp.get("/consultations/<int:consultation_id>/attachments/<int:attachment_id>")
