@@ -42,7 +42,14 @@ def _on_join(user, ident: str, data: dict, sid: str) -> dict:
     presence.add(room, sid, user)
     if not returning:
         expert.record_presence(user, case_id, "joined")
-    payload = {"case_id": case_id, "action": "joined", "user_id": user.id, "name": user.name, "present": _present(room)}
+    payload = {
+        "case_id": case_id,
+        "action": "joined",
+        "sid": sid,
+        "user_id": user.id,
+        "name": user.name,
+        "present": _present(room),
+    }
     broadcast(room, "case.presence", payload, skip_sid=sid)
     after = int(data.get("after") or 0) if str(data.get("after") or 0).isdigit() else 0
     missed = expert.events_for(user, case_id, after, ("message", "stage", "presence", "opinion"))[-200:]
