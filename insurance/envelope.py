@@ -24,13 +24,16 @@ CORRECT = "2601"
 STATEMENT_TOTALS = "3201"
 STATEMENT_DETAIL = "3202"
 CHRONIC_FILINGS = "5301"
+FEE_UPLOAD = "6201"  # mobile payment: upload the bill, get payOrdId + payToken
+PAY_ORDER = "6202"  # mobile payment: pay the uploaded order
+REFUND = "6203"  # mobile payment: refund
 ORDER_QUERY = "6301"
 MOCK_ENROLL = "M001"
 MOCK_FAULTS = "M002"
 MOCK_ISSUE_VOUCHER = "M004"
 
 # Writes change the insurer's ledger: their answers must never be lost or doubled.
-WRITE_INFNOS = frozenset({SETTLE, REVERSE, CORRECT})
+WRITE_INFNOS = frozenset({SETTLE, REVERSE, CORRECT, PAY_ORDER, REFUND})
 
 
 class EnvelopeError(ValueError):

@@ -99,8 +99,8 @@ class InsuranceGateway(abc.ABC):
         """2207 with this msgid (repeated on retries): charge the claim; the Split has setl_id."""
 
     @abc.abstractmethod
-    def reverse(self, setl_id: str, mdtrt_id: str | None, psn_no: str | None, msgid: str) -> Reversal:
-        """2208: refund a settlement whole."""
+    def reverse(self, settled: Split, msgid: str) -> Reversal:
+        """2208 (6203 on the mobile channel): refund a settlement whole."""
 
     @abc.abstractmethod
     def query(self, med_org_ord: str) -> list[InsurerOrder]:
@@ -324,11 +324,11 @@ class NhsaGateway(InsuranceGateway):
         out = self.call(env_.SETTLE, self._bill(claim, person, med_type), msgid=msgid, psn_admdvs=admdvs)
         return self._split(claim, out)
 
-    def reverse(self, setl_id: str, mdtrt_id: str | None, psn_no: str | None, msgid: str) -> Reversal:
-        data = {"psn_no": psn_no or "", "mdtrt_id": mdtrt_id or "", "setl_id": setl_id}
+    def reverse(self, settled: Split, msgid: str) -> Reversal:
+        data = {"psn_no": settled.psn_no or "", "mdtrt_id": settled.mdtrt_id or "", "setl_id": settled.setl_id}
         info = self.call(env_.REVERSE, {"data": data}, msgid=msgid)["setlinfo"]
         at = datetime.fromisoformat(info["revs_time"]) if info.get("revs_time") else None
-        return Reversal(revs_setl_id=info["setl_id"], setl_id=setl_id, reversed_at=at)
+        return Reversal(revs_setl_id=info["setl_id"], setl_id=settled.setl_id, reversed_at=at)
 
     # --- query and correction ---
 
@@ -408,6 +408,61 @@ class NhsaGateway(InsuranceGateway):
 
     def faults(self, values: dict | None = None, replace: bool = False) -> dict:
         return self.call(env_.MOCK_FAULTS, {"data": values or {}, "replace": replace})["faults"]
+
+
+class MobilePayGateway(NhsaGateway):
+    """The same gateway paying through the mobile channel: 6201 upload + 6202 pay, 6203 refund.
+
+    Person look-up, pre-settlement, query, correction and reconciliation are the national ones.
+    The 6202 carries the settlement's msgid (repeated on retries); the upload before it is a
+    fresh message each time and charges nothing.
+    """
+
+    def settle(self, claim: Claim, person: InsuredPerson | None, med_type: str, msgid: str) -> Split:
+        admdvs = person.insuplc_admdvs if person else None
+        bill = self._bill(claim, person, med_type)
+        data = bill["data"]
+        upload = {
+            "payAuthNo": claim.voucher_token or "",
+            "orgCodg": self.settings.fixmedins_code,
+            "psnNo": data["psn_no"],
+            "idNo": data["certno"],
+            "insutype": data["insutype"],
+            "medOrgOrd": claim.med_org_ord,
+            "chrgBchno": claim.med_org_ord,
+            "medType": data["med_type"],
+            "medfeeSumamt": data["medfee_sumamt"],
+            "acctUsedFlag": data["acct_used_flag"],
+            "diseCodg": data["dise_codg"],
+            "setlType": "HI" if person else "CASH",
+            "feedetailList": bill["feedetail"],
+        }
+        order = self.call(env_.FEE_UPLOAD, {"data": upload}, psn_admdvs=admdvs)
+        pay = {
+            "payAuthNo": claim.voucher_token or "",
+            "payOrdId": order["payOrdId"],
+            "payToken": order["payToken"],
+            "orgCodg": self.settings.fixmedins_code,
+            "chrgBchno": claim.med_org_ord,
+            "acctUsedFlag": data["acct_used_flag"],
+        }
+        out = self.call(env_.PAY_ORDER, {"data": pay}, msgid=msgid, psn_admdvs=admdvs)
+        return self._split(claim, out["extData"])
+
+    def reverse(self, settled: Split, msgid: str) -> Reversal:
+        data = {
+            "payOrdId": settled.mdtrt_id or "",
+            "appRefdSn": msgid,
+            "appRefdTime": clock.local_now().strftime("%Y-%m-%d %H:%M:%S"),
+            "totlRefdAmt": yuan(settled.medfee_sumamt),
+            "cashRefdAmt": yuan(settled.psn_cash_pay),
+            "psnAcctRefdAmt": yuan(settled.acct_pay),
+            "fundRefdAmt": yuan(settled.fund_pay_sumamt),
+            "refdType": "ALL",
+        }
+        ext = self.call(env_.REFUND, {"data": data}, msgid=msgid)["extData"]
+        at = datetime.fromisoformat(ext["revs_time"]) if ext.get("revs_time") else None
+        return Reversal(revs_setl_id=ext["revs_setl_id"], setl_id=settled.setl_id or "", reversed_at=at)
 
 
 def split_from_setlinfo(info: dict, lines: tuple[SplitLine, ...]) -> Split:
@@ -491,13 +546,22 @@ def _msgids(infno: str) -> str:
     return allocate_msgid(infno)
 
 
+_FLOWS = {"counter": NhsaGateway, "mobile": MobilePayGateway}
+
+
+def _flow(app: Flask) -> type[NhsaGateway]:
+    """INSURANCE_FLOW: "counter" (2207/2208) or "mobile" (6201/6202/6203)."""
+    name = app.config.get("INSURANCE_FLOW", "counter")
+    if name not in _FLOWS:
+        raise RuntimeError(f"unknown INSURANCE_FLOW {name!r}; known: {sorted(_FLOWS)}")
+    return _FLOWS[name]
+
+
 register_gateway(
     "in-process",
-    lambda app: NhsaGateway(
-        InProcessTransport(lambda: in_process_insurer(app)), GatewaySettings.from_app(app), _msgids
-    ),
+    lambda app: _flow(app)(InProcessTransport(lambda: in_process_insurer(app)), GatewaySettings.from_app(app), _msgids),
 )
 register_gateway(
     "http",
-    lambda app: NhsaGateway(HttpTransport(app.config["INSURANCE_URL"]), GatewaySettings.from_app(app), _msgids),
+    lambda app: _flow(app)(HttpTransport(app.config["INSURANCE_URL"]), GatewaySettings.from_app(app), _msgids),
 )

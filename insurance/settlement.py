@@ -189,21 +189,36 @@ def _open(claim: Claim, person: InsuredPerson | None, med_type: str) -> Settleme
     return row
 
 
+_AMOUNT_FIELDS = (
+    "medfee_sumamt",
+    "fund_pay_sumamt",
+    "hifp_pay",
+    "acct_pay",
+    "psn_cash_pay",
+    "preselfpay_amt",
+    "fulamt_ownpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "balc",
+)
+
+
 def _amounts(split: Split) -> dict:
-    return {
-        "setl_id": split.setl_id,
-        "mdtrt_id": split.mdtrt_id,
-        "medfee_sumamt": split.medfee_sumamt,
-        "fund_pay_sumamt": split.fund_pay_sumamt,
-        "hifp_pay": split.hifp_pay,
-        "acct_pay": split.acct_pay,
-        "psn_cash_pay": split.psn_cash_pay,
-        "preselfpay_amt": split.preselfpay_amt,
-        "fulamt_ownpay_amt": split.fulamt_ownpay_amt,
-        "inscp_scp_amt": split.inscp_scp_amt,
-        "act_pay_dedc": split.act_pay_dedc,
-        "balc": split.balc,
-    }
+    """The columns a settlement row takes from the insurer's answer."""
+    return {name: getattr(split, name) for name in ("setl_id", "mdtrt_id", *_AMOUNT_FIELDS)}
+
+
+def _split_of(row: Settlement) -> Split:
+    """A settled row as the Split the insurer answered (what a refund needs)."""
+    return Split(
+        **{name: getattr(row, name) or 0 for name in _AMOUNT_FIELDS},
+        setl_id=row.setl_id,
+        mdtrt_id=row.mdtrt_id,
+        med_type=row.med_type,
+        insutype=row.insutype,
+        setl_type="CASH" if row.pay_kind == "self_pay" else "HI",
+        psn_no=row.psn_no,
+    )
 
 
 def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int | None) -> SettlementView:
@@ -260,7 +275,7 @@ def reverse(med_org_ord: str, actor_id: int | None = None) -> SettlementView:
 
 def _send_reversal(row: Settlement, actor_id: int | None) -> SettlementView:
     try:
-        reversal = get_gateway().reverse(row.setl_id, row.mdtrt_id, row.psn_no, row.reverse_msgid)
+        reversal = get_gateway().reverse(_split_of(row), row.reverse_msgid)
     except InsurerRefused as refusal:
         row.move_to(S.SETTLED, last_error=refusal.err_msg)
         db.session.commit()
@@ -338,7 +353,7 @@ def _settle_from_insurer(row: Settlement, gateway) -> str:
 
 def _finish_reversal(row: Settlement) -> str:
     """Resend the refund with its own msgid: the insurer answers a repeat with its first answer."""
-    reversal = get_gateway().reverse(row.setl_id, row.mdtrt_id, row.psn_no, row.reverse_msgid)
+    reversal = get_gateway().reverse(_split_of(row), row.reverse_msgid)
     row.move_to(S.REVERSED, revs_setl_id=reversal.revs_setl_id, reversed_at=reversal.reversed_at or clock.now())
     db.session.commit()
     return "2208 repeated: now reversed"

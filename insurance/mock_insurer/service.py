@@ -30,7 +30,9 @@ from insurance import envelope as env_
 from insurance.envelope import fen, yuan
 from insurance.mock_insurer import policy as pol
 from insurance.mock_insurer import tokens
+from insurance.mock_insurer.common import AMOUNTS, Refusal, StaleRow
 from insurance.mock_insurer.faults import FaultSwitch
+from insurance.mock_insurer.mobile import MobilePayment
 from insurance.mock_insurer.models import (
     MiAccumulator,
     MiChronicFiling,
@@ -42,18 +44,6 @@ from insurance.mock_insurer.models import (
 
 SessionFactory = Callable[[], Session]
 _serial = itertools.count(int(time.time()) % 1_000_000)
-
-
-class Refusal(Exception):
-    """A business refusal: answered with infcode -1 and stored like any answer."""
-
-    def __init__(self, code: str, text: str):
-        super().__init__(f"[{code}] {text}")
-        self.err_msg = f"[{code}] {text}"
-
-
-class StaleRow(Exception):
-    """A conditional update found the row changed by someone else: redo from a fresh read."""
 
 
 def _mask(certno: str) -> str:
@@ -72,7 +62,7 @@ def _local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-class MockInsurer:
+class MockInsurer(MobilePayment):
     """The insurer's side of the interface, with faults that tests and admins can switch on."""
 
     def __init__(
@@ -98,6 +88,9 @@ class MockInsurer:
             env_.ORDER_QUERY: self._order_query,
             env_.STATEMENT_TOTALS: self._statement_totals,
             env_.STATEMENT_DETAIL: self._statement_detail,
+            env_.FEE_UPLOAD: self._upload_fees,
+            env_.PAY_ORDER: self._pay_order,
+            env_.REFUND: self._refund,
         }
         self._control = {
             env_.MOCK_ENROLL: self._enroll,
@@ -364,7 +357,7 @@ class MockInsurer:
         data, feedetail, person, _claims, _acc, result, setl_type = self._calculate(session, envelope)
         return self._split_output(result, data, person, setl_type, feedetail)
 
-    def _settle(self, session: Session, envelope: dict) -> dict:
+    def _settle(self, session: Session, envelope: dict, mdtrt_id: str | None = None) -> dict:
         """2207: charge the split; the voucher is spent and the order holds one active settlement."""
         data, feedetail, person, claims, acc, result, setl_type = self._calculate(session, envelope)
         fixmedins, order = envelope["fixmedins_code"], data["medOrgOrd"]
@@ -374,7 +367,7 @@ class MockInsurer:
         setl_id = self._new_id("S")
         row = MiSettlement(
             setl_id=setl_id,
-            mdtrt_id=self._new_id("M"),
+            mdtrt_id=mdtrt_id or self._new_id("M"),
             msgid=envelope["msgid"],
             fixmedins_code=fixmedins,
             med_org_ord=order,
@@ -387,7 +380,7 @@ class MockInsurer:
             voucher_nonce=claims.nonce if claims else None,
             setl_time=now,
             lines=[dataclasses.asdict(line) for line in result.lines],
-            **{k: getattr(result, k) for k in _AMOUNTS},
+            **{k: getattr(result, k) for k in AMOUNTS},
         )
         session.add(row)
         if person is not None:
@@ -502,23 +495,23 @@ class MockInsurer:
             return {"omsgid": omsgid, "result": "barred"}
         if original.infcode != 0:
             return {"omsgid": omsgid, "result": "nothing_to_correct"}
-        if original.infno != env_.SETTLE:
-            raise Refusal("not_correctable", f"模拟中心仅支持冲正 2207，原交易为 {original.infno}")
+        if original.infno not in (env_.SETTLE, env_.PAY_ORDER):
+            raise Refusal("not_correctable", f"模拟中心仅支持冲正 2207/6202，原交易为 {original.infno}")
         row = session.scalar(select(MiSettlement).filter_by(msgid=omsgid))
         if row is not None and row.ord_stas == "6":
             self._undo(session, row, "13", envelope["msgid"])
         return {"omsgid": omsgid, "result": "corrected"}
 
     def _order_query(self, session: Session, envelope: dict) -> dict:
-        """6301-style query by the hospital's order number: every settlement of the order."""
+        """6301: an order by payOrdId, or every settlement of the hospital's order number (medOrgOrd)."""
         data = envelope["input"].get("data", {})
-        order = data.get("medOrgOrd", "")
-        rows = session.scalars(
-            select(MiSettlement)
-            .filter_by(fixmedins_code=data.get("orgCodg") or envelope["fixmedins_code"], med_org_ord=order)
-            .order_by(MiSettlement.id)
-        )
-        return {"medOrgOrd": order, "ordinfo": [self._order_info(row) for row in rows]}
+        query = select(MiSettlement).filter_by(fixmedins_code=data.get("orgCodg") or envelope["fixmedins_code"])
+        if data.get("payOrdId"):
+            query = query.filter_by(mdtrt_id=data["payOrdId"])
+        else:
+            query = query.filter_by(med_org_ord=data.get("medOrgOrd", ""))
+        rows = session.scalars(query.order_by(MiSettlement.id))
+        return {"medOrgOrd": data.get("medOrgOrd", ""), "ordinfo": [self._order_info(row) for row in rows]}
 
     def _order_info(self, row: MiSettlement) -> dict:
         return {
@@ -530,9 +523,10 @@ class MockInsurer:
             "ownPayAmt": yuan(row.psn_cash_pay),
             "medOrgOrd": row.med_org_ord,
             "traceTime": clock.to_local(row.setl_time).isoformat(),
+            "payOrdId": row.mdtrt_id,
             "msgid": row.msgid,
             "setlinfo": {
-                **{k: yuan(getattr(row, k)) for k in _AMOUNTS},
+                **{k: yuan(getattr(row, k)) for k in AMOUNTS},
                 "setl_id": row.setl_id,
                 "mdtrt_id": row.mdtrt_id,
                 "psn_no": row.psn_no or "",
@@ -707,20 +701,6 @@ class MockInsurer:
     def balance_of(self, psn_no: str) -> int:
         with self.sessions() as session:
             return session.scalar(select(MiPerson.balc).filter_by(psn_no=psn_no))
-
-
-_AMOUNTS = (
-    "medfee_sumamt",
-    "fund_pay_sumamt",
-    "hifp_pay",
-    "acct_pay",
-    "psn_cash_pay",
-    "preselfpay_amt",
-    "fulamt_ownpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "balc",
-)
 
 
 def hmac_hex(secret: bytes, value: str) -> str:

@@ -68,3 +68,22 @@ def verify(secret: bytes, token: str, now: datetime) -> VoucherClaims:
     if claims.expires_at <= now:
         raise TokenError("expired")
     return claims
+
+
+def seal(secret: bytes, content: dict) -> str:
+    """A signed, tamper-evident copy of `content` (the mobile channel's payToken)."""
+    payload = _b64(json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    return f"pt1.{payload}.{_sign(secret, payload)}"
+
+
+def unseal(secret: bytes, sealed: str) -> dict:
+    """The content of a sealed token, or TokenError (malformed, forged)."""
+    parts = (sealed or "").split(".")
+    if len(parts) != 3 or parts[0] != "pt1":
+        raise TokenError("malformed")
+    if not hmac.compare_digest(_sign(secret, parts[1]), parts[2]):
+        raise TokenError("forged")
+    try:
+        return json.loads(_unb64(parts[1]))
+    except ValueError:
+        raise TokenError("malformed") from None

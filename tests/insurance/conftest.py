@@ -43,6 +43,13 @@ def ins_app(app):
     set_claim_builder(builder)  # put back whatever the app registered (pharmacy's)
 
 
+@pytest.fixture(params=["counter", "mobile"])
+def flow(request, ins_app):
+    """Run a test through both payment flows: 2207/2208 and the mobile channel's 6201/6202/6203."""
+    configure(ins_app, INSURANCE_FLOW=request.param)
+    return request.param
+
+
 class Insured:
     """Enrol people with the mock insurer, issue their vouchers, build their claims."""
 

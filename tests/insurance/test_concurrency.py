@@ -48,7 +48,7 @@ def assert_one_charge(outcomes: list[str], insured: Insured, person: dict, order
     assert insured.balance(person) == 100_000 - PERSON_PART
 
 
-def test_fifty_concurrent_settles_charge_once_on_sqlite(ins_app, insured):
+def test_fifty_concurrent_settles_charge_once_on_sqlite(ins_app, flow, insured):
     person = insured.person()
     claim = insured.claim(person, "ORD-RACE")
     outcomes = settle_concurrently(ins_app, claim)

@@ -163,8 +163,9 @@ def _wait_for(predicate, timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.parametrize("flow", ["counter", "mobile"])
 @pytest.mark.parametrize("moment", ["before_charging", "after_charging"])
-def test_insurer_killed_mid_call_and_restarted(ins_app, http_insured, mock_server, moment):
+def test_insurer_killed_mid_call_and_restarted(ins_app, http_insured, mock_server, moment, flow):
     # Retries over ~6 s: 1 s per attempt, backoff 0.3 s doubling to 1 s, 8 attempts.
     configure(
         ins_app,
@@ -174,11 +175,12 @@ def test_insurer_killed_mid_call_and_restarted(ins_app, http_insured, mock_serve
         INSURANCE_RETRIES=8,
         INSURANCE_BACKOFF=0.3,
         INSURANCE_BACKOFF_CAP=1.0,
+        INSURANCE_FLOW=flow,
     )
     person = http_insured.person()
     claim = http_insured.claim(person, "HTTP-KILL")
     delay = {"delay_ms": 3_000} if moment == "before_charging" else {"delay_after_ms": 3_000}
-    mock_server.faults(infnos=["2207"], **delay)
+    mock_server.faults(infnos=["2207", "6202"], **delay)
     outcome = {}
 
     def pay():
@@ -202,5 +204,6 @@ def test_insurer_killed_mid_call_and_restarted(ins_app, http_insured, mock_serve
     payer.join(timeout=30)
     assert "error" not in outcome, outcome
     assert outcome["view"].status == "settled"
-    assert len(mock_server.settlements("HTTP-KILL")) == 1
+    [charge] = mock_server.settlements("HTTP-KILL")
+    assert charge.mdtrt_id.startswith("PO") == (flow == "mobile")  # 6202 pays the payOrdId of a 6201
     assert http_insured.balance(person) == 100_000 - 6_650

@@ -69,18 +69,19 @@ def test_chronic_claim_uses_med_type_14_only_when_filed(insured):
     assert chronic.fund_pay_sumamt == 9_450 and ordinary.fund_pay_sumamt == FUND
 
 
-def test_settle_charges_once_and_a_repeat_returns_the_same_settlement(insured):
+def test_settle_charges_once_and_a_repeat_returns_the_same_settlement(flow, insured):
     person = insured.person()
     claim = insured.claim(person, "ORD-1")
     first = settlement.settle(claim)
     again = settlement.settle(claim)
     assert first.status == "settled" and again.id == first.id and again.setl_id == first.setl_id
     assert (first.fund_pay_sumamt, first.acct_pay, first.psn_cash_pay) == (FUND, PERSON, 0)
-    assert len(insured.charges("ORD-1")) == 1
+    [charge] = insured.charges("ORD-1")
+    assert charge.mdtrt_id.startswith("PO") == (flow == "mobile")  # the mobile channel's payOrdId
     assert insured.balance(person) == 100_000 - PERSON
 
 
-def test_a_voucher_pays_only_once(insured):
+def test_a_voucher_pays_only_once(flow, insured):
     person = insured.person()
     token = insured.voucher(person)
     settlement.settle(insured.claim(person, "ORD-2a", token=token))
@@ -98,16 +99,16 @@ def test_the_same_order_with_other_items_is_refused(insured):
     assert err.value.reason == "claim_changed"
 
 
-def test_self_pay_goes_through_the_same_flow_in_cash(insured):
+def test_self_pay_goes_through_the_same_flow_in_cash(flow, insured):
     paid = settlement.settle(insured.claim(None, "ORD-CASH"))
     assert (paid.pay_kind, paid.status, paid.psn_cash_pay, paid.fund_pay_sumamt) == ("self_pay", "settled", TOTAL, 0)
     [charge] = insured.charges("ORD-CASH")
     assert charge.setl_type == "CASH" and charge.psn_cash_pay == TOTAL
 
 
-def test_insurer_failure_charges_nothing_and_the_claim_can_be_retried(insured):
+def test_insurer_failure_charges_nothing_and_the_claim_can_be_retried(flow, insured):
     person = insured.person()
-    get_gateway().faults({"fail_next": 1, "infnos": ["2207"]})
+    get_gateway().faults({"fail_next": 1, "infnos": ["2207", "6202"]})
     claim = insured.claim(person, "ORD-FAIL")
     with pytest.raises(UpstreamUnavailable) as err:
         settlement.settle(claim)
@@ -118,7 +119,7 @@ def test_insurer_failure_charges_nothing_and_the_claim_can_be_retried(insured):
     assert retried.status == "settled" and len(insured.charges("ORD-FAIL")) == 1
 
 
-def test_timeout_after_charging_ends_settled_exactly_once_after_resolve(insured):
+def test_timeout_after_charging_ends_settled_exactly_once_after_resolve(flow, insured):
     person = insured.person()
     claim = insured.claim(person, "ORD-TO")
     get_gateway().faults({"timeout_after_charge": True})
@@ -137,14 +138,14 @@ def test_timeout_after_charging_ends_settled_exactly_once_after_resolve(insured)
     assert settlement.settle(claim).id == view.id  # and now a repeat simply returns it
 
 
-def test_a_lost_message_that_never_arrived_is_barred_and_the_claim_fails(insured, monkeypatch):
+def test_a_lost_message_that_never_arrived_is_barred_and_the_claim_fails(flow, insured, monkeypatch):
     person = insured.person()
     claim = insured.claim(person, "ORD-LOST")
     transport = get_gateway().transport
     real_send, lost = transport.send, []
 
     def drop_settlements(env, timeout):
-        if env["infno"] == envelope.SETTLE:
+        if env["infno"] in (envelope.SETTLE, envelope.PAY_ORDER):
             lost.append(env)
             raise TransportError("connection reset")
         return real_send(env, timeout)
@@ -162,7 +163,7 @@ def test_a_lost_message_that_never_arrived_is_barred_and_the_claim_fails(insured
     assert settlement.settle(insured.claim(person, "ORD-LOST")).status == "settled"  # a new voucher works
 
 
-def test_reverse_refunds_everything_once(insured):
+def test_reverse_refunds_everything_once(flow, insured):
     person = insured.person()
     settlement.settle(insured.claim(person, "ORD-R"))
     refunded = settlement.reverse("ORD-R")
@@ -172,10 +173,10 @@ def test_reverse_refunds_everything_once(insured):
     assert settlement.reverse("ORD-R").id == refunded.id  # a repeat is harmless
 
 
-def test_a_reversal_whose_answer_is_lost_is_finished_by_resolve(insured):
+def test_a_reversal_whose_answer_is_lost_is_finished_by_resolve(flow, insured):
     person = insured.person()
     settlement.settle(insured.claim(person, "ORD-RL"))
-    get_gateway().faults({"timeout_after_charge": True, "infnos": ["2208"]})
+    get_gateway().faults({"timeout_after_charge": True, "infnos": ["2208", "6203"]})
     with pytest.raises(SettlementUnknown):
         settlement.reverse("ORD-RL")
     get_gateway().faults({}, replace=True)
