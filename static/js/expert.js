@@ -122,9 +122,8 @@
     socket.on("case.stage", (s) => { if (s.case_id === caseId) applyState(s); });
     socket.on("case.status", (s) => { if (s.case_id === caseId) window.location.reload(); });
     socket.on("case.opinion", (o) => { if (o.case_id === caseId) App.announce(t("新的专家意见：", "New opinion: ") + o.by); });
-    let first = true;
-    socket.on("connect", () => { if (!first) join(); first = false; });
-    if (socket.connected) { first = false; join(); }
+    socket.on("connect", join); // first connection and every reconnection: back into the room
+    if (socket.connected) join();
   }
 
   $("chat-form").addEventListener("submit", (event) => {
