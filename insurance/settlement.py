@@ -221,9 +221,19 @@ def _split_of(row: Settlement) -> Split:
     )
 
 
+def _released(value):
+    """Commit (ending the read transaction) so no connection is held while the insurer works.
+
+    The in-process insurer needs a connection of its own, and a slow insurer must not pin the
+    pool: a session holding one while calling out deadlocks a busy server.
+    """
+    db.session.commit()
+    return value
+
+
 def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int | None) -> SettlementView:
     try:
-        split = get_gateway().settle(claim, person, med_type, row.msgid)
+        split = get_gateway().settle(claim, person, med_type, _released(row.msgid))
     except InsurerRefused as refusal:
         row.move_to(S.FAILED, last_error=refusal.err_msg)
         audit.record(actor_id, claim.patient_id, "settle_failed", "settlement", row.id, reason=refusal.code)
@@ -275,7 +285,7 @@ def reverse(med_org_ord: str, actor_id: int | None = None) -> SettlementView:
 
 def _send_reversal(row: Settlement, actor_id: int | None) -> SettlementView:
     try:
-        reversal = get_gateway().reverse(_split_of(row), row.reverse_msgid)
+        reversal = get_gateway().reverse(*_released((_split_of(row), row.reverse_msgid)))
     except InsurerRefused as refusal:
         row.move_to(S.SETTLED, last_error=refusal.err_msg)
         db.session.commit()
@@ -353,7 +363,7 @@ def _settle_from_insurer(row: Settlement, gateway) -> str:
 
 def _finish_reversal(row: Settlement) -> str:
     """Resend the refund with its own msgid: the insurer answers a repeat with its first answer."""
-    reversal = get_gateway().reverse(_split_of(row), row.reverse_msgid)
+    reversal = get_gateway().reverse(*_released((_split_of(row), row.reverse_msgid)))
     row.move_to(S.REVERSED, revs_setl_id=reversal.revs_setl_id, reversed_at=reversal.reversed_at or clock.now())
     db.session.commit()
     return "2208 repeated: now reversed"

@@ -64,3 +64,21 @@ def test_fifty_concurrent_settles_charge_once_on_postgres(pg_app):
     claim = insured.claim(person, "ORD-RACE-PG")
     outcomes = settle_concurrently(pg_app, claim)
     assert_one_charge(outcomes, insured, person, "ORD-RACE-PG")
+
+
+def test_many_orders_at_once_hold_one_connection_each(ins_app, insured):
+    # 20 threads > the pool's 15 connections: a thread that kept its own connection while the
+    # in-process insurer waited for another would deadlock the pool.
+    person = insured.person(balance_fen=1_000_000)
+    claims = [insured.claim(person, f"ORD-MANY-{i}") for i in range(20)]
+
+    def one(claim) -> str:
+        with ins_app.app_context():
+            try:
+                return settlement.settle(claim).status
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        assert list(pool.map(one, claims)) == ["settled"] * 20
+    assert insured.balance(person) == 1_000_000 - 20 * PERSON_PART
