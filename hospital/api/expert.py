@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from core.auth import require_user, roles_required
+from core.errors import ValidationFailed
 from core.models import Role
 from hospital.schemas.calls import CallEndSchema, CallSchema, CallStartSchema
 from hospital.schemas.expert import (
@@ -22,13 +24,14 @@ from hospital.schemas.expert import (
     EventQuerySchema,
     EventSchema,
     InvitationSchema,
-    MaterialFileSchema,
     MaterialSchema,
     MaterialUploadSchema,
     OpinionCreateSchema,
     OpinionSchema,
 )
 from hospital.services import calls, expert, expert_report
+
+MSG_FILE_REQUIRED = _l("Choose a file.")
 
 blp = Blueprint("expert", __name__, url_prefix="/api", description="Expert consultations and consultation calls")
 
@@ -139,20 +142,15 @@ def list_materials(case_id):
 
 
 @blp.post("/expert-cases/<int:case_id>/materials")
-@blp.arguments(MaterialUploadSchema, location="form")
-@blp.arguments(MaterialFileSchema, location="files")
+@blp.arguments(MaterialUploadSchema, location="form", content_type="multipart/form-data")
 @blp.response(201, MaterialSchema)
-def upload_material(form, files, case_id):
-    """Share a lab result, image or document (PDF, PNG, JPEG up to 5 MB)."""
-    upload = files["file"]
+def upload_material(form, case_id):
+    """Share a lab result, image or document (multipart `file`: PDF, PNG, JPEG up to 5 MB)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("file_required", MSG_FILE_REQUIRED, field="file")
     return expert.add_material(
-        require_user(),
-        case_id,
-        form["kind"],
-        form["title"],
-        upload.filename or "file",
-        upload.read(),
-        upload.mimetype,
+        require_user(), case_id, form["kind"], form["title"], upload.filename or "file", upload.read(), upload.mimetype
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from core.schemas import LocalDateTime
 from hospital.services import expert
@@ -122,8 +122,12 @@ class ConsentSchema(Schema):
 
 
 class MaterialUploadSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
     kind = fields.Str(required=True, validate=validate.OneOf(list(expert.MATERIAL_KINDS)))
     title = fields.Str(load_default="", validate=validate.Length(max=200))
+    file = fields.Raw(load_default=None, metadata={"type": "string", "format": "binary"})
 
 
 class MaterialFileSchema(Schema):
