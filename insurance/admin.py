@@ -49,4 +49,4 @@ def set_faults(values: dict) -> dict:
 
 def resolve() -> list[settlement.Resolution]:
     """Resolve every settlement whose outcome is unknown (the CLI's resolve-unknown)."""
-    return settlement.resolve_unknown(older_than_seconds=30)
+    return settlement.resolve_unknown(older_than_seconds=60)

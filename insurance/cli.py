@@ -14,7 +14,7 @@ cli = AppGroup("insurance", help="Medical-insurance settlement: resolve, reconci
 
 
 @cli.command("resolve-unknown")
-@click.option("--older-than", default=30.0, show_default=True, help="Seconds a pending call may still be running.")
+@click.option("--older-than", default=60.0, show_default=True, help="Seconds a pending call may still be running.")
 def resolve_unknown(older_than: float) -> None:
     """Ask the insurer about every settlement whose outcome is unknown (never charges again)."""
     from insurance.settlement import resolve_unknown as resolve

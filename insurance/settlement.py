@@ -315,7 +315,7 @@ class Resolution:
     how: str
 
 
-def resolve_unknown(older_than_seconds: float = 30) -> list[Resolution]:
+def resolve_unknown(older_than_seconds: float = 60) -> list[Resolution]:
     """Ask the insurer about every unknown settlement (and stale pending/reversing ones)."""
     results = []
     for row in ledger.unresolved(older_than_seconds):
@@ -333,6 +333,9 @@ def _resolve_one(row: Settlement, report: bool = False):
     except (InsurerUnreachable, InsurerRefused) as err:
         row.last_error = f"resolve: {err}"
         db.session.commit()
+        how = "still unknown"
+    except Conflict:  # someone else resolved it meanwhile
+        db.session.rollback()
         how = "still unknown"
     if row.status in (S.SETTLED, S.FAILED, S.REVERSED) and how != "still unknown":
         view = SettlementView.of(row)
