@@ -32,6 +32,9 @@ def _build_database(path: Path, seed: bool) -> None:
             app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
         from core.extensions import db
 
+        # Fold the write-ahead log into the file: copies of the template must hold every row.
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.engine.dispose()
 
 
