@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,10 +33,12 @@ def _build_database(path: Path, seed: bool) -> None:
             app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
         from core.extensions import db
 
-        # Fold the write-ahead log into the file: copies of the template must hold every row.
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.engine.dispose()
+    # Fold the write-ahead log into the file once every connection is closed: copies of the
+    # template take the main file only, and must hold every seeder's rows.
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
 
 
 def _config_dict() -> dict:
