@@ -40,9 +40,7 @@ def record_read(actor_id: int | None, patient_id: int | None, object_type: str, 
 
 
 def entries_for_patient(patient_id: int, limit: int = 200) -> list[AuditEntry]:
-    query = (
-        db.select(AuditEntry).filter_by(patient_id=patient_id).order_by(AuditEntry.id.desc()).limit(limit)
-    )
+    query = db.select(AuditEntry).filter_by(patient_id=patient_id).order_by(AuditEntry.id.desc()).limit(limit)
     return list(db.session.execute(query).scalars())
 
 

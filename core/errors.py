@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 

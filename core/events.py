@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, join_room, leave_room, rooms
 
-from core import accounts, rooms as room_registry
+from core import accounts
+from core import rooms as room_registry
 from core.extensions import db, socketio
 from core.notify import user_room
 

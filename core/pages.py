@@ -116,8 +116,12 @@ def staff():
     if request.method == "POST":
         try:
             created = accounts.create_staff(
-                form.get("username", ""), form.get("role", ""), form.get("name", ""), form.get("password", ""),
-                form.get("phone") or None, form.get("id_number") or None,
+                form.get("username", ""),
+                form.get("role", ""),
+                form.get("name", ""),
+                form.get("password", ""),
+                form.get("phone") or None,
+                form.get("id_number") or None,
             )
         except AppError as err:
             error = err
@@ -138,4 +142,3 @@ def notifications_page():
     from core import notify
 
     return render_template("core/notifications.html", items=notify.inbox(g.user.id))
-

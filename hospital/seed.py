@@ -46,29 +46,91 @@ DEPARTMENTS = [
 SECOND_DOCTOR = ["RESP", "ENDO", "CARD", "TCM", "NEUR", "GERI"]
 
 DOCTOR_NAMES = [
-    "林志明", "陈建华", "黄秀英", "张伟", "王芳", "李娜", "刘洋", "吴敏", "郑强", "周静", "徐磊", "孙丽",
-    "朱军", "胡婷", "高峰", "何欣", "罗斌", "谢琳", "梁超", "宋佳", "唐亮", "许慧", "韩涛", "冯雪",
-    "邓勇", "曹颖", "彭飞", "曾红", "萧健", "潘玲", "蔡文",
+    "林志明",
+    "陈建华",
+    "黄秀英",
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "吴敏",
+    "郑强",
+    "周静",
+    "徐磊",
+    "孙丽",
+    "朱军",
+    "胡婷",
+    "高峰",
+    "何欣",
+    "罗斌",
+    "谢琳",
+    "梁超",
+    "宋佳",
+    "唐亮",
+    "许慧",
+    "韩涛",
+    "冯雪",
+    "邓勇",
+    "曹颖",
+    "彭飞",
+    "曾红",
+    "萧健",
+    "潘玲",
+    "蔡文",
 ]
 TITLES = ["chief", "associate_chief", "attending", "associate_chief", "chief", "attending"]
 
 CITIES = [
-    ("福州", "Fuzhou"), ("厦门", "Xiamen"), ("泉州", "Quanzhou"), ("漳州", "Zhangzhou"), ("莆田", "Putian"),
-    ("三明", "Sanming"), ("南平", "Nanping"), ("龙岩", "Longyan"), ("宁德", "Ningde"),
+    ("福州", "Fuzhou"),
+    ("厦门", "Xiamen"),
+    ("泉州", "Quanzhou"),
+    ("漳州", "Zhangzhou"),
+    ("莆田", "Putian"),
+    ("三明", "Sanming"),
+    ("南平", "Nanping"),
+    ("龙岩", "Longyan"),
+    ("宁德", "Ningde"),
 ]
 MEMBER_KINDS = [
-    ("第一医院", "First Hospital"), ("第二医院", "Second Hospital"), ("中医院", "Hospital of TCM"),
-    ("妇幼保健院", "Maternal and Child Health Hospital"), ("中西医结合医院", "Integrated Medicine Hospital"),
-    ("第三医院", "Third Hospital"), ("第五医院", "Fifth Hospital"), ("康复医院", "Rehabilitation Hospital"),
-    ("肿瘤医院", "Cancer Hospital"), ("儿童医院", "Children's Hospital"),
+    ("第一医院", "First Hospital"),
+    ("第二医院", "Second Hospital"),
+    ("中医院", "Hospital of TCM"),
+    ("妇幼保健院", "Maternal and Child Health Hospital"),
+    ("中西医结合医院", "Integrated Medicine Hospital"),
+    ("第三医院", "Third Hospital"),
+    ("第五医院", "Fifth Hospital"),
+    ("康复医院", "Rehabilitation Hospital"),
+    ("肿瘤医院", "Cancer Hospital"),
+    ("儿童医院", "Children's Hospital"),
 ]
 
 # name, birth date, sex digit parity, phone, diagnoses (diagnosis, ICD-10, years ago, stable), allergies
 PATIENTS = [
-    ("王建国", date(1952, 3, 14), 1, "13800000001", [("原发性高血压", "I10", 6, True), ("2型糖尿病", "E11.9", 4, True)], ["penicillin"]),
+    (
+        "王建国",
+        date(1952, 3, 14),
+        1,
+        "13800000001",
+        [("原发性高血压", "I10", 6, True), ("2型糖尿病", "E11.9", 4, True)],
+        ["penicillin"],
+    ),
     ("李秀兰", date(1948, 11, 2), 0, "13800000002", [("慢性阻塞性肺疾病", "J44.9", 8, True)], []),
-    ("陈志强", date(1965, 7, 21), 1, "13800000003", [("痛风", "M10.9", 3, False), ("高脂血症", "E78.5", 2, True)], ["sulfonamide"]),
-    ("赵桂芳", date(1958, 1, 30), 0, "13800000004", [("冠状动脉粥样硬化性心脏病", "I25.1", 5, True), ("甲状腺功能减退症", "E03.9", 7, True)], []),
+    (
+        "陈志强",
+        date(1965, 7, 21),
+        1,
+        "13800000003",
+        [("痛风", "M10.9", 3, False), ("高脂血症", "E78.5", 2, True)],
+        ["sulfonamide"],
+    ),
+    (
+        "赵桂芳",
+        date(1958, 1, 30),
+        0,
+        "13800000004",
+        [("冠状动脉粥样硬化性心脏病", "I25.1", 5, True), ("甲状腺功能减退症", "E03.9", 7, True)],
+        [],
+    ),
     ("周小宇", date(2022, 5, 9), 1, "13800000005", [("支气管哮喘", "J45.9", 1, False)], []),
 ]
 
@@ -95,12 +157,18 @@ def _staff(username: str, role: str, name: str, password: str):
 
 def _seed_hospitals() -> Hospital:
     code, name_zh, name_en, city = PROVINCIAL
-    hub = _get_or_create(Hospital, {"code": code}, name_zh=name_zh, name_en=name_en, level=HospitalLevel.PROVINCIAL, city=city)
+    hub = _get_or_create(
+        Hospital, {"code": code}, name_zh=name_zh, name_en=name_en, level=HospitalLevel.PROVINCIAL, city=city
+    )
     for index, (city_zh, city_en) in enumerate(CITIES):
         for kind_index, (kind_zh, kind_en) in enumerate(MEMBER_KINDS):
             _get_or_create(
-                Hospital, {"code": f"H35{index + 1:02d}{kind_index + 1:07d}"},
-                name_zh=f"{city_zh}市{kind_zh}", name_en=f"{city_en} {kind_en}", level=HospitalLevel.MEMBER, city=city_zh,
+                Hospital,
+                {"code": f"H35{index + 1:02d}{kind_index + 1:07d}"},
+                name_zh=f"{city_zh}市{kind_zh}",
+                name_en=f"{city_en} {kind_en}",
+                level=HospitalLevel.MEMBER,
+                city=city_zh,
             )
     for dept_code, name_zh, name_en in DEPARTMENTS:
         _get_or_create(Department, {"hospital_id": hub.id, "code": dept_code}, name_zh=name_zh, name_en=name_en)
@@ -115,8 +183,12 @@ def _seed_doctors(hub: Hospital, password: str, logins: list) -> None:
         username = f"doc{number:02d}"
         user = _staff(username, Role.DOCTOR, name, password)
         _get_or_create(
-            Doctor, {"user_id": user.id}, hospital_id=hub.id, department_id=departments[dept_code].id,
-            title=TITLES[number % len(TITLES)], practice_since=date(2000 + number % 18, 9, 1),
+            Doctor,
+            {"user_id": user.id},
+            hospital_id=hub.id,
+            department_id=departments[dept_code].id,
+            title=TITLES[number % len(TITLES)],
+            practice_since=date(2000 + number % 18, 9, 1),
             license_no=f"1103500{number:08d}",
         )
         if number in (1, 2, 3, 4):
@@ -131,9 +203,13 @@ def _seed_patients(password: str, logins: list) -> list[dict]:
         user = accounts.get_by_username(phone) or accounts.register_patient(name, id_number, phone, password)
         for diagnosis, icd10, years_ago, stable in diagnoses:
             _get_or_create(
-                ConfirmedDiagnosis, {"patient_id": user.id, "icd10": icd10},
-                hospital_name=PROVINCIAL[1], diagnosis=diagnosis, diagnosed_on=date(2026 - years_ago, 6, 15),
-                chronic=True, stable=stable,
+                ConfirmedDiagnosis,
+                {"patient_id": user.id, "icd10": icd10},
+                hospital_name=PROVINCIAL[1],
+                diagnosis=diagnosis,
+                diagnosed_on=date(2026 - years_ago, 6, 15),
+                chronic=True,
+                stable=stable,
             )
         for allergen in allergies:
             _get_or_create(Allergy, {"patient_id": user.id, "allergen": allergen}, reaction="皮疹 rash")

@@ -129,8 +129,12 @@ class Users:
         phone = phone or f"139{self._serial:08d}"
         response = self.client.post(
             "/api/auth/register",
-            json={"name": name, "id_number": valid_id(born, f"{self._serial % 1000:03d}"), "phone": phone,
-                  "password": GOOD_PASSWORD},
+            json={
+                "name": name,
+                "id_number": valid_id(born, f"{self._serial % 1000:03d}"),
+                "phone": phone,
+                "password": GOOD_PASSWORD,
+            },
         )
         assert response.status_code == 201, response.get_json()
         return self.login(phone, GOOD_PASSWORD)
@@ -175,10 +179,17 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = db_path
         environment = {
-            **os.environ, "PORT": str(self.port), "HOST": "127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": TestConfig.SECRET_KEY,
-            "DATA_KEY": TestConfig.DATA_KEY, "DEMO_PASSWORD": DEMO_PASSWORD, "LOOPBACK_ICE_ONLY": "1",
-            "LOGIN_RATE_LIMIT": "1000 per minute", "PUBLIC_BASE_URL": self.url, **(env or {}),
+            **os.environ,
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SECRET_KEY": TestConfig.SECRET_KEY,
+            "DATA_KEY": TestConfig.DATA_KEY,
+            "DEMO_PASSWORD": DEMO_PASSWORD,
+            "LOOPBACK_ICE_ONLY": "1",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "PUBLIC_BASE_URL": self.url,
+            **(env or {}),
         }
         self.log = log_path.open("w")
         self.process = subprocess.Popen(
@@ -199,7 +210,9 @@ class LiveServer:
         raise RuntimeError("server did not start")
 
     def login(self, username: str, password: str = DEMO_PASSWORD) -> str:
-        response = requests.post(self.url + "/api/auth/login", json={"username": username, "password": password}, timeout=10)
+        response = requests.post(
+            self.url + "/api/auth/login", json={"username": username, "password": password}, timeout=10
+        )
         response.raise_for_status()
         return response.json()["token"]
 
@@ -231,8 +244,11 @@ def browser():
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
                 "--allow-loopback-in-peer-connection",
             ],
         )
@@ -272,8 +288,14 @@ def pg_app(tmp_path):
     with admin_engine.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = base.rsplit("/", 1)[0] + f"/{name}"
-    app = create_app({**_config_dict(), "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 40}})
+    app = create_app(
+        {
+            **_config_dict(),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 40},
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         yield app

@@ -77,8 +77,11 @@ def create_department(data):
 def list_doctors(query):
     """Doctors; `?department=…&on_duty=true` answers who is on duty now."""
     return network.list_doctors(
-        department_id=query["department"], hospital_id=query["hospital"], on_duty=query["on_duty"],
-        title=query["title"], q=query["q"],
+        department_id=query["department"],
+        hospital_id=query["hospital"],
+        on_duty=query["on_duty"],
+        title=query["title"],
+        q=query["q"],
     )
 
 

@@ -32,13 +32,18 @@ def hospitals():
         try:
             if form.get("kind") == "department":
                 network.create_department(
-                    _int(form.get("hospital_id")) or 0, form.get("code", ""), form.get("name_zh", ""),
+                    _int(form.get("hospital_id")) or 0,
+                    form.get("code", ""),
+                    form.get("name_zh", ""),
                     form.get("name_en", ""),
                 )
             else:
                 network.create_hospital(
-                    form.get("code", ""), form.get("name_zh", ""), form.get("name_en", ""),
-                    form.get("level", "member"), form.get("city", ""),
+                    form.get("code", ""),
+                    form.get("name_zh", ""),
+                    form.get("name_en", ""),
+                    form.get("level", "member"),
+                    form.get("city", ""),
                 )
         except AppError as err:
             error = err
@@ -70,9 +75,14 @@ def doctors():
     if request.method == "POST":
         try:
             network.create_doctor(
-                form.get("username", ""), form.get("name", ""), form.get("password", ""),
-                _int(form.get("hospital_id")) or 0, _int(form.get("department_id")) or 0, form.get("title", ""),
-                _parse_date(form.get("practice_since")), form.get("phone") or None,
+                form.get("username", ""),
+                form.get("name", ""),
+                form.get("password", ""),
+                _int(form.get("hospital_id")) or 0,
+                _int(form.get("department_id")) or 0,
+                form.get("title", ""),
+                _parse_date(form.get("practice_since")),
+                form.get("phone") or None,
             )
         except AppError as err:
             error = err

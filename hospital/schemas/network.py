@@ -12,7 +12,9 @@ class HospitalSchema(Schema):
     code = fields.Str(required=True, validate=validate.Length(min=2, max=12))
     name_zh = fields.Str(required=True, validate=validate.Length(min=2, max=100))
     name_en = fields.Str(required=True, validate=validate.Length(min=2, max=160))
-    level = fields.Str(load_default=HospitalLevel.MEMBER.value, validate=validate.OneOf([x.value for x in HospitalLevel]))
+    level = fields.Str(
+        load_default=HospitalLevel.MEMBER.value, validate=validate.OneOf([x.value for x in HospitalLevel])
+    )
     city = fields.Str(load_default="")
     active = fields.Bool(dump_only=True)
 

@@ -40,7 +40,9 @@ def _commit_unique(message) -> None:
         raise Conflict("duplicate_code", message, field="code") from None
 
 
-def create_hospital(code: str, name_zh: str, name_en: str, level: str = HospitalLevel.MEMBER, city: str = "") -> Hospital:
+def create_hospital(
+    code: str, name_zh: str, name_en: str, level: str = HospitalLevel.MEMBER, city: str = ""
+) -> Hospital:
     if level not in list(HospitalLevel):
         raise ValidationFailed("invalid_level", _l("Level must be provincial or member."), field="level")
     hospital = Hospital(code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip(), level=level, city=city)
@@ -74,7 +76,9 @@ def get_department(department_id: int) -> Department:
 
 def create_department(hospital_id: int, code: str, name_zh: str, name_en: str) -> Department:
     get_hospital(hospital_id)
-    department = Department(hospital_id=hospital_id, code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip())
+    department = Department(
+        hospital_id=hospital_id, code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip()
+    )
     db.session.add(department)
     _commit_unique(_l("This hospital already has a department with this code."))
     return department
@@ -92,8 +96,16 @@ def may_consult_online(doctor: Doctor) -> bool:
 
 
 def create_doctor(
-    username: str, name: str, password: str, hospital_id: int, department_id: int, title: str,
-    practice_since: date, phone: str | None = None, license_no: str = "", specialty: str = "",
+    username: str,
+    name: str,
+    password: str,
+    hospital_id: int,
+    department_id: int,
+    title: str,
+    practice_since: date,
+    phone: str | None = None,
+    license_no: str = "",
+    specialty: str = "",
 ) -> Doctor:
     """Create the doctor's account and professional profile in one step (administrators)."""
     department = get_department(department_id)
@@ -107,8 +119,13 @@ def create_doctor(
         raise ValidationFailed("invalid_date", _l("The practice start date is in the future."), field="practice_since")
     user = accounts.create_staff(username, Role.DOCTOR, name, password, phone)
     doctor = Doctor(
-        user_id=user.id, hospital_id=hospital_id, department_id=department_id, title=title,
-        practice_since=practice_since, license_no=license_no, specialty=specialty,
+        user_id=user.id,
+        hospital_id=hospital_id,
+        department_id=department_id,
+        title=title,
+        practice_since=practice_since,
+        license_no=license_no,
+        specialty=specialty,
     )
     db.session.add(doctor)
     db.session.commit()
@@ -139,8 +156,11 @@ def doctor_for_user(user_id: int) -> Doctor | None:
 
 
 def list_doctors(
-    department_id: int | None = None, hospital_id: int | None = None, on_duty: bool | None = None,
-    title: str | None = None, q: str | None = None,
+    department_id: int | None = None,
+    hospital_id: int | None = None,
+    on_duty: bool | None = None,
+    title: str | None = None,
+    q: str | None = None,
 ) -> list[Doctor]:
     """Doctors of the network, filtered; `on_duty=True` keeps those on a shift right now."""
     query = db.select(Doctor).join(User, User.id == Doctor.user_id).where(User.active.is_(True)).order_by(Doctor.id)

@@ -6,7 +6,12 @@ from tests.conftest import GOOD_PASSWORD, valid_id
 
 
 def register(client, **overrides):
-    body = {"name": "王建国", "id_number": valid_id("19520314", "011"), "phone": "13912345678", "password": GOOD_PASSWORD}
+    body = {
+        "name": "王建国",
+        "id_number": valid_id("19520314", "011"),
+        "phone": "13912345678",
+        "password": GOOD_PASSWORD,
+    }
     return client.post("/api/auth/register", json={**body, **overrides})
 
 

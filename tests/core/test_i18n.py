@@ -6,9 +6,16 @@ from babel.messages.pofile import read_po
 from core.config import ROOT
 from core.i18n import TRANSLATIONS
 
-METHOD_MAP = [("**/static/**", "ignore"), ("**/.venv/**", "ignore"), ("**/tests/**", "ignore"),
-              ("**/migrations/**", "ignore"), ("**/scripts/**", "ignore"), ("**/bench/**", "ignore"),
-              ("**.py", "python"), ("**/templates/**.html", "jinja2")]
+METHOD_MAP = [
+    ("**/static/**", "ignore"),
+    ("**/.venv/**", "ignore"),
+    ("**/tests/**", "ignore"),
+    ("**/migrations/**", "ignore"),
+    ("**/scripts/**", "ignore"),
+    ("**/bench/**", "ignore"),
+    ("**.py", "python"),
+    ("**/templates/**.html", "jinja2"),
+]
 KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "ngettext": (1, 2)}
 
 
@@ -25,9 +32,7 @@ def test_every_msgid_has_a_chinese_translation():
     missing = sorted(
         {
             (message if isinstance(message, str) else message[0])
-            for _file, _line, message, _comments, _context in extract_from_dir(
-                str(ROOT), METHOD_MAP, keywords=KEYWORDS
-            )
+            for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), METHOD_MAP, keywords=KEYWORDS)
         }
         - translated
     )

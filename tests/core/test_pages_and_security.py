@@ -16,8 +16,14 @@ def csrf_of(html: str) -> str:
 
 def page_register(client, **overrides):
     token = csrf_of(client.get("/register").get_data(as_text=True))
-    form = {"csrf_token": token, "name": "李秀兰", "id_number": valid_id("19481102", "022"), "phone": "13700000001",
-            "password": GOOD_PASSWORD, **overrides}
+    form = {
+        "csrf_token": token,
+        "name": "李秀兰",
+        "id_number": valid_id("19481102", "022"),
+        "phone": "13700000001",
+        "password": GOOD_PASSWORD,
+        **overrides,
+    }
     return client.post("/register", data=form)
 
 
@@ -45,7 +51,12 @@ def test_forms_need_the_csrf_token(client):
 def test_page_login_and_logout(client, users):
     users.patient(phone="13700000002")
     token = csrf_of(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"csrf_token": token, "username": "13700000002", "password": GOOD_PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"csrf_token": token, "username": "13700000002", "password": GOOD_PASSWORD}
+        ).status_code
+        == 302
+    )
     assert "退出登录" in client.get("/").get_data(as_text=True)
     token = csrf_of(client.get("/").get_data(as_text=True))
     client.post("/logout", data={"csrf_token": token})
@@ -64,8 +75,19 @@ STAFF_ENDPOINTS = [
     ("post", "/api/hospitals", {"code": "H99", "name_zh": "测试医院", "name_en": "Test Hospital"}),
     ("patch", "/api/hospitals/1", {"city": "厦门"}),
     ("post", "/api/departments", {"hospital_id": 1, "code": "X", "name_zh": "测试科", "name_en": "Test"}),
-    ("post", "/api/doctors", {"username": "dr9", "name": "医生甲", "password": GOOD_PASSWORD, "hospital_id": 1,
-                              "department_id": 1, "title": "chief", "practice_since": "2010-01-01"}),
+    (
+        "post",
+        "/api/doctors",
+        {
+            "username": "dr9",
+            "name": "医生甲",
+            "password": GOOD_PASSWORD,
+            "hospital_id": 1,
+            "department_id": 1,
+            "title": "chief",
+            "practice_since": "2010-01-01",
+        },
+    ),
     ("patch", "/api/doctors/1", {"title": "attending"}),
     ("get", "/api/audit", None),
 ]
@@ -86,7 +108,9 @@ def test_staff_endpoints_refuse_anonymous_and_other_roles(demo_client, demo_user
 def test_admin_pages_refuse_other_roles(demo_client, demo_users):
     patient = demo_users.patient(phone="13700000004")
     token = csrf_of(demo_client.get("/login").get_data(as_text=True))
-    demo_client.post("/login", data={"csrf_token": token, "username": patient["user"]["username"], "password": GOOD_PASSWORD})
+    demo_client.post(
+        "/login", data={"csrf_token": token, "username": patient["user"]["username"], "password": GOOD_PASSWORD}
+    )
     for path in ("/admin/staff", "/admin/hospitals", "/admin/doctors", "/admin/audit"):
         assert demo_client.get(path).status_code == 403
 
@@ -97,13 +121,22 @@ def test_admin_creates_a_doctor_and_the_network_lists_it(demo_client, demo_users
     assert len(hospitals) == 91 and sum(h["level"] == "provincial" for h in hospitals) == 1
     departments = demo_client.get(f"/api/departments?hospital_id={hospitals[0]['id']}").get_json()
     assert len(departments) == 25
-    body = {"username": "dr.new", "name": "新医生", "password": GOOD_PASSWORD, "hospital_id": hospitals[0]["id"],
-            "department_id": departments[0]["id"], "title": "attending", "practice_since": "2015-07-01"}
+    body = {
+        "username": "dr.new",
+        "name": "新医生",
+        "password": GOOD_PASSWORD,
+        "hospital_id": hospitals[0]["id"],
+        "department_id": departments[0]["id"],
+        "title": "attending",
+        "practice_since": "2015-07-01",
+    }
     created = demo_client.post("/api/doctors", json=body, headers=admin["headers"])
     assert created.status_code == 201
     doctors = demo_client.get(f"/api/doctors?department={departments[0]['id']}").get_json()
     assert "新医生" in [d["name"] for d in doctors]
-    wrong = demo_client.post("/api/doctors", json={**body, "username": "dr.x", "department_id": 999999}, headers=admin["headers"])
+    wrong = demo_client.post(
+        "/api/doctors", json={**body, "username": "dr.x", "department_id": 999999}, headers=admin["headers"]
+    )
     assert wrong.status_code == 404 and "department_id" in wrong.get_json()["errors"]["json"]
 
 
@@ -129,10 +162,20 @@ def test_openapi_document_is_valid_and_lists_the_contract(client):
 
     spec = client.get("/api/openapi.json").get_json()
     validate(spec)
-    for path in ("/api/auth/register", "/api/auth/login", "/api/me", "/api/hospitals", "/api/departments", "/api/doctors"):
+    for path in (
+        "/api/auth/register",
+        "/api/auth/login",
+        "/api/me",
+        "/api/hospitals",
+        "/api/departments",
+        "/api/doctors",
+    ):
         assert path in spec["paths"], path
     docs = client.get("/api/docs").get_data(as_text=True)
-    assert "vendor/swagger-ui/swagger-ui-bundle.js" in docs and "http" not in docs.split("<body>")[1].split("swagger-ui")[0]
+    assert (
+        "vendor/swagger-ui/swagger-ui-bundle.js" in docs
+        and "http" not in docs.split("<body>")[1].split("swagger-ui")[0]
+    )
 
 
 def test_unknown_api_path_is_json(client):
