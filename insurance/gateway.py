@@ -453,7 +453,8 @@ class MobilePayGateway(NhsaGateway):
         data = {
             "payOrdId": settled.mdtrt_id or "",
             "appRefdSn": msgid,
-            "appRefdTime": clock.local_now().strftime("%Y-%m-%d %H:%M:%S"),
+            # From the msgid's own time, so that a resend carries exactly the same content.
+            "appRefdTime": datetime.strptime(msgid[12:26], "%Y%m%d%H%M%S").strftime("%Y-%m-%d %H:%M:%S"),
             "totlRefdAmt": yuan(settled.medfee_sumamt),
             "cashRefdAmt": yuan(settled.psn_cash_pay),
             "psnAcctRefdAmt": yuan(settled.acct_pay),

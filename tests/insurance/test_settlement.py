@@ -200,3 +200,15 @@ def test_the_insurer_answers_a_repeated_msgid_with_its_first_answer(insured):
     other = envelope.request("2206", msgid, bill, gateway.settings.sender, clock.local_now())
     assert "msgid_reused" in insurer.handle(other)["err_msg"]
     assert db.session.execute(db.select(db.func.count(MiMessage.id)).filter_by(msgid=msgid)).scalar() == 1
+
+
+def test_a_resent_refund_is_the_same_message_even_a_second_later(flow, insured):
+    person = insured.person()
+    settlement.settle(insured.claim(person, "ORD-RS"))
+    get_gateway().faults({"timeout_after_charge": True, "infnos": ["2208", "6203"]})
+    with pytest.raises(SettlementUnknown):
+        settlement.reverse("ORD-RS")
+    get_gateway().faults({}, replace=True)
+    with clock.frozen(clock.now() + timedelta(seconds=5)):  # the resend happens later
+        [resolution] = settlement.resolve_unknown(older_than_seconds=0)
+    assert resolution.after == "reversed", resolution
