@@ -77,7 +77,10 @@ def test_patient_and_doctor_video_call_and_hang_up(browser, live_server):
     doctor.click("#call-hangup")
     for page in (doctor, patient):
         page.wait_for_selector("#call-start-video:visible", timeout=10000)
-        assert "通话已结束" in page.inner_text("#call-status")
+        # The status line follows the buttons by one event; wait for it rather than race it.
+        page.wait_for_function(
+            "() => document.querySelector('#call-status').innerText.includes('通话已结束')", timeout=10000
+        )
     patient.screenshot(path="test-artifacts/call-patient-ended.png")
     calls = requests.get(
         f"{live_server.url}/api/consultations/{consultation_id}/calls",
