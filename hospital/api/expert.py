@@ -150,7 +150,7 @@ def upload_material(form, case_id):
     if upload is None:
         raise ValidationFailed("file_required", MSG_FILE_REQUIRED, field="file")
     return expert.add_material(
-        require_user(), case_id, form["kind"], form["title"], upload.filename or "file", upload.read(), upload.mimetype
+        require_user(), case_id, form["kind"], form["title"], upload.filename or "file", upload.read()
     )
 
 

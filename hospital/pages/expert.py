@@ -121,7 +121,7 @@ def _upload(user, case_id: int, form, files):
     if upload is None or not upload.filename:
         raise ValidationFailed("file_required", _l("Choose a file."), field="file")
     return expert.add_material(
-        user, case_id, form.get("kind", ""), form.get("title", ""), upload.filename, upload.read(), upload.mimetype
+        user, case_id, form.get("kind", ""), form.get("title", ""), upload.filename, upload.read()
     )
 
 

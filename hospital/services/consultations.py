@@ -9,7 +9,6 @@ at the end of the shift they wait for. Nothing here hard-deletes clinical data.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from core import accounts, audit, clock, notify
+from core import accounts, audit, clock, notify, uploads
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
@@ -51,7 +50,7 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 OPEN = (S.WAITING, S.ACCEPTED)
 MAX_TEXT = 2000
-IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": ("image/png", "png"), b"\xff\xd8\xff": ("image/jpeg", "jpg")}
+IMAGE_TYPES = (uploads.PNG, uploads.JPEG, uploads.WEBP)
 DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 # Extension points for other areas: extra readers (e.g. the pharmacist of a prescription) and
@@ -792,16 +791,6 @@ def read_state(consultation_id: int) -> dict[int, int]:
 # --- images ---------------------------------------------------------------------------------
 
 
-def sniff_image(head: bytes) -> tuple[str, str] | None:
-    """The image type from its magic bytes (PNG, JPEG, WebP), whatever the file name says."""
-    for magic, kind in IMAGE_TYPES.items():
-        if head.startswith(magic):
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return None
-
-
 def add_image(user: User, consultation_id: int, data: bytes, filename: str = "", client_id: str | None = None):
     """Store an image (type by magic bytes, size limited) under UPLOAD_FOLDER and post it in the chat."""
     consultation = _participant(user, consultation_id)
@@ -814,14 +803,11 @@ def add_image(user: User, consultation_id: int, data: bytes, filename: str = "",
         raise ValidationFailed(
             "image_too_large", _l("An image may be at most %(mb)s MB."), field="file", mb=limit // (1024 * 1024)
         )
-    kind = sniff_image(data[:16])
-    if kind is None:
+    kind = uploads.detect_type(data)
+    if kind not in IMAGE_TYPES:
         raise ValidationFailed("image_type", _l("Only PNG, JPEG or WebP images can be sent."), field="file")
-    mime, ext = kind
-    stored = f"{consultation.id}/{secrets.token_hex(16)}.{ext}"
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "consultations" / stored
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    mime = kind.mime
+    stored = uploads.store("consultations", data, kind, prefix=f"{consultation.id}/")
     attachment = ConsultationAttachment(
         consultation_id=consultation.id,
         uploader_id=user.id,
@@ -845,7 +831,7 @@ def attachment_file(user: User, consultation_id: int, attachment_id: int) -> tup
     if attachment is None or attachment.consultation_id != consultation.id:
         raise NotFound("attachment_not_found", MSG_NOT_FOUND)
     audit.record_read(user.id, consultation.patient_id, "consultation_attachment", attachment.id)
-    return Path(current_app.config["UPLOAD_FOLDER"]) / "consultations" / attachment.stored_name, attachment.mime
+    return uploads.upload_path("consultations", attachment.stored_name), attachment.mime
 
 
 # --- history --------------------------------------------------------------------------------

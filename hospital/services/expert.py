@@ -4,16 +4,14 @@ and the leader's signed conclusion. One transition table, one move_to()."""
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
-from core import audit, clock, notify, signing
+from core import audit, clock, notify, signing, uploads
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
@@ -44,12 +42,7 @@ TRANSITIONS: dict[str, set[str]] = {
 _STAMPS = {S.IN_SESSION: "started_at", S.CONCLUDED: "concluded_at", S.CLOSED: "closed_at"}
 
 MATERIAL_KINDS = ("lab", "image", "document")
-# Allowed uploads: content type -> (extension, magic bytes at the start of the file).
-MATERIAL_TYPES = {
-    "application/pdf": (".pdf", b"%PDF"),
-    "image/png": (".png", b"\x89PNG"),
-    "image/jpeg": (".jpg", b"\xff\xd8\xff"),
-}
+MATERIAL_TYPES = (uploads.PDF, uploads.PNG, uploads.JPEG)  # judged by the content's first bytes
 MAX_MATERIAL_BYTES = 5 * 1024 * 1024
 MAX_MESSAGE = 2000
 
@@ -342,29 +335,26 @@ def patient_records(user: User, case: ExpertCase) -> dict | None:
     return {"diagnoses": list(diagnoses), "allergies": list(allergies)}
 
 
-def add_material(user: User, case_id: int, kind: str, title: str, filename: str, content: bytes, content_type: str):
+def add_material(user: User, case_id: int, kind: str, title: str, filename: str, content: bytes):
     """Share a lab result, image or document with the panel; type and size are checked."""
     case = _case_as(user, case_id, "leader", "requester", "expert")
     if case.status not in (S.REQUESTED, S.SCHEDULED, S.IN_SESSION):
         raise Conflict("case_not_open", _l("Materials can be added only before the conclusion."))
     if kind not in MATERIAL_KINDS:
         raise ValidationFailed("material_kind", _l("A material is a lab result, an image or a document."), field="kind")
-    allowed = MATERIAL_TYPES.get(content_type)
-    if allowed is None or not content.startswith(allowed[1]):
+    file_type = uploads.detect_type(content)
+    if file_type not in MATERIAL_TYPES:
         raise ValidationFailed("file_type", _l("Only PDF, PNG or JPEG files are accepted."), field="file")
-    if not content or len(content) > MAX_MATERIAL_BYTES:
+    if len(content) > MAX_MATERIAL_BYTES:
         raise ValidationFailed("file_size", _l("A file must be between 1 byte and 5 MB."), field="file")
-    stored = f"{uuid.uuid4().hex}{allowed[0]}"
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "expert"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored).write_bytes(content)
+    stored = uploads.store("expert", content, file_type)
     material = CaseMaterial(
         case_id=case.id,
         kind=kind,
         title=(title or filename).strip()[:200],
         filename=os.path.basename(filename)[:200],
         stored_name=stored,
-        content_type=content_type,
+        content_type=file_type.mime,
         size=len(content),
         uploaded_by_id=user.id,
         created_at=clock.now(),
@@ -393,7 +383,7 @@ def material_file(user: User, case_id: int, material_id: int) -> tuple[CaseMater
     if material is None or material.case_id != case.id:
         raise NotFound("material_not_found", _l("No such material."))
     audit.record_read(user.id, case.patient_id, "case_material", material.id)
-    return material, Path(current_app.config["UPLOAD_FOLDER"]) / "expert" / material.stored_name
+    return material, uploads.upload_path("expert", material.stored_name)
 
 
 # --- the room: presence, chat, stage ----------------------------------------------------------

@@ -8,27 +8,16 @@ from xml.sax.saxutils import escape
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from core import clock
-from core.config import ROOT
+from core.pdf import cjk_font
 from hospital.models.expert import ExpertCase
 from hospital.services import expert
 
-FONT = "WQYMicroHei"
-FONT_PATH = ROOT / "static" / "vendor" / "fonts" / "wqy-microhei.ttc"
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
-    return FONT
-
 
 def _styles() -> dict[str, ParagraphStyle]:
-    font = _font()
+    font = cjk_font()
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=6),
         "h": ParagraphStyle("h", fontName=font, fontSize=12, leading=18, spaceBefore=8, spaceAfter=2),

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import io
 
-import qrcode
 from flask import current_app
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from core import clock
-from core.config import ROOT
+from core.pdf import cjk_font, qr_image
 from hospital.models.prescriptions import Prescription
 from hospital.services import prescriptions
 from hospital.services.prescription_safety import FREQUENCY_LABELS
 
-FONT = "WQYMicroHei"
-FONT_PATH = ROOT / "static" / "vendor" / "fonts" / "wqy-microhei.ttc"
 SEX = {"M": "男", "F": "女"}
 FREQ_ZH = {
     "qd": "每日1次",
@@ -39,22 +33,8 @@ FREQ_ZH = {
 }
 
 
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
-    return FONT
-
-
 def verify_url(rx: Prescription) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/prescriptions/verify/{rx.code}"
-
-
-def _qr_png(url: str) -> ImageReader:
-    image = qrcode.make(url, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    buffer.seek(0)
-    return ImageReader(buffer)
 
 
 def _age(rx: Prescription) -> str:
@@ -102,7 +82,7 @@ def lines_for(rx: Prescription) -> list[str]:
 
 def render(rx: Prescription) -> bytes:
     """The PDF of one prescription."""
-    font = _font()
+    font = cjk_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     width, height = A4
@@ -113,7 +93,7 @@ def render(rx: Prescription) -> bytes:
         pdf.drawString(12 * mm, y, line)
         y -= 8 * mm if number == 0 else 6 * mm
     size = 32 * mm
-    pdf.drawImage(_qr_png(verify_url(rx)), width - size - 10 * mm, 10 * mm, size, size)
+    pdf.drawImage(qr_image(verify_url(rx)), width - size - 10 * mm, 10 * mm, size, size)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
