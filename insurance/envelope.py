@@ -15,6 +15,20 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 MSGID_RE = re.compile(r"^[0-9A-Za-z]{12}\d{14}\d{4}$")
 INFVER = "V1.0"
 
+# The amount fields of a settlement's `setlinfo` (in fen outside the envelope), both ends.
+SETTLEMENT_AMOUNTS = (
+    "medfee_sumamt",
+    "fund_pay_sumamt",
+    "hifp_pay",
+    "acct_pay",
+    "psn_cash_pay",
+    "preselfpay_amt",
+    "fulamt_ownpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "balc",
+)
+
 # Transactions (infno) this code speaks; the M-codes are the mock's control plane, not national.
 PERSON_INFO = "1101"
 PRESETTLE = "2206"

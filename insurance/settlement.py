@@ -25,7 +25,7 @@ from core.errors import AppError, Conflict, NotFound
 from core.extensions import db
 from insurance import ledger
 from insurance.claims import MED_TYPE_CHRONIC, MED_TYPE_OUTPATIENT, Claim, InsuredPerson, Split
-from insurance.envelope import SETTLE
+from insurance.envelope import SETTLE, SETTLEMENT_AMOUNTS
 from insurance.errors import (
     MSG_IN_PROGRESS,
     MSG_UNKNOWN,
@@ -189,29 +189,15 @@ def _open(claim: Claim, person: InsuredPerson | None, med_type: str) -> Settleme
     return row
 
 
-_AMOUNT_FIELDS = (
-    "medfee_sumamt",
-    "fund_pay_sumamt",
-    "hifp_pay",
-    "acct_pay",
-    "psn_cash_pay",
-    "preselfpay_amt",
-    "fulamt_ownpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "balc",
-)
-
-
 def _amounts(split: Split) -> dict:
     """The columns a settlement row takes from the insurer's answer."""
-    return {name: getattr(split, name) for name in ("setl_id", "mdtrt_id", *_AMOUNT_FIELDS)}
+    return {name: getattr(split, name) for name in ("setl_id", "mdtrt_id", *SETTLEMENT_AMOUNTS)}
 
 
 def _split_of(row: Settlement) -> Split:
     """A settled row as the Split the insurer answered (what a refund needs)."""
     return Split(
-        **{name: getattr(row, name) or 0 for name in _AMOUNT_FIELDS},
+        **{name: getattr(row, name) or 0 for name in SETTLEMENT_AMOUNTS},
         setl_id=row.setl_id,
         mdtrt_id=row.mdtrt_id,
         med_type=row.med_type,

@@ -1,4 +1,4 @@
-"""What the mock insurer's handlers share: refusals, lost races, the amount fields."""
+"""What the mock insurer's handlers share: refusals and lost races."""
 
 from __future__ import annotations
 
@@ -13,17 +13,3 @@ class Refusal(Exception):
 
 class StaleRow(Exception):
     """A conditional update found the row changed by someone else: redo from a fresh read."""
-
-
-AMOUNTS = (
-    "medfee_sumamt",
-    "fund_pay_sumamt",
-    "hifp_pay",
-    "acct_pay",
-    "psn_cash_pay",
-    "preselfpay_amt",
-    "fulamt_ownpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "balc",
-)

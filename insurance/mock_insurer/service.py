@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from insurance import envelope as env_
-from insurance.envelope import fen, yuan
+from insurance.envelope import SETTLEMENT_AMOUNTS, fen, yuan
 from insurance.mock_insurer import policy as pol
 from insurance.mock_insurer import tokens
-from insurance.mock_insurer.common import AMOUNTS, Refusal, StaleRow
+from insurance.mock_insurer.common import Refusal, StaleRow
 from insurance.mock_insurer.faults import FaultSwitch
 from insurance.mock_insurer.mobile import MobilePayment
 from insurance.mock_insurer.models import (
@@ -380,7 +380,7 @@ class MockInsurer(MobilePayment):
             voucher_nonce=claims.nonce if claims else None,
             setl_time=now,
             lines=[dataclasses.asdict(line) for line in result.lines],
-            **{k: getattr(result, k) for k in AMOUNTS},
+            **{k: getattr(result, k) for k in SETTLEMENT_AMOUNTS},
         )
         session.add(row)
         if person is not None:
@@ -526,7 +526,7 @@ class MockInsurer(MobilePayment):
             "payOrdId": row.mdtrt_id,
             "msgid": row.msgid,
             "setlinfo": {
-                **{k: yuan(getattr(row, k)) for k in AMOUNTS},
+                **{k: yuan(getattr(row, k)) for k in SETTLEMENT_AMOUNTS},
                 "setl_id": row.setl_id,
                 "mdtrt_id": row.mdtrt_id,
                 "psn_no": row.psn_no or "",

@@ -1,4 +1,4 @@
-// Pharmacy desk: join the pharmacy's room; say when orders change, without reloading mid-task.
+// Pharmacy desk and dispatch board: join the pharmacy room; say when orders change, without reloading mid-task.
 (function () {
   "use strict";
   const box = document.getElementById("live-updates");
