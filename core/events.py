@@ -1,15 +1,17 @@
 """Socket.IO: authenticate at connect, join/leave rooms that the user belongs to.
 
-Domains add their own events in their events.py; membership rules live in core.rooms.
+Chat (`message`, `typing`) is one pair of events for every room, routed to the room's kind;
+domains add their own events in their events.py; membership rules live in core.rooms.
 """
 
 from __future__ import annotations
 
 from flask import request, session
-from flask_socketio import ConnectionRefusedError, join_room, leave_room, rooms
+from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room, rooms
 
 from core import accounts
 from core import rooms as room_registry
+from core.errors import AppError
 from core.extensions import db, socketio
 from core.notify import user_room
 
@@ -90,3 +92,40 @@ def on_leave(data):
 def in_room(room: str) -> bool:
     """True when the current socket has joined `room` (events check it before acting)."""
     return room in rooms()
+
+
+def _chat_room(data):
+    """(user, kind, ident, room) for a chat event in a room the socket joined, else None."""
+    user, room = socket_user(), room_registry.room_of(data)
+    kind, ident = room_registry.split(room)
+    if user is None or kind is None or room not in rooms():
+        return None
+    return user, kind, ident, room
+
+
+@socketio.on("message")
+def on_message(data):
+    """Chat in any room: the room's kind stores it and relays it; ack {"ok", ...}."""
+    target = _chat_room(data)
+    try:
+        if target is None or target[1].on_message is None:
+            return {"ok": False, "error": "forbidden"}
+        user, kind, ident, _room = target
+        return {"ok": True, **kind.on_message(user, ident, data, request.sid)}
+    except AppError as err:
+        db.session.rollback()
+        return {"ok": False, "error": err.reason, "message": err.render_message()}
+    finally:
+        db.session.remove()
+
+
+@socketio.on("typing")
+def on_typing(data):
+    """Tell the rest of the room that someone is typing (nothing is stored)."""
+    target = _chat_room(data)
+    db.session.remove()
+    if target is None or target[1].on_typing is None:
+        return {"ok": False, "error": "forbidden"}
+    user, kind, ident, room = target
+    emit("typing", kind.on_typing(user, ident, bool(data.get("typing", True))), to=room, include_self=False)
+    return {"ok": True}

@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from flask_socketio import emit
 
 from core import rooms
 from core.errors import AppError
-from core.events import in_room, socket_user
+from core.events import socket_user
 from core.extensions import db, socketio
 from hospital.services import consultations as svc
 
@@ -58,7 +57,24 @@ def _on_join_queue(user, ident: str, data: dict, sid: str) -> dict:
     return {}
 
 
-rooms.register_room_kind("consultation", _may_join_consultation, _on_join_consultation)
+def _on_message(user, ident: str, data: dict, sid: str) -> dict:
+    """Chat: store first (with its seq), then the service broadcasts `message` to the room."""
+    message, created = svc.post_message(user, int(ident), data.get("text", ""), data.get("client_id"))
+    return {"message": message, "duplicate": not created}
+
+
+def _on_typing(user, ident: str, typing: bool) -> dict:
+    return {"consultation_id": int(ident), "user_id": user.id, "name": user.name, "typing": typing}
+
+
+rooms.register_room_kind(
+    "consultation",
+    _may_join_consultation,
+    _on_join_consultation,
+    on_message=_on_message,
+    on_typing=_on_typing,
+    id_key="consultation_id",
+)
 rooms.register_room_kind("queue", _may_join_queue, _on_join_queue)
 
 
@@ -73,40 +89,6 @@ def _consultation_id(data) -> int | None:
 
 def _error(err: AppError) -> dict:
     return {"ok": False, "error": err.reason, "message": err.render_message()}
-
-
-@socketio.on("message")
-def on_message(data):
-    """Chat: store first, then broadcast `message` (with its seq) to the room; ack with it."""
-    user, consultation_id = socket_user(), _consultation_id(data)
-    try:
-        if user is None or consultation_id is None:
-            return {"ok": False, "error": "forbidden"}
-        message, created = svc.post_message(user, consultation_id, data.get("text", ""), data.get("client_id"))
-        return {"ok": True, "message": message, "duplicate": not created}
-    except AppError as err:
-        db.session.rollback()
-        return _error(err)
-    finally:
-        db.session.remove()
-
-
-@socketio.on("typing")
-def on_typing(data):
-    """Tell the other side someone is typing (only to a room the socket has joined)."""
-    user, consultation_id = socket_user(), _consultation_id(data)
-    db.session.remove()
-    room = svc.consultation_room(consultation_id or 0)
-    if user is None or consultation_id is None or not in_room(room):
-        return {"ok": False, "error": "forbidden"}
-    payload = {
-        "consultation_id": consultation_id,
-        "user_id": user.id,
-        "name": user.name,
-        "typing": bool(data.get("typing", True)),
-    }
-    emit("typing", payload, to=room, include_self=False)
-    return {"ok": True}
 
 
 @socketio.on("read")

@@ -5,8 +5,6 @@ Everything said or decided is kept with the case by the service; these handlers 
 
 from __future__ import annotations
 
-from flask import request
-
 from core import rooms
 from core.errors import AppError
 from core.events import in_room, socket_user
@@ -81,7 +79,22 @@ def _on_leave(user, ident: str, sid: str) -> None:
         broadcast(room, "case.presence", payload)
 
 
-rooms.register_room_kind("case", _may_join, _on_join, _on_leave)
+def _on_message(user, ident: str, data: dict, sid: str) -> dict:
+    """Chat to the whole room, kept with the case, relayed as `message` like every room's chat."""
+    case_id = int(ident)
+    row = expert.post_message(user, case_id, str(data.get("text", "")))
+    message = {**EventSchema().dump(row), "case_id": case_id, "sid": sid}
+    broadcast(expert.room_name(case_id), "message", message)
+    return {"message": message}
+
+
+def _on_typing(user, ident: str, typing: bool) -> dict:
+    return {"case_id": int(ident), "user_id": user.id, "name": user.name, "typing": typing}
+
+
+rooms.register_room_kind(
+    "case", _may_join, _on_join, _on_leave, on_message=_on_message, on_typing=_on_typing, id_key="case_id"
+)
 
 
 def _act(data, action):
@@ -98,13 +111,6 @@ def _act(data, action):
         db.session.remove()
 
 
-def _chat(user, case_id, data) -> dict:
-    row = expert.post_message(user, case_id, str(data.get("text", "")))
-    message = {**EventSchema().dump(row), "case_id": case_id, "sid": request.sid}
-    broadcast(expert.room_name(case_id), "case.message", message)
-    return {"message": message}
-
-
 def _hand(user, case_id, data) -> dict:
     state = expert.raise_hand(user, case_id, bool(data.get("raised", True)))
     broadcast(expert.room_name(case_id), "case.stage", state)
@@ -116,12 +122,6 @@ def _floor(user, case_id, data) -> dict:
     state = expert.move_floor(user, case_id, target, data.get("action", "give") == "give")
     broadcast(expert.room_name(case_id), "case.stage", state)
     return {"state": state}
-
-
-@socketio.on("case.chat")
-def on_chat(data):
-    """A chat message to the whole room, kept with the case."""
-    return _act(data, _chat)
 
 
 @socketio.on("case.hand")

@@ -118,7 +118,7 @@
       App.announce(p.name + (p.action === "joined" ? t(" 进入了会诊室", " joined") : t(" 离开了会诊室", " left")));
     });
     socket.on("case.peer_left", (p) => { if (mesh) mesh.drop(p.sid); });
-    socket.on("case.message", (m) => { if (m.case_id === caseId) addMessage(m); });
+    socket.on("message", (m) => { if (m.case_id === caseId) addMessage(m); });
     socket.on("case.stage", (s) => { if (s.case_id === caseId) applyState(s); });
     socket.on("case.status", (s) => { if (s.case_id === caseId) window.location.reload(); });
     socket.on("case.opinion", (o) => { if (o.case_id === caseId) App.announce(t("新的专家意见：", "New opinion: ") + o.by); });
@@ -130,7 +130,7 @@
     event.preventDefault();
     const input = $("chat-text");
     if (!input.value.trim()) return;
-    socket.emit("case.chat", { case_id: caseId, text: input.value }, (ack) => {
+    socket.emit("message", { room: "case:" + caseId, text: input.value }, (ack) => {
       if (ack.ok) { input.value = ""; addMessage(ack.message); fail(""); } else fail(ack.message || ack.error);
     });
   });

@@ -70,10 +70,8 @@ def test_sixteen_join_presence_chat_signals_and_the_stage(room):
     assert wait_for(lambda: len(first.got("case.presence", lambda d: d["action"] == "joined")) == 15)
 
     # Chat reaches everyone, the sender included.
-    assert people["exp07"].call("case.chat", {"case_id": case_id, "text": "患者血气结果已上传"})["ok"]
-    assert wait_for(
-        lambda: all(p.got("case.message", lambda d: d["text"] == "患者血气结果已上传") for p in people.values())
-    )
+    assert people["exp07"].call("message", {"room": f"case:{case_id}", "text": "患者血气结果已上传"})["ok"]
+    assert wait_for(lambda: all(p.got("message", lambda d: d["text"] == "患者血气结果已上传") for p in people.values()))
 
     # A signal reaches only its addressee (by socket id, and by user id).
     target = people["exp09"]
@@ -133,16 +131,16 @@ def test_non_invitees_are_refused_and_cannot_listen(room):
     for outsider in ("doc05", "13800000002", "admin"):
         person = Participant(server, outsider)
         assert person.call("join", {"room": f"case:{case_id}"})["ok"] is False
-        assert person.call("case.chat", {"case_id": case_id, "text": "hi"})["ok"] is False
+        assert person.call("message", {"room": f"case:{case_id}", "text": "hi"})["ok"] is False
         assert (
             person.call(
                 "signal", {"room": f"case:{case_id}", "to": people["exp01"].user_id, "kind": "offer", "data": {}}
             )["ok"]
             is False
         )
-        people["exp01"].call("case.chat", {"case_id": case_id, "text": f"secret for {outsider}"})
+        people["exp01"].call("message", {"room": f"case:{case_id}", "text": f"secret for {outsider}"})
         time.sleep(0.3)
-        assert not person.got("case.message") and not person.got("case.presence")
+        assert not person.got("message") and not person.got("case.presence")
         person.sio.disconnect()
     with pytest.raises(socketio.exceptions.ConnectionError):
         socketio.Client(reconnection=False).connect(server.url, auth={"token": "forged"}, transports=["websocket"])
@@ -161,7 +159,7 @@ def test_a_participant_who_reconnects_gets_back_into_the_room(room):
     leaving.sio.disconnect()
     watcher = people["exp01"]
     assert wait_for(lambda: watcher.got("case.presence", lambda d: d["action"] == "left" and d["name"] == "邱秀珍"))
-    watcher.call("case.chat", {"case_id": case_id, "text": "你不在时说的话"})
+    watcher.call("message", {"room": f"case:{case_id}", "text": "你不在时说的话"})
 
     back = Participant(server, "exp12")
     people["exp12"] = back
@@ -169,5 +167,5 @@ def test_a_participant_who_reconnects_gets_back_into_the_room(room):
     assert ack["ok"] and back.user_id in {p["user_id"] for p in ack["present"]}
     assert "你不在时说的话" in [e["text"] for e in ack["missed"] if e["kind"] == "message"]
     assert wait_for(lambda: watcher.got("case.presence", lambda d: d["action"] == "joined" and d["name"] == "邱秀珍"))
-    assert back.call("case.chat", {"case_id": case_id, "text": "我回来了"})["ok"]
-    assert wait_for(lambda: watcher.got("case.message", lambda d: d["text"] == "我回来了"))
+    assert back.call("message", {"room": f"case:{case_id}", "text": "我回来了"})["ok"]
+    assert wait_for(lambda: watcher.got("message", lambda d: d["text"] == "我回来了"))
