@@ -3,14 +3,17 @@
 Common practice (DESIGN §6): the first request's answer is stored and replayed for the same key;
 the same key with a different body is a 422; a key whose first request is still running is a
 409. The database decides who is first: a unique constraint on (user, key), not Python.
-An answer of 5xx is not stored (the key is released), so that the client can retry.
+An answer of 5xx is not stored (the key is released), so that the client can retry. A key
+still "running" after STALE_AFTER belongs to a request whose process died mid-way: the next
+request with it takes it over (the action below is itself safe to repeat: one order per
+prescription, one settlement per order), so a crash never blocks the patient for good.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Response, jsonify, request
@@ -27,6 +30,8 @@ from core.types import UTCDateTime
 
 HEADER = "Idempotency-Key"
 RUNNING, DONE = "running", "done"
+# Longer than any request may run (the insurer's bounded retries included).
+STALE_AFTER = timedelta(minutes=5)
 
 HEADER_DOC = {
     "in": "header",
@@ -86,9 +91,26 @@ def begin(user_id: int, key: str | None, scope: str, request_hash: str) -> Idemp
         raise ValidationFailed(
             "idempotency_key_reused", _l("This Idempotency-Key was used for a different request."), field=HEADER
         )
-    if existing.state == RUNNING:
+    if existing.state == RUNNING and not _take_over_stale(existing):
         raise Conflict("idempotency_in_progress", _l("The first request with this key is still running; try again."))
     return existing
+
+
+def _take_over_stale(record: IdempotencyRecord) -> bool:
+    """Claim a key whose first request died: one conditional update, so only one retry wins."""
+    now = clock.now()
+    claimed = db.session.execute(
+        db.update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.id == record.id,
+            IdempotencyRecord.state == RUNNING,
+            IdempotencyRecord.created_at < now - STALE_AFTER,
+        )
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
 def finish(record: IdempotencyRecord, status: int, body) -> None:

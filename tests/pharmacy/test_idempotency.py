@@ -68,6 +68,25 @@ def test_key_still_running_is_409(shop):
     assert response.status_code == 409 and response.get_json()["reason"] == "idempotency_in_progress"
 
 
+def test_key_of_a_request_that_died_is_taken_over_after_a_while(shop):
+    from datetime import timedelta
+
+    from core import clock, idempotency
+
+    user = shop.user(PATIENT)
+    pid = shop.rx.add(user.id)
+    scope = "POST /api/orders"
+    body = {"prescription_id": pid, "voucher_token": None, "address": ADDRESS}
+    idempotency.begin(user.id, "k-died", scope, idempotency.fingerprint(scope, body))  # its process then died
+    with clock.frozen(clock.now() + idempotency.STALE_AFTER + timedelta(seconds=1)):
+        retried = shop.client.post(
+            "/api/orders", json=body, headers={**shop.login(PATIENT), "Idempotency-Key": "k-died"}
+        )
+    assert retried.status_code == 201 and len(_orders(pid)) == 1
+    replay = shop.client.post("/api/orders", json=body, headers={**shop.login(PATIENT), "Idempotency-Key": "k-died"})
+    assert replay.get_json() == retried.get_json()
+
+
 def test_same_key_concurrently_one_order_one_charge(shop):
     shop.enroll()
     pid = shop.rx.add(shop.user(PATIENT).id)
