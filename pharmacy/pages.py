@@ -112,6 +112,7 @@ def desk():
         else:
             return redirect(url_for("pharmacy_pages.desk", done=done))
     pharmacy_id = staff.require_pharmacy(user)
+    query, show_all = request.args.get("q"), request.args.get("all") == "1"
     return render_template(
         "pharmacy/desk.html",
         pharmacy=staff.get_pharmacy(pharmacy_id),
@@ -119,7 +120,9 @@ def desk():
         done=done,
         form=request.form,
         to_dispense=orders.list_orders(user, status="paid"),
-        stock=stock.stock_for(user, q=request.args.get("q")),
+        # Flagged drugs first and alone, unless he searches or asks for the whole shelf.
+        stock=stock.stock_for(user, flagged_only=not (query or show_all), q=query),
+        show_all=show_all,
         recent=orders.list_orders(user, status="dispensed,delivered,refunded", limit=20),
         movements=stock.movements(user, limit=20),
     ), (422 if error else 200)
