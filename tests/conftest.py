@@ -4,6 +4,7 @@ server process and a browser. Domain test folders add their own fixtures in thei
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -115,6 +116,19 @@ def valid_id(born: str = "19600101", serial: str = "123") -> str:
 
     first17 = f"350102{born}{serial}"
     return first17 + check_digit(first17)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def page_login(client, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login page (with its CSRF token), as a browser would."""
+    client.delete_cookie("session")
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 class Users:

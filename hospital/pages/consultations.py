@@ -17,6 +17,7 @@ from hospital.services import consultations as svc
 from hospital.services import network, patients
 
 bp = Blueprint("consultation_pages", __name__)
+bp.add_app_template_filter(patients.allergen_label, "allergen")
 
 nav.add_nav(Role.PATIENT, _l("My consultations"), "/consultations", order=20)
 nav.add_nav(Role.DOCTOR, _l("Workbench"), "/doctor", order=10)

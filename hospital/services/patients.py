@@ -17,6 +17,35 @@ from hospital.models.patients import Allergy, ConfirmedDiagnosis
 ICD10_RE = re.compile(r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
 CHILD_AGE = 6
 
+# The formulary's allergen groups, as a person reads them (an allergy may also be free text).
+ALLERGEN_LABELS = {
+    "acei": _l("ACE inhibitors"),
+    "allopurinol": _l("allopurinol"),
+    "aspirin": _l("aspirin"),
+    "azole_antifungal": _l("azole antifungals"),
+    "benzodiazepine": _l("benzodiazepines"),
+    "beta_lactam": _l("beta-lactam antibiotics"),
+    "cephalosporin": _l("cephalosporins"),
+    "dihydropyridine": _l("dihydropyridine calcium-channel blockers"),
+    "iodine": _l("iodine"),
+    "macrolide": _l("macrolides"),
+    "nitroimidazole": _l("nitroimidazoles"),
+    "nsaid": _l("NSAIDs (anti-inflammatory painkillers)"),
+    "opioid": _l("opioids"),
+    "paracetamol": _l("paracetamol"),
+    "penicillin": _l("penicillins"),
+    "quinolone": _l("quinolones"),
+    "sulfonamide": _l("sulfonamides"),
+    "sulfonylurea": _l("sulfonylureas"),
+    "thionamide": _l("thionamides"),
+    "xanthine": _l("xanthines (theophylline)"),
+}
+
+
+def allergen_label(allergen: str) -> str:
+    """The readable name of an allergen group, or the text as the patient gave it."""
+    return str(ALLERGEN_LABELS.get(allergen, allergen))
+
 
 def age_years(user: User, on: date | None = None) -> int | None:
     """Age in full years from the birth date on the resident ID."""

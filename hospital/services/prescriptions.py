@@ -719,11 +719,5 @@ def history_for_patient(patient_id: int) -> list[dict]:
 
 
 def register_with_consultations() -> None:
-    """Show prescriptions in the patient's history (once the consultations services exist)."""
-    try:
-        consultations = _consultations()
-    except ImportError:
-        return
-    register = getattr(consultations, "register_history_provider", None)
-    if register is not None:
-        register("prescriptions", history_for_patient)
+    """Show prescriptions in the patient's history panel of a consultation."""
+    _consultations().register_history_provider("prescriptions", history_for_patient)

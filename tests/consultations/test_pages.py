@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import csrf_of, page_login
 from tests.consultations.conftest import PATIENT, diagnosis_of
-
-
-def csrf_of(client, path="/") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-
-
-def login(client, username):
-    token = csrf_of(client, "/login")
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
-    assert response.status_code == 302
 
 
 def test_patient_requests_and_doctor_accepts_through_pages(demo_app, in_shift):
     patient, doctor = demo_app.test_client(), demo_app.test_client()
-    login(patient, PATIENT)
+    page_login(patient, PATIENT)
     page = patient.get("/consultations/new?renew=1")
     assert page.status_code == 200 and "diagnosis_id" in page.get_data(as_text=True)
     from core.extensions import db
@@ -34,7 +21,7 @@ def test_patient_requests_and_doctor_accepts_through_pages(demo_app, in_shift):
             "department_id": card.id,
             "complaint": "x",
             "diagnosis_id": diagnosis_of(PATIENT).id,
-            "csrf_token": csrf_of(patient),
+            "csrf_token": csrf_of(patient.get("/").get_data(as_text=True)),
         },
     )
     assert refused.status_code == 422 and "⚠" in refused.get_data(as_text=True)
@@ -45,26 +32,26 @@ def test_patient_requests_and_doctor_accepts_through_pages(demo_app, in_shift):
             "complaint": "来续药",
             "diagnosis_id": diagnosis_of(PATIENT).id,
             "mode": "text",
-            "csrf_token": csrf_of(patient),
+            "csrf_token": csrf_of(patient.get("/").get_data(as_text=True)),
         },
     )
     assert created.status_code == 302
     url = created.headers["Location"]
     assert patient.get(url).status_code == 200
     assert "#" in patient.get("/").get_data(as_text=True)  # the home block of open consultations
-    login(doctor, "doc03")
+    page_login(doctor, "doc03")
     bench = doctor.get("/doctor").get_data(as_text=True)
     assert url.rsplit("/", 1)[1] in bench
-    accepted = doctor.post(url + "/accept", data={"csrf_token": csrf_of(doctor)})
+    accepted = doctor.post(url + "/accept", data={"csrf_token": csrf_of(doctor.get("/").get_data(as_text=True))})
     assert accepted.status_code == 302
     detail = doctor.get(url).get_data(as_text=True)
     assert 'id="record-form"' in detail and 'id="history"' in detail
     other = demo_app.test_client()
-    login(other, "13800000003")
+    page_login(other, "13800000003")
     assert other.get(url).status_code == 404
 
 
 def test_admin_rota_week(demo_app, demo_client):
-    login(demo_client, "admin")
+    page_login(demo_client, "admin")
     page = demo_client.get("/admin/rota")
     assert page.status_code == 200 and 'id="rota-table"' in page.get_data(as_text=True)

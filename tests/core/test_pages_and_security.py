@@ -7,11 +7,7 @@ import pytest
 
 from core.extensions import db
 from core.models import AuditEntry
-from tests.conftest import GOOD_PASSWORD, valid_id
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+from tests.conftest import GOOD_PASSWORD, csrf_of, valid_id
 
 
 def page_register(client, **overrides):

@@ -174,19 +174,3 @@ class Shop:
         ).scalar_one()
         level.available = quantity
         db.session.commit()
-
-
-def page_login(client, username: str) -> None:
-    """Log in through the login page (with its CSRF token), as a browser would."""
-    import re
-
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = client.post("/login", data={"csrf_token": token, "username": username, "password": DEMO_PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-
-
-def csrf_of(html: str) -> str:
-    import re
-
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)

@@ -107,7 +107,7 @@ def test_cold_chain_needs_a_cold_chain_courier_and_shows_on_the_label(shop):
         f"/api/deliveries/{delivery_id}/courier", json={"courier_id": _courier(True)}, headers=shop.login("disp01")
     )
     assert ok.status_code == 200 and ok.get_json()["cold_chain"] is True
-    from tests.pharmacy.conftest import page_login
+    from tests.conftest import page_login
 
     page_login(shop.client, "disp01")
     label = shop.client.get(f"/pharmacy/orders/{order['id']}/label")

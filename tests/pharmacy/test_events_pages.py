@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.pharmacy.conftest import AML, INS, csrf_of, page_login
+from tests.conftest import csrf_of, page_login
+from tests.pharmacy.conftest import AML, INS
 
 PATIENT = "13800000001"
 

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import render_template_string
 
 from hospital.services import prescriptions as rxs
 from hospital.services.prescription_safety import ItemInput
-from tests.conftest import GOOD_PASSWORD
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(client, username):
-    client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
-    client.delete_cookie("session")
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"csrf_token": token, "username": username, "password": GOOD_PASSWORD})
-    assert response.status_code == 302
-    return token
+from tests.conftest import GOOD_PASSWORD, csrf_of, page_login
 
 
 def post(client, path, data):
@@ -38,14 +23,14 @@ def approved(world):
 
 def test_patient_pages_and_home_reminder(world, client):
     rx, _ = approved(world)
-    login(client, "13900000001")
+    page_login(client, "13900000001", GOOD_PASSWORD)
     page = client.get("/prescriptions").get_data(as_text=True)
     assert "原发性高血压" in page
     detail = client.get(f"/prescriptions/{rx.id}").get_data(as_text=True)
     assert f"/api/prescriptions/{rx.id}.pdf" in detail and 'id="rx-renew"' in detail
     home = client.get("/").get_data(as_text=True)
     assert 'id="my-medicines"' in home and "氨氯地平" in home
-    login(client, "13900000002")
+    page_login(client, "13900000002", GOOD_PASSWORD)
     assert client.get(f"/prescriptions/{rx.id}").status_code == 404
 
 
@@ -54,7 +39,7 @@ def test_pharmacist_queue_and_review_page(world, client):
     world.allergy("penicillin")
     draft = rxs.create_draft(world.doctor.user, consultation.id, rxs.DraftInput([ItemInput("AMX250", 500, "tid", 5)]))
     rx = rxs.sign_prescription(world.doctor.user, draft.id, "皮试阴性")
-    login(client, "pharm1")
+    page_login(client, "pharm1", GOOD_PASSWORD)
     queue = client.get("/pharmacist/review").get_data(as_text=True)
     assert f'data-id="{rx.id}"' in queue
     page = client.get(f"/pharmacist/review/{rx.id}").get_data(as_text=True)
@@ -67,10 +52,10 @@ def test_pharmacist_queue_and_review_page(world, client):
 
 def test_doctor_editor_and_consultation_panel(world, client, app):
     consultation = world.consultation()
-    login(client, "doc1")
+    page_login(client, "doc1", GOOD_PASSWORD)
     editor = client.get(f"/prescriptions/new?consultation={consultation.id}")
     assert editor.status_code == 200 and 'id="drug-q"' in editor.get_data(as_text=True)
-    login(client, "doc2")
+    page_login(client, "doc2", GOOD_PASSWORD)
     assert client.get(f"/prescriptions/new?consultation={consultation.id}").status_code in (403, 404)
     with app.test_request_context():
         from flask import g

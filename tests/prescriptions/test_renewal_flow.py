@@ -3,6 +3,7 @@ doctor on shift accepts, starts from the proposed copy, and signs it with every 
 
 from core import accounts
 from hospital.services import renewal
+from tests.conftest import page_login
 
 PASSWORD = "Demo@2026"
 
@@ -35,6 +36,10 @@ def test_renewal_opens_a_consultation_and_the_doctor_signs_the_copy(demo_client,
     assert [p["id"] for p in _call(demo_client, patient, "get", "/api/prescriptions")] == [rx["id"]]
 
     _call(demo_client, doctor, "post", f"/api/consultations/{renewed['id']}/accept", json={})
+    # The doctor's page shows the patient's history: the earlier prescription and his allergy, in words.
+    page_login(demo_client, "doc28")
+    history = demo_client.get(f"/consultations/{renewed['id']}").get_data(as_text=True).split('id="history"')[1]
+    assert "氨氯地平" in history and "青霉素类" in history
     copy = renewal.draft_from_renewal(accounts.get_by_username("doc28"), renewed["id"])
     assert [(i.drug_code, i.days) for i in copy.items] == [("AML5", 7)] and copy.status == "draft"
     signed = _call(demo_client, doctor, "post", f"/api/prescriptions/{copy.id}/sign", json={})
