@@ -275,13 +275,16 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 def check_accessibility(page, name: str) -> list:
-    """Run axe-core (vendored) on the page; fail on serious or critical findings; save a screenshot."""
+    """Run axe-core (vendored) on the page; fail on serious or critical findings or on a page wider
+    than the screen (sideways scrolling on a phone); save a screenshot."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     # Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') allows.
     page.evaluate((ROOT / "static/vendor/axe-core/axe.min.js").read_text())
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, f"{name}: the page is wider than the screen ({width[0]} > {width[1]} px)"
     assert not bad, f"{name}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
     return result["violations"]
 
