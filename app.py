@@ -141,6 +141,7 @@ def _template_globals(app: Flask) -> None:
             "elder_mode": i18n.elder_mode(),
             "elder_offered": request.cookies.get("elder_offered") == "1" or (user is not None and user.elder_mode),
             "lang": str(i18n.select_locale()),
+            "client_texts": i18n.client_texts,
         }
 
 

@@ -1,17 +1,19 @@
 """Language choice (Chinese by default, English at a switch, remembered per user) and catalogs.
 
 Each area keeps its own catalog under translations/<area>/ so that areas are edited apart;
-Flask-Babel merges them. Catalogs are compiled (.po -> .mo) at start when stale, so a fresh
-clone needs no extra step.
+Flask-Babel merges them. The `client` catalog holds the texts of page scripts (App.t in JS).
+Catalogs are compiled (.po -> .mo) at start when stale, so a fresh clone needs no extra step.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
+from flask_babel import gettext
 
 from core.config import ROOT
 
@@ -40,6 +42,21 @@ def _compile(po_path: Path, mo_path: Path) -> None:
     with tmp.open("wb") as mo_file:
         write_mo(mo_file, catalog)
     tmp.replace(mo_path)  # atomic: a concurrent reader never sees half a file
+
+
+@lru_cache(maxsize=1)
+def client_msgids() -> tuple[str, ...]:
+    """The texts that page scripts show: the msgids of the `client` catalog."""
+    po_path = TRANSLATIONS / "client" / "zh" / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return ()
+    with po_path.open("rb") as po_file:
+        return tuple(message.id for message in read_po(po_file) if message.id)
+
+
+def client_texts() -> dict[str, str]:
+    """Page scripts' texts in the current language, handed to them as JSON by base.html."""
+    return {msgid: gettext(msgid) for msgid in client_msgids()}
 
 
 def select_locale() -> str:

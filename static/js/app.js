@@ -3,6 +3,13 @@
   "use strict";
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const lang = document.body.dataset.lang || "zh";
+  const texts = JSON.parse(document.getElementById("client-texts")?.textContent || "{}");
+
+  // A page script's text in the user's language (catalog `client`), %(name)s filled from params.
+  function t(msgid, params) {
+    const text = texts[msgid] || msgid;
+    return params ? text.replace(/%\((\w+)\)s/g, (all, name) => (name in params ? String(params[name]) : all)) : text;
+  }
 
   async function api(method, path, body, headers) {
     const options = { method, credentials: "same-origin", headers: { "X-CSRFToken": csrf, ...(headers || {}) } };
@@ -22,7 +29,7 @@
   function connect() {
     if (socket || !document.body.dataset.userId || typeof io === "undefined") return socket;
     socket = io({ transports: ["websocket", "polling"] });
-    socket.on("connect_error", () => announce(lang === "zh" ? "连接中断，正在重连…" : "Connection lost, reconnecting…"));
+    socket.on("connect_error", () => announce(t("Connection lost, reconnecting…")));
     return socket;
   }
 
@@ -62,6 +69,6 @@
     });
   }
 
-  window.App = { api, connect, announce, fmtTime, yuan, text, el, lang, csrf };
+  window.App = { api, connect, announce, fmtTime, yuan, text, el, lang, csrf, t };
   document.addEventListener("DOMContentLoaded", followNotifications);
 })();

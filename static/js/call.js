@@ -4,9 +4,7 @@
   "use strict";
   const panel = document.getElementById("call-panel");
   if (!panel || !window.WebRTCMesh) return;
-  const { api, connect, el, lang } = window.App;
-  const zh = lang === "zh";
-  const t = (a, b) => (zh ? a : b);
+  const { api, connect, el } = window.App;
   const consultationId = Number(panel.dataset.consultationId);
   const room = "call:" + consultationId;
   const selfId = Number(document.body.dataset.userId);
@@ -27,14 +25,14 @@
     if (socket) return socket;
     socket = connect();
     socket.on("signal", (message) => mesh && mesh.handle(message));
-    socket.on("call.peer_joined", (peer) => { if (mesh) { mesh.connect(peer.sid, peer.user_id); say(t("对方已进入通话，正在连接…", "The other side joined; connecting…")); } });
-    socket.on("call.peer_left", (peer) => { if (mesh) { mesh.drop(peer.sid); say(t("对方已离开，等待其重新连接…", "The other side left; waiting for them to come back…")); } });
+    socket.on("call.peer_joined", (peer) => { if (mesh) { mesh.connect(peer.sid, peer.user_id); say(App.t("The other side joined; connecting…")); } });
+    socket.on("call.peer_left", (peer) => { if (mesh) { mesh.drop(peer.sid); say(App.t("The other side left; waiting for them to come back…")); } });
     socket.on("call.ended", (info) => { if (info.consultation_id === consultationId) finish(info.duration_seconds); });
     socket.on("consultation.call_started", (info) => {
       if (info.consultation_id !== consultationId || joined) return;
       mode = info.mode;
-      say(t(info.by + " 发起了" + (mode === "video" ? "视频" : "语音") + "通话，请点“加入通话”。",
-            info.by + " started a " + mode + " call. Press Join call."));
+      say(mode === "video" ? App.t("%(name)s started a video call. Press Join call.", { name: info.by })
+        : App.t("%(name)s started a voice call. Press Join call.", { name: info.by }));
       $("call-join").hidden = false;
     });
     socket.on("connect", () => { if (joined) rejoin(); }); // back after a dropped network
@@ -44,16 +42,16 @@
   function join() {
     return new Promise((resolve) => {
       socket.emit("join", { room }, (ack) => {
-        if (!ack || !ack.ok) { fail(t("无法进入通话（问诊未进行中）。", "Cannot enter the call (the consultation is not open).")); resolve(false); return; }
+        if (!ack || !ack.ok) { fail(App.t("Cannot enter the call (the consultation is not open).")); resolve(false); return; }
         mesh = new window.WebRTCMesh.PeerMesh({
           socket, room, selfId, selfSid: () => socket.id, iceServers: ack.ice_servers, loopbackOnly: ack.loopback_only,
           sendVideo: () => mode === "video",
-          onTrack: (peer, remote) => { remoteVideo.srcObject = remote; say(t("通话中", "In the call")); },
-          onState: (peer, state) => { if (state === "failed") say(t("连接中断，请点“重新连接”。", "The connection dropped. Press Reconnect.")); },
+          onTrack: (peer, remote) => { remoteVideo.srcObject = remote; say(App.t("In the call")); },
+          onState: (peer, state) => { if (state === "failed") say(App.t("The connection dropped. Press Reconnect.")); },
         });
         mesh.setLocalStream(stream);
         (ack.peers || []).forEach((p) => mesh.connect(p.sid, p.user_id));
-        if (!(ack.peers || []).length) say(t("正在等待对方加入…", "Waiting for the other side to join…"));
+        if (!(ack.peers || []).length) say(App.t("Waiting for the other side to join…"));
         resolve(true);
       });
     });
@@ -66,7 +64,7 @@
       const call = await api("POST", `/api/consultations/${consultationId}/calls`, { mode: wanted });
       callId = call.id; mode = call.mode;
     } catch (err) { fail(err.message); return; }
-    const media = await window.WebRTCMesh.openMedia(mode === "video", lang);
+    const media = await window.WebRTCMesh.openMedia(mode === "video");
     if (media.error) fail(media.error);
     stream = media.stream;
     localVideo.srcObject = stream;
@@ -77,13 +75,13 @@
   function rejoin() {
     if (mesh) mesh.close();
     socket.emit("leave", { room }, () => join());
-    say(t("正在重新连接…", "Reconnecting…"));
+    say(App.t("Reconnecting…"));
   }
 
   async function reconnect() {
     fail("");
     if (!stream) {
-      const media = await window.WebRTCMesh.openMedia(mode === "video", lang);
+      const media = await window.WebRTCMesh.openMedia(mode === "video");
       if (media.error) { fail(media.error); return; }
       stream = media.stream; localVideo.srcObject = stream;
     }
@@ -99,7 +97,7 @@
     if (socket) socket.emit("leave", { room });
     setInCall(false);
     const m = Math.floor((seconds || 0) / 60), s = String((seconds || 0) % 60).padStart(2, "0");
-    say(t(`通话已结束，时长 ${m}:${s}`, `Call ended, duration ${m}:${s}`));
+    say(App.t("Call ended, duration %(time)s", { time: `${m}:${s}` }));
     $("call-join").hidden = true;
   }
 
@@ -121,10 +119,10 @@
   $("call-join").addEventListener("click", () => start(mode));
   $("call-hangup").addEventListener("click", hangup);
   $("call-reconnect").addEventListener("click", reconnect);
-  $("call-mute").addEventListener("click", (e) => toggle("audio", e.currentTarget, t("静音", "Mute"), t("取消静音", "Unmute")));
-  $("call-camera").addEventListener("click", (e) => toggle("video", e.currentTarget, t("关闭摄像头", "Camera off"), t("打开摄像头", "Camera on")));
+  $("call-mute").addEventListener("click", (e) => toggle("audio", e.currentTarget, App.t("Mute"), App.t("Unmute")));
+  $("call-camera").addEventListener("click", (e) => toggle("video", e.currentTarget, App.t("Camera off"), App.t("Camera on")));
   socketReady();
-  if (panel.dataset.activeCall) { $("call-join").hidden = false; say(t("通话进行中，可点“加入通话”。", "A call is running. Press Join call.")); }
+  if (panel.dataset.activeCall) { $("call-join").hidden = false; say(App.t("A call is running. Press Join call.")); }
 
   // For tests and the status line: frames decoded per peer.
   window.CallPanel = { stats: () => (mesh ? mesh.stats() : Promise.resolve([])), el };

@@ -5,7 +5,7 @@
   "use strict";
   const section = document.getElementById("chat-section");
   if (!section || !window.App) return;
-  const { api, connect, el, announce, lang } = window.App;
+  const { api, connect, el, announce } = window.App;
   const cid = Number(section.dataset.consultationId);
   const me = Number(document.body.dataset.userId);
   const list = document.getElementById("messages");
@@ -28,12 +28,12 @@
     if (seen.has(m.seq)) return;
     seen.add(m.seq);
     const mine = m.sender_id === me;
-    const who = m.sender_name || (lang === "zh" ? "系统" : "System");
+    const who = m.sender_name || App.t("System");
     const time = (m.created_at || "").slice(11, 16);
     const li = el("li", { class: "msg" + (mine ? " mine" : "") + (m.kind === "system" ? " system" : ""), "data-seq": String(m.seq) },
       el("span", { class: "meta", text: who + " · " + time }), " ");
     if (m.attachment_url) {
-      const img = el("img", { src: m.attachment_url, class: "chat-img", alt: (lang === "zh" ? "图片，发送者：" : "Image sent by ") + who });
+      const img = el("img", { src: m.attachment_url, class: "chat-img", alt: App.t("Image sent by %(name)s", { name: who }) });
       li.append(el("a", { href: m.attachment_url, target: "_blank", rel: "noopener" }, img));
     } else {
       li.append(el("span", { class: "text", text: m.text }));
@@ -75,7 +75,7 @@
     socket.on("consultation.read", (r) => { if (r.consultation_id === cid) showReads({ [r.user_id]: r.seq }); });
     socket.on("consultation.status", (s) => {
       if (s.consultation_id !== cid) return;
-      announce(lang === "zh" ? "问诊状态已更新" : "The consultation changed");
+      announce(App.t("The consultation changed"));
       setTimeout(() => location.reload(), 400);
     });
   }
@@ -111,7 +111,7 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const text = textBox.value.trim();
-      if (!text) { errorBox.textContent = lang === "zh" ? "请先输入内容。" : "Type a message first."; return; }
+      if (!text) { errorBox.textContent = App.t("Type a message first."); return; }
       try { await send(text); textBox.value = ""; textBox.focus(); }
       catch (err) { errorBox.textContent = "⚠ " + (err.message || err); }
     });
@@ -131,7 +131,7 @@
       const body = new FormData();
       body.append("file", file);
       body.append("client_id", newClientId());
-      errorBox.textContent = lang === "zh" ? "正在上传…" : "Uploading…";
+      errorBox.textContent = App.t("Uploading…");
       try { render(await api("POST", `/api/consultations/${cid}/images`, body)); errorBox.textContent = ""; }
       catch (err) { errorBox.textContent = "⚠ " + (err.message || err); }
       picker.value = "";

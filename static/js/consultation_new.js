@@ -7,7 +7,7 @@
   const onDuty = document.getElementById("on-duty");
   const next = document.getElementById("next-shifts");
   const newBox = document.getElementById("new-diagnosis");
-  const kinds = lang === "zh" ? { morning: "上午班", evening: "晚班", oncall: "24小时值班" } : { morning: "Morning", evening: "Evening", oncall: "24-hour on call" };
+  const kinds = { morning: App.t("Morning"), evening: App.t("Evening"), oncall: App.t("24-hour on call") };
 
   async function show() {
     const dept = select.value;
@@ -17,7 +17,7 @@
         api("GET", `/api/shifts?department=${dept}&upcoming=true`),
       ]);
       onDuty.replaceChildren(...(doctors.length ? doctors.map((d) => el("li", { text: `${d.name} · ${lang === "zh" ? d.department_name_zh : d.department_name_en}` }))
-        : [el("li", { text: lang === "zh" ? "现在没有医生值班；您的问诊会等到下一个班次。" : "Nobody is on duty now; your request waits for the next shift." })]));
+        : [el("li", { text: App.t("Nobody is on duty now; your request waits for the next shift.") })]));
       next.replaceChildren(...shifts.slice(0, 6).map((s) => el("li", { text: `${fmtTime(s.starts_at)} – ${fmtTime(s.ends_at).slice(-8)} · ${s.doctor_name} · ${kinds[s.kind] || s.kind}` })));
     } catch (err) {
       onDuty.replaceChildren(el("li", { text: "⚠ " + err.message }));

@@ -4,8 +4,7 @@
   "use strict";
   const root = document.getElementById("room");
   if (!root || !window.WebRTCMesh) return;
-  const { connect, el, lang } = window.App;
-  const t = (a, b) => (lang === "zh" ? a : b);
+  const { connect, el } = window.App;
   const caseId = Number(root.dataset.caseId), room = "case:" + caseId;
   const selfId = Number(document.body.dataset.userId), leaderId = Number(root.dataset.leader);
   const names = Object.fromEntries(JSON.parse(root.dataset.panel).map((m) => [m.user_id, m.name]));
@@ -22,7 +21,7 @@
     if (tiles.has(sid)) return tiles.get(sid);
     const video = el("video", { autoplay: "", playsinline: "", "data-user": String(userId) });
     if (mine) video.muted = true;
-    const figure = el("figure", { "data-sid": sid }, video, el("figcaption", { text: (names[userId] || "") + (mine ? t("（我）", " (me)") : "") }));
+    const figure = el("figure", { "data-sid": sid }, video, el("figcaption", { text: (names[userId] || "") + (mine ? App.t(" (me)") : "") }));
     const entry = { figure, video, userId };
     tiles.set(sid, entry);
     return entry;
@@ -40,14 +39,14 @@
   function renderPeople() {
     const list = $("present"); list.textContent = "";
     for (const person of present) {
-      const marks = [onStage(person.user_id) ? t("发言中", "on stage") : t("语音", "audio"),
-        state.queue.includes(person.user_id) ? t("举手", "hand raised") : ""].filter(Boolean).join(" · ");
+      const marks = [onStage(person.user_id) ? App.t("on stage") : App.t("audio"),
+        state.queue.includes(person.user_id) ? App.t("hand raised") : ""].filter(Boolean).join(" · ");
       const item = el("li", { "data-user": String(person.user_id) }, el("span", { text: `${person.name} (${marks})` }));
       if (selfId === leaderId && person.user_id !== undefined) {
         const give = !onStage(person.user_id);
         const button = el("button", { type: "button", class: "btn", "data-floor": give ? "give" : "take", "data-user": String(person.user_id),
-          text: give ? t("给予发言", "Give the floor") : t("收回发言", "Take the floor") });
-        button.setAttribute("aria-label", `${give ? t("给予发言", "Give the floor") : t("收回发言", "Take the floor")}: ${person.name}`);
+          text: give ? App.t("Give the floor") : App.t("Take the floor") });
+        button.setAttribute("aria-label", `${give ? App.t("Give the floor") : App.t("Take the floor")}: ${person.name}`);
         button.addEventListener("click", () => floor(person.user_id, give ? "give" : "take"));
         item.append(button);
       }
@@ -58,7 +57,7 @@
     state.queue.forEach((userId) => queue.append(el("li", { text: names[userId] || String(userId) })));
     const raised = state.queue.includes(selfId);
     $("hand").setAttribute("aria-pressed", raised ? "true" : "false");
-    $("hand").textContent = raised ? t("放下手", "Lower hand") : t("举手", "Raise hand");
+    $("hand").textContent = raised ? App.t("Lower hand") : App.t("Raise hand");
   }
 
   function addMessage(m) {
@@ -78,7 +77,7 @@
     else if (changed.size && mesh) mesh.renegotiate((peer) => changed.has(peer.userId));
     tile("self", selfId, true).video.srcObject = stream;
     placeTiles(); renderPeople();
-    say(onStage(selfId) ? t("您正在发言（视频）", "You have the floor (video)") : t("您在旁听（语音和文字）", "You are listening (audio and chat)"));
+    say(onStage(selfId) ? App.t("You have the floor (video)") : App.t("You are listening (audio and chat)"));
   }
 
   function floor(userId, action) {
@@ -87,7 +86,7 @@
 
   function join() {
     socket.emit("join", { room, after: lastId }, (ack) => {
-      if (!ack || !ack.ok) { fail(t("无法进入会诊室。", "You cannot enter this room.")); return; }
+      if (!ack || !ack.ok) { fail(App.t("You cannot enter this room.")); return; }
       if (mesh) mesh.close();
       mesh = new window.WebRTCMesh.PeerMesh({
         socket, room, selfId, selfSid: () => socket.id, iceServers: [], loopbackOnly: root.dataset.loopback === "1",
@@ -105,8 +104,8 @@
   }
 
   async function start() {
-    let media = await window.WebRTCMesh.openMedia(true, lang);
-    if (!media.stream) { const audio = await window.WebRTCMesh.openMedia(false, lang); if (audio.stream) media = audio; }
+    let media = await window.WebRTCMesh.openMedia(true);
+    if (!media.stream) { const audio = await window.WebRTCMesh.openMedia(false); if (audio.stream) media = audio; }
     if (media.error && !media.stream) fail(media.error);
     stream = media.stream;
     socket = connect();
@@ -115,13 +114,13 @@
       if (p.case_id !== caseId) return;
       present = p.present; renderPeople();
       if (p.action === "joined" && p.sid && mesh) mesh.connect(p.sid, p.user_id);
-      App.announce(p.name + (p.action === "joined" ? t(" 进入了会诊室", " joined") : t(" 离开了会诊室", " left")));
+      App.announce(p.action === "joined" ? App.t("%(name)s joined", { name: p.name }) : App.t("%(name)s left", { name: p.name }));
     });
     socket.on("case.peer_left", (p) => { if (mesh) mesh.drop(p.sid); });
     socket.on("message", (m) => { if (m.case_id === caseId) addMessage(m); });
     socket.on("case.stage", (s) => { if (s.case_id === caseId) applyState(s); });
     socket.on("case.status", (s) => { if (s.case_id === caseId) window.location.reload(); });
-    socket.on("case.opinion", (o) => { if (o.case_id === caseId) App.announce(t("新的专家意见：", "New opinion: ") + o.by); });
+    socket.on("case.opinion", (o) => { if (o.case_id === caseId) App.announce(App.t("New opinion from %(name)s", { name: o.by })); });
     socket.on("connect", join); // first connection and every reconnection: back into the room
     if (socket.connected) join();
   }
@@ -142,7 +141,7 @@
     if (!track) return;
     track.enabled = !track.enabled;
     event.currentTarget.setAttribute("aria-pressed", track.enabled ? "false" : "true");
-    event.currentTarget.textContent = track.enabled ? t("静音", "Mute") : t("取消静音", "Unmute");
+    event.currentTarget.textContent = track.enabled ? App.t("Mute") : App.t("Unmute");
   });
   $("room-reconnect").addEventListener("click", () => socket.emit("leave", { room }, () => join()));
   start();

@@ -5,14 +5,13 @@
   const results = document.getElementById("s-results");
   if (!results) return;
   const status = document.getElementById("s-status");
-  const t = (a, b) => (lang === "zh" ? a : b);
   const chosen = new Set();
 
   async function search() {
     const department = document.getElementById("s-department").value;
     const title = document.getElementById("s-title").value;
     const hospital = document.getElementById("s-hospital").value;
-    status.textContent = t("正在查找…", "Searching…");
+    status.textContent = App.t("Searching…");
     const query = new URLSearchParams();
     if (title) query.set("title", title);
     if (hospital) query.set("hospital", hospital);
@@ -24,13 +23,13 @@
     for (const d of doctors) {
       if (chosen.has(String(d.id))) continue;
       const name = lang === "zh" ? d.department_name_zh : d.department_name_en;
-      const box = el("input", { type: "checkbox", name: "expert_ids", value: String(d.id), id: "x-" + d.id, "aria-label": t("邀请 ", "Invite ") + d.name });
+      const box = el("input", { type: "checkbox", name: "expert_ids", value: String(d.id), id: "x-" + d.id, "aria-label": App.t("Invite %(name)s", { name: d.name }) });
       box.addEventListener("change", () => { if (box.checked) chosen.add(String(d.id)); else chosen.delete(String(d.id)); });
-      const lead = el("input", { type: "radio", name: "leader_id", value: String(d.id), id: "l-" + d.id, "aria-label": t("组长 ", "Leader ") + d.name });
+      const lead = el("input", { type: "radio", name: "leader_id", value: String(d.id), id: "l-" + d.id, "aria-label": App.t("Leader: %(name)s", { name: d.name }) });
       results.append(el("tr", { "data-id": String(d.id) }, el("td", {}, box), el("td", {}, lead), el("td", { text: d.name }),
         el("td", { text: d.title }), el("td", { text: name }), el("td", { text: lang === "zh" ? d.hospital_name_zh : d.hospital_name_en })));
     }
-    status.textContent = t(`找到 ${doctors.length} 位医生`, `${doctors.length} doctors found`);
+    status.textContent = App.t("%(n)s doctors found", { n: doctors.length });
   }
 
   document.getElementById("s-go").addEventListener("click", () => search().catch((err) => { status.textContent = err.message; }));

@@ -3,7 +3,6 @@
   "use strict";
   const form = document.getElementById("pay-form");
   if (!form) return;
-  const zh = App.lang === "zh";
   const $ = (id) => document.getElementById(id);
   let key = null;
   let keyBody = null;
@@ -63,7 +62,7 @@
     try {
       const v = await App.api("POST", "/api/insurance/vouchers", {});
       $("f-voucher").value = v.token;
-      App.announce(zh ? "已填入医保电子凭证" : "Your e-voucher is filled in");
+      App.announce(App.t("Your e-voucher is filled in"));
       showQuote();
     } catch (err) { showError(err); }
   }
@@ -75,15 +74,15 @@
     const text = JSON.stringify(b);
     if (text !== keyBody) { key = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random(); keyBody = text; }
     $("pay-btn").disabled = true;
-    $("pay-progress").textContent = zh ? "正在支付，请稍候…" : "Paying, please wait…";
+    $("pay-progress").textContent = App.t("Paying, please wait…");
     try {
       const order = await App.api("POST", "/api/orders", b, { "Idempotency-Key": key });
-      $("pay-progress").textContent = zh ? "支付成功" : "Paid";
+      $("pay-progress").textContent = App.t("Paid");
       location.assign("/orders/" + order.id);
     } catch (err) {
       $("pay-progress").textContent = "";
       if (err.status === 409 && err.data && err.data.reason === "idempotency_in_progress") {
-        $("pay-progress").textContent = zh ? "上一次支付仍在处理，请稍后再点支付。" : "The last attempt is still running; press Pay again in a moment.";
+        $("pay-progress").textContent = App.t("The last attempt is still running; press Pay again in a moment.");
       } else if (err.status >= 500 || !err.status) {
         // The outcome may be unknown: keep the key so that pressing Pay again cannot pay twice.
         showError(err);

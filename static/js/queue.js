@@ -4,10 +4,10 @@
   "use strict";
   const section = document.getElementById("queue-section");
   if (!section || !window.App) return;
-  const { api, connect, el, announce, csrf, lang } = window.App;
+  const { api, connect, el, announce, csrf } = window.App;
   const list = document.getElementById("queue");
   const count = document.getElementById("queue-count");
-  const modes = lang === "zh" ? { text: "图文", voice: "语音", video: "视频" } : { text: "Text", voice: "Voice", video: "Video" };
+  const modes = { text: App.t("Text"), voice: App.t("Voice"), video: App.t("Video") };
 
   function item(c) {
     const accept = el("form", { method: "post", action: `/consultations/${c.id}/accept`, class: "row" },
@@ -27,9 +27,9 @@
       list.replaceChildren(...(queue.waiting.length ? queue.waiting.map(item)
         : [el("li", { class: "muted", text: section.dataset.emptyLabel })]));
       count.textContent = queue.waiting.length || "";
-      if (queue.waiting.length > before) announce(lang === "zh" ? "有新的患者在等候" : "A new patient is waiting");
+      if (queue.waiting.length > before) announce(App.t("A new patient is waiting"));
     } catch (err) {
-      announce((lang === "zh" ? "队列刷新失败：" : "Could not refresh the queue: ") + err.message);
+      announce(App.t("Could not refresh the queue: %(error)s", { error: err.message }));
     }
   }
 

@@ -150,17 +150,14 @@
   }
 
   // getUserMedia with a message in words when the browser refuses or has no device.
-  async function openMedia(video, lang) {
+  async function openMedia(video) {
     try {
       return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video }) };
     } catch (err) {
-      const zh = lang === "zh";
       const refused = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
       const message = refused
-        ? (zh ? "浏览器拒绝了摄像头或麦克风。请在地址栏的摄像头图标中选择“允许”，然后点“重新连接”。"
-              : "The browser refused the camera or microphone. Allow them with the camera icon in the address bar, then press Reconnect.")
-        : (zh ? "找不到可用的摄像头或麦克风。请检查设备是否连接，或改用语音/文字。"
-              : "No camera or microphone was found. Check that one is connected, or use voice or text instead.");
+        ? App.t("The browser refused the camera or microphone. Allow them with the camera icon in the address bar, then press Reconnect.")
+        : App.t("No camera or microphone was found. Check that one is connected, or use voice or text instead.");
       return { stream: null, error: message, refused };
     }
   }

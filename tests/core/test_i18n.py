@@ -43,3 +43,26 @@ def test_pages_are_chinese_by_default_and_english_at_the_switch(client):
     assert "实名注册" in client.get("/register").get_data(as_text=True)
     client.set_cookie("lang", "en")
     assert "Register with your real name" in client.get("/register").get_data(as_text=True)
+
+
+def test_page_scripts_texts_are_in_the_client_catalog():
+    import re
+
+    from core.i18n import client_msgids
+
+    # Scripts call App.t (t inside app.js) with a literal text, so that it can be found here.
+    calls = re.compile(r'(?:App\.t|\bt)\(\s*"((?:[^"\\]|\\.)*)"')
+    used = {m.group(1) for js in (ROOT / "static" / "js").glob("*.js") for m in calls.finditer(js.read_text())}
+    catalog = set(client_msgids())
+    assert len(used) > 40 and not used - catalog, sorted(used - catalog)
+    assert not catalog - used, f"catalog texts no script uses: {sorted(catalog - used)}"
+
+
+def test_page_scripts_get_their_texts_in_the_users_language(client):
+    import json
+    import re
+
+    texts = lambda html: json.loads(re.search(r'id="client-texts">(.*?)</script>', html, re.S).group(1))  # noqa: E731
+    assert texts(client.get("/login").get_data(as_text=True))["Reconnecting…"] == "正在重新连接…"
+    client.set_cookie("lang", "en")
+    assert texts(client.get("/login").get_data(as_text=True))["Reconnecting…"] == "Reconnecting…"
