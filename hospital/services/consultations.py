@@ -669,13 +669,13 @@ def message_dict(message: ConsultationMessage) -> dict:
 
 def _next_seq(consultation_id: int) -> int:
     """Take the next sequence number (the update holds the write lock until commit: no gaps race)."""
-    db.session.execute(
+    return db.session.execute(
         db.update(Consultation)
         .where(Consultation.id == consultation_id)
         .values(last_seq=Consultation.last_seq + 1)
+        .returning(Consultation.last_seq)
         .execution_options(synchronize_session=False)
-    )
-    return db.session.execute(db.select(Consultation.last_seq).where(Consultation.id == consultation_id)).scalar_one()
+    ).scalar_one()
 
 
 def _add_message(
@@ -742,11 +742,11 @@ def _store_and_broadcast(user, consultation, kind, text, client_id, attachment_i
     try:
         message = _add_message(consultation.id, user.id, kind, text, client_id, attachment_id)
         audit.record(user.id, consultation.patient_id, "create", "consultation_message", message.id)
+        payload = message_dict(message)  # before the commit expires the row: no reload per message
         db.session.commit()
     except IntegrityError:  # the same client_id raced in twice: the first one wins
         db.session.rollback()
         return message_dict(_existing(consultation.id, user.id, client_id)), False
-    payload = message_dict(message)
     notify.broadcast(consultation_room(consultation.id), "message", payload)
     return payload, True
 
