@@ -113,6 +113,8 @@ class StockMovement(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
 
+    actor = relationship("User")
+
 
 class Courier(db.Model):
     __tablename__ = "couriers"

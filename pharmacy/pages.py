@@ -64,9 +64,23 @@ ACTION_LABELS = {
 }
 
 
+MOVEMENT_LABELS = {
+    "adjust": _l("Adjustment"),
+    "reserve": _l("Reserved for an order"),
+    "release": _l("Reservation released"),
+    "dispense": _l("Dispensed"),
+    "restock": _l("Returned to stock"),
+}
+
+
 @bp.app_context_processor
 def labels() -> dict:
-    return {"step_labels": STEP_LABELS, "status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS}
+    return {
+        "step_labels": STEP_LABELS,
+        "status_labels": STATUS_LABELS,
+        "action_labels": ACTION_LABELS,
+        "movement_labels": MOVEMENT_LABELS,
+    }
 
 
 @bp.get("/orders")
