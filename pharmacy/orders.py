@@ -150,9 +150,7 @@ def _new_ref() -> str:
 
 
 def _diagnosis(payable) -> str:
-    icd = getattr(payable, "icd10", None) or getattr(payable, "diagnosis_icd10", "")
-    name = getattr(payable, "diagnosis_name", None) or getattr(payable, "diagnosis", "")
-    return f"{icd} {name}".strip()
+    return f"{payable.icd10} {payable.diagnosis_name}".strip()
 
 
 def _new_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_method: str) -> Order:
@@ -259,7 +257,7 @@ def place_order(
 def _finish_paid(order: Order, paid: payment.Paid) -> None:
     _record_paid(order, paid)
     rx().mark_paid(order.prescription_id, order.ref)
-    _announce(order, "order.paid")
+    announce(order, "order.paid")
 
 
 def settlement_resolved(ref: str, paid: payment.Paid | None, status: str) -> None:
@@ -271,7 +269,7 @@ def settlement_resolved(ref: str, paid: payment.Paid | None, status: str) -> Non
         _finish_paid(order, paid)
     elif status == "failed":
         _fail_payment(order, RuntimeError("settlement failed"))
-        _announce(order, "order.payment_failed")
+        announce(order, "order.payment_failed")
 
 
 payment.on_resolved(settlement_resolved)
@@ -298,15 +296,13 @@ def event_payload(order: Order) -> dict:
     }
 
 
-def _announce(order: Order, event: str) -> None:
+def announce(order: Order, event: str) -> None:
     """Tell the patient (stored notification) and everyone watching the order or the pharmacy."""
     payload = event_payload(order)
     notify.notify_user(order.patient_id, event, payload)
     notify.broadcast(f"order:{order.id}", event, payload)
     notify.broadcast(f"pharmacy:{order.pharmacy_id}", event, payload)
 
-
-announce = _announce
 
 
 def may_see(user: User, order: Order) -> bool:

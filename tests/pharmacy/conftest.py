@@ -1,75 +1,101 @@
-"""Pharmacy fixtures: the demo data with the in-process insurer, a stand-in for hospital's
-prescription services (same dataclasses, so the contract is the real one) and helpers."""
+"""Pharmacy fixtures: the demo data with the in-process insurer, real approved prescriptions
+written through hospital's services, and helpers."""
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from datetime import timedelta
 
 import pytest
 
-from core import clock, crypto
-from core.errors import Conflict, NotFound
+from core import crypto
 from core.extensions import db
 from core.models import User
-from hospital.services.prescriptions import PayableLine, PayablePrescription
+from hospital.services.prescription_safety import ItemInput
 from insurance.gateway import get_gateway, in_process_insurer, reset_gateway
-from pharmacy import orders
 from pharmacy.models import Pharmacy, StockBatch, StockLevel
 from tests.conftest import DEMO_PASSWORD
 
 FAST = {"INSURANCE_RETRIES": 2, "INSURANCE_BACKOFF": 0.01, "INSURANCE_BACKOFF_CAP": 0.02, "INSURANCE_TIMEOUT": 2.0}
-AML = PayableLine("AML5", "氨氯地平", "amlodipine besylate", "A", 2, 300, 600, False)
-MF = PayableLine("MF500", "二甲双胍", "metformin", "A", 1, 1000, 1000, False)
-INS = PayableLine("INSGLA", "甘精胰岛素", "insulin glargine", "B", 1, 18000, 18000, True)
+# What the doctor writes: amlodipine 5 mg twice a day for 4 weeks (a long prescription for stable
+# hypertension) is 280 mg = 2 boxes of 28 x 5 mg; metformin 500 mg bid for a week is 1 box;
+# insulin glargine 10 IU a day for a week is 1 pen (cold chain).
+AML = ItemInput("AML5", 5, "bid", 28)
+AML_ONE_BOX = ItemInput("AML5", 5, "qd", 7)
+MF = ItemInput("MF500", 500, "bid", 7)
+INS = ItemInput("INSGLA", 10, "qd", 7)
+PRICE_FEN = {"AML5": 300, "MF500": 650, "INSGLA": 7200}  # the formulary's package prices
+DOCTOR, PHARMACIST = "doc28", "pharm01"  # the cardiologist on call around the clock; a pharmacist
 
 
-class FakePrescriptions:
-    """hospital.services.prescriptions' pharmacy contract, over an in-memory set of prescriptions."""
-
-    _ids = itertools.count(9001)
+class Prescriptions:
+    """Real prescriptions, written, signed and approved through hospital's own services (the
+    insurer is the only stand-in in these tests)."""
 
     def __init__(self):
-        self.items: dict[int, PayablePrescription] = {}
-        self.status: dict[int, str] = {}
-        self.calls: list[tuple] = []
+        self._consultations: dict[int, int] = {}
 
-    def add(self, patient_id: int, lines=(AML,), hospital_id=None) -> int:
-        pid = next(self._ids)
-        self.items[pid] = PayablePrescription(
-            pid,
-            f"RXCODE{pid}",
-            patient_id,
-            hospital_id or _hub_id(),
-            "I10",
-            "原发性高血压",
-            True,
-            clock.now() + timedelta(days=1),
-            tuple(lines),
+    def add(self, patient_id: int, lines=(AML,), approve: bool = True) -> int:
+        from hospital.services import prescriptions
+
+        doctor = _user(DOCTOR)
+        long = any(item.days > 7 for item in lines)
+        draft = prescriptions.DraftInput(
+            list(lines), long_prescription=long, long_reason="高血压病情稳定，长期处方" if long else "", validity_days=3
         )
-        self.status[pid] = "approved"
-        return pid
+        rx = prescriptions.create_draft(doctor, self._consultation_of(patient_id), draft)
+        prescriptions.sign_prescription(doctor, rx.id)
+        if approve:
+            prescriptions.review_prescription(_user(PHARMACIST), rx.id, "approve")
+        return rx.id
 
-    def payable_prescription(self, prescription_id: int, patient_id: int) -> PayablePrescription:
-        rx = self.items.get(prescription_id)
-        if rx is None or rx.patient_id != patient_id:
-            raise NotFound("prescription_not_found", "Not found, or not yours to see.")
-        if self.status[prescription_id] != "approved":
-            raise Conflict("not_payable", "This prescription cannot be paid.")
-        return rx
+    def status_of(self, prescription_id: int) -> str:
+        from hospital.models.prescriptions import Prescription
 
-    def mark_paid(self, prescription_id: int, order_ref: str) -> None:
-        self.calls.append(("paid", prescription_id, order_ref))
-        self.status[prescription_id] = "paid"
+        db.session.expire_all()
+        return db.session.get(Prescription, prescription_id).status
 
-    def mark_dispensed(self, prescription_id: int) -> None:
-        self.calls.append(("dispensed", prescription_id))
-        self.status[prescription_id] = "dispensed"
+    def _consultation_of(self, patient_id: int) -> int:
+        """The patient's open follow-up for hypertension with the cardiologist (opened once)."""
+        if patient_id not in self._consultations:
+            from hospital.models.network import Department
+            from hospital.services import consultations
 
-    def mark_refunded(self, prescription_id: int) -> None:
-        self.calls.append(("refunded", prescription_id))
-        self.status[prescription_id] = "refunded"
+            department = db.session.execute(db.select(Department).filter_by(code="CARD")).scalars().first()
+            consultation = consultations.start_consultation(
+                patient_id, department.id, _hypertension(patient_id), "text", "血压平稳，续开降压药"
+            )
+            consultations.accept(_user(DOCTOR), consultation.id)
+            self._consultations[patient_id] = consultation.id
+        return self._consultations[patient_id]
+
+
+def _user(username: str) -> User:
+    return db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
+
+
+def _hypertension(patient_id: int) -> int:
+    """The patient's confirmed in-person hypertension diagnosis (recorded for him if missing)."""
+    from datetime import date
+
+    from hospital.models.patients import ConfirmedDiagnosis
+
+    found = db.session.execute(
+        db.select(ConfirmedDiagnosis.id).filter_by(patient_id=patient_id, icd10="I10")
+    ).scalar_one_or_none()
+    if found is None:
+        row = ConfirmedDiagnosis(
+            patient_id=patient_id,
+            hospital_name="省立医院",
+            diagnosis="原发性高血压",
+            icd10="I10",
+            diagnosed_on=date(2022, 6, 15),
+            chronic=True,
+            stable=True,
+        )
+        db.session.add(row)
+        db.session.commit()
+        found = row.id
+    return found
 
 
 def _hub_id() -> int:
@@ -77,19 +103,12 @@ def _hub_id() -> int:
 
 
 @pytest.fixture
-def rx(monkeypatch) -> FakePrescriptions:
-    fake = FakePrescriptions()
-    monkeypatch.setattr(orders, "rx", lambda: fake)
-    return fake
-
-
-@pytest.fixture
-def shop(demo_app, rx):
+def shop(demo_app):
     """The demo data with the in-process insurer (fast retries), and helpers."""
     demo_app.config.update(FAST)
     reset_gateway(demo_app)
     demo_app.extensions.pop("mock_insurer", None)
-    return Shop(demo_app, rx)
+    return Shop(demo_app, Prescriptions())
 
 
 ADDRESS = {
@@ -103,7 +122,7 @@ ADDRESS = {
 
 
 class Shop:
-    def __init__(self, app, rx: FakePrescriptions):
+    def __init__(self, app, rx: Prescriptions):
         self.app, self.rx, self.client = app, rx, app.test_client()
         self._tokens: dict[str, str] = {}
 

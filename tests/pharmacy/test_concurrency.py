@@ -8,21 +8,17 @@ import uuid
 
 import pytest
 
-from core import accounts, crypto
 from core.extensions import db
 from insurance.gateway import get_gateway, in_process_insurer, reset_gateway
-from pharmacy import orders
-from pharmacy.models import Order, Pharmacy, StockBatch, StockLevel
-from tests.conftest import valid_id
-from tests.pharmacy.conftest import ADDRESS, AML, FAST, FakePrescriptions
+from pharmacy.models import Order, Pharmacy, StockLevel
+from tests.pharmacy.conftest import ADDRESS, AML_ONE_BOX, FAST, Prescriptions, Shop
 
 N, STOCK = 100, 10
-LINE = AML.__class__(AML.drug_code, AML.name_zh, AML.name_en, "A", 1, 300, 300, False)
 
 
-def _hundred_orders(app, rx: FakePrescriptions, patient_id: int, token: str, vouchers: list[str]) -> list:
+def _hundred_orders(app, rx: Prescriptions, patient_id: int, token: str, vouchers: list[str]) -> list:
     """Send N orders at once, each for its own prescription with its own voucher."""
-    prescriptions = [rx.add(patient_id, lines=(LINE,)) for _ in range(N)]
+    prescriptions = [rx.add(patient_id, lines=(AML_ONE_BOX,)) for _ in range(N)]
     barrier, results, lock = threading.Barrier(N), [], threading.Lock()
 
     def one(index: int) -> None:
@@ -65,8 +61,7 @@ def _tokens(certno: str) -> list[str]:
     return [get_gateway().issue_voucher(certno).token for _ in range(N)]
 
 
-@pytest.mark.timeout(300)
-def test_hundred_concurrent_orders_on_sqlite(shop):
+def _run(shop: Shop) -> None:
     certno = shop.enroll(balance_fen=10_000_000)
     shop.set_stock("AML5", STOCK)
     user = shop.user("13800000001")
@@ -76,31 +71,16 @@ def test_hundred_concurrent_orders_on_sqlite(shop):
     _assert_ten_won(results, pharmacy_id)
 
 
+@pytest.mark.timeout(300)
+def test_hundred_concurrent_orders_on_sqlite(shop):
+    _run(shop)
+
+
 @pytest.mark.postgres
 @pytest.mark.timeout(300)
-def test_hundred_concurrent_orders_on_postgres(pg_app, monkeypatch):
+def test_hundred_concurrent_orders_on_postgres(pg_app):
     pg_app.config.update(FAST)
+    pg_app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
     reset_gateway(pg_app)
     pg_app.extensions.pop("mock_insurer", None)
-    rx = FakePrescriptions()
-    monkeypatch.setattr(orders, "rx", lambda: rx)
-    pharmacy = Pharmacy(code="PH001", name_zh="省立医院互联网药房", name_en="Provincial Hospital Online Pharmacy")
-    db.session.add(pharmacy)
-    db.session.flush()
-    db.session.add(StockLevel(pharmacy_id=pharmacy.id, drug_code="AML5", available=STOCK))
-    db.session.add(StockBatch(pharmacy_id=pharmacy.id, drug_code="AML5", batch_no="PG1", expiry=_far(), quantity=STOCK))
-    db.session.commit()
-    user = accounts.register_patient("王建国", valid_id("19520314", "011"), "13800000001", "Passw0rd!x")
-    certno = crypto.decrypt(user.id_number_enc)
-    get_gateway().enroll(
-        {"certno": certno, "psn_name": user.name, "insutype": "310", "balc": "100000.00", "chronic": [], "reset": True}
-    )
-    token, _row = accounts.issue_token(user)
-    results = _hundred_orders(pg_app, rx, user.id, token, _tokens(certno))
-    _assert_ten_won(results, pharmacy.id)
-
-
-def _far():
-    from datetime import date
-
-    return date(2099, 12, 31)
+    _run(Shop(pg_app, Prescriptions()))

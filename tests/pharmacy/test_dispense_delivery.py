@@ -56,7 +56,7 @@ def test_dispense_takes_the_earliest_unexpired_batch_first(shop):
     batches = body["lines"][0]["batches"]
     assert batches[0]["batch_no"] == "T-SOON" and batches[0]["quantity"] == 1
     assert batches[1]["quantity"] == 1 and batches[1]["batch_no"] != "T-EXPIRED"
-    assert ("dispensed", order["prescription_id"]) in shop.rx.calls
+    assert shop.rx.status_of(order["prescription_id"]) == "dispensed"
     assert _dispense(shop, order["id"]).status_code == 409  # only once
 
 
@@ -139,7 +139,7 @@ def test_failed_delivery_is_returned_refunded_and_restocked(shop):
         db.select(db.func.sum(StockBatch.quantity)).filter_by(pharmacy_id=hub, drug_code="AML5")
     ).scalar()
     assert shelf_after == shelf + 2
-    assert ("refunded", order["prescription_id"]) in shop.rx.calls
+    assert shop.rx.status_of(order["prescription_id"]) == "refunded"
     from insurance.settlement import settlement_for
 
     assert settlement_for(order["ref"]).status == "reversed"

@@ -30,11 +30,14 @@ def test_order_room_admits_only_the_patient_and_the_pharmacy(shop):
 def test_patient_is_notified_of_every_step_in_order(shop, monkeypatch):
     from core import notify
 
+    pid = shop.rx.add(shop.user(PATIENT).id)  # (the prescription's own notifications come before)
     sent, pushed = [], []
     real_notify = notify.notify_user
     monkeypatch.setattr(notify, "notify_user", lambda uid, ev, p: (sent.append((uid, ev)), real_notify(uid, ev, p))[1])
-    monkeypatch.setattr(notify, "broadcast", lambda room, ev, p, skip_sid=None: pushed.append((room, ev)))
-    pid = shop.rx.add(shop.user(PATIENT).id)
+    real_broadcast = notify.broadcast  # both spied on, both still delivering
+    monkeypatch.setattr(
+        notify, "broadcast", lambda room, ev, p, skip_sid=None: (pushed.append((room, ev)), real_broadcast(room, ev, p))
+    )
     order = shop.pay(PATIENT, pid).get_json()
     did = shop.client.post(f"/api/orders/{order['id']}/dispense", headers=shop.login("pharm01")).get_json()["delivery"][
         "id"

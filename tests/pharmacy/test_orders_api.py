@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pharmacy.models import Order
-from tests.pharmacy.conftest import AML, INS, MF
+from tests.pharmacy.conftest import AML, INS, MF, PRICE_FEN
 
 PATIENT, OTHER = "13800000001", "13800000002"
 
@@ -16,9 +16,10 @@ def test_quote_shows_split_and_delivery_fee(shop):
     )
     assert response.status_code == 200, response.get_json()
     quote = response.get_json()
-    assert quote["drug_total_fen"] == 1600 and quote["delivery_fee_fen"] == 800
-    assert quote["total_fen"] == 2400
-    assert quote["fund_pay_fen"] + quote["acct_pay_fen"] + quote["cash_pay_fen"] == 2400
+    drugs = 2 * PRICE_FEN["AML5"] + PRICE_FEN["MF500"]  # 2 boxes of amlodipine, 1 of metformin
+    assert quote["drug_total_fen"] == drugs and quote["delivery_fee_fen"] == 800
+    assert quote["total_fen"] == drugs + 800
+    assert quote["fund_pay_fen"] + quote["acct_pay_fen"] + quote["cash_pay_fen"] == drugs + 800
     assert quote["fund_pay_fen"] > 0  # class A drugs for an insured person with the deductible met
 
 
@@ -33,7 +34,7 @@ def test_pay_with_voucher_settles_reserves_and_marks_paid(shop):
     assert order["fund_pay_fen"] + order["acct_pay_fen"] + order["cash_pay_fen"] == order["total_fen"] == 1400
     assert shop.level("AML5") == before - 2
     assert len(shop.charges(order["ref"])) == 1
-    assert ("paid", pid, order["ref"]) in shop.rx.calls
+    assert shop.rx.status_of(pid) == "paid"
     assert [s["status"] for s in order["timeline"]] == ["created", "paid"]
 
 
@@ -56,7 +57,7 @@ def test_out_of_stock_charges_nothing(shop):
     from core.extensions import db
 
     assert db.session.execute(db.select(Order).filter_by(prescription_id=pid)).first() is None
-    assert shop.rx.status[pid] == "approved"
+    assert shop.rx.status_of(pid) == "approved"
 
 
 def test_settlement_refused_releases_the_reservation(shop):
@@ -78,9 +79,33 @@ def test_settlement_refused_releases_the_reservation(shop):
 def test_second_order_for_the_same_prescription_is_refused(shop):
     pid = shop.rx.add(shop.user(PATIENT).id)
     assert shop.pay(PATIENT, pid).status_code == 201
-    shop.rx.status[pid] = "approved"  # even if hospital still said payable, the database refuses
-    response = shop.pay(PATIENT, pid)
-    assert response.status_code == 409 and response.get_json()["reason"] == "already_ordered"
+    response = shop.pay(PATIENT, pid)  # a new key: not a replay, a second order
+    assert response.status_code == 409 and response.get_json()["reason"] == "not_payable"
+
+
+def test_two_orders_racing_for_one_prescription_make_one(shop):
+    import threading
+
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    shop.login(PATIENT)
+    barrier, codes = threading.Barrier(6), []
+
+    def pay_once():
+        with shop.app.app_context():
+            barrier.wait()  # both pass the "approved" check; the database lets one order through
+            codes.append(shop.pay(PATIENT, pid).get_json().get("reason", "paid"))
+
+    threads = [threading.Thread(target=pay_once) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert codes.count("paid") == 1 and set(codes) - {"paid"} <= {"already_ordered", "not_payable"}, codes
+    from core.extensions import db
+
+    db.session.expire_all()
+    orders = db.session.execute(db.select(Order).filter_by(prescription_id=pid)).scalars().all()
+    assert [o.status for o in orders] == ["paid"] and len(shop.charges(orders[0].ref)) == 1
 
 
 def test_address_is_validated(shop):
@@ -102,9 +127,8 @@ def test_address_is_validated(shop):
 
 
 def test_unpayable_and_foreign_prescriptions(shop):
-    pid = shop.rx.add(shop.user(OTHER).id)
+    pid = shop.rx.add(shop.user(OTHER).id, approve=False)  # signed, not yet approved by a pharmacist
     assert shop.pay(PATIENT, pid).status_code == 404
-    shop.rx.status[pid] = "signed"
     assert shop.pay(OTHER, pid).get_json()["reason"] == "not_payable"
 
 
