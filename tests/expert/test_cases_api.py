@@ -169,10 +169,15 @@ def test_refusals_and_visibility(demo_client, login):
     assert activity.status_code == 200 and activity.get_json()["by_status"]["in_session"] >= 1
 
 
-def test_urgent_case_invites_on_duty_experts_and_opens_the_room(demo_client, login, monkeypatch):
+def test_urgent_case_invites_on_duty_experts_and_opens_the_room(demo_client, login):
+    from datetime import timedelta
+
+    from core import clock
     from hospital.services import rota
 
-    monkeypatch.setattr(rota, "on_duty_doctor_ids", lambda at: {doctor_id("exp11"), doctor_id("exp07")})
+    on_call_day = (clock.local_now() - timedelta(hours=8)).date()  # the 24 h duty that covers now
+    for expert in ("exp11", "exp07"):
+        rota.add_shift(doctor_id(expert), on_call_day, "oncall")
     icu = network.doctor_for_user(network.get_doctor(doctor_id("exp11")).user_id).department_id
     response = make_case(
         demo_client,
