@@ -176,8 +176,8 @@ def test_urgent_case_invites_on_duty_experts_and_opens_the_room(demo_client, log
     from hospital.services import rota
 
     on_call_day = (clock.local_now() - timedelta(hours=8)).date()  # the 24 h duty that covers now
-    for expert in ("exp11", "exp07"):
-        rota.add_shift(doctor_id(expert), on_call_day, "oncall")
+    for username in ("exp11", "exp07"):
+        rota.add_shift(doctor_id(username), on_call_day, "oncall")
     icu = network.doctor_for_user(network.get_doctor(doctor_id("exp11")).user_id).department_id
     response = make_case(
         demo_client,
