@@ -92,12 +92,14 @@ def new_consultation():
             error = err
         else:
             return redirect(url_for("consultation_pages.detail", consultation_id=consultation.id))
+    departments, diagnoses = network.online_departments(), patients.my_diagnoses(g.user)
+    suggested = network.suggested_department(diagnoses[0].icd10, departments) if diagnoses else None
     return render_template(
         "hospital/consultations/new.html",
-        form=form,
+        form=form or {"department_id": str(suggested.id) if suggested else ""},
         error=error,
-        departments=network.list_departments(),
-        diagnoses=patients.my_diagnoses(g.user),
+        departments=departments,
+        diagnoses=diagnoses,
         child=patients.is_young_child(g.user),
         modes=list(ConsultationMode),
         renew=request.args.get("renew") == "1",

@@ -67,6 +67,43 @@ def list_departments(hospital_id: int | None = None) -> list[Department]:
     return list(db.session.execute(query).scalars())
 
 
+def online_departments() -> list[Department]:
+    """The departments patients consult online: those of the provincial hub that runs the service."""
+    query = (
+        db.select(Department)
+        .join(Hospital, Hospital.id == Department.hospital_id)
+        .where(Department.active.is_(True), Hospital.level == HospitalLevel.PROVINCIAL)
+        .order_by(Department.code)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+# The department that usually follows up a chronic condition, by ICD-10 code prefix (longest first).
+_DEPARTMENT_BY_ICD10 = (
+    ("E78", "CARD"),
+    ("M10", "RHEU"),
+    ("I", "CARD"),
+    ("E", "ENDO"),
+    ("J", "RESP"),
+    ("K", "GAST"),
+    ("N", "NEPH"),
+    ("G", "NEUR"),
+    ("F", "PSYC"),
+    ("M", "RHEU"),
+    ("C", "ONCO"),
+    ("L", "DERM"),
+)
+
+
+def suggested_department(icd10: str, departments: list[Department]) -> Department | None:
+    """The department among `departments` that follows up this diagnosis, if one fits."""
+    by_code = {d.code: d for d in departments}
+    for prefix, code in _DEPARTMENT_BY_ICD10:
+        if icd10.upper().startswith(prefix) and code in by_code:
+            return by_code[code]
+    return None
+
+
 def get_department(department_id: int) -> Department:
     department = db.session.get(Department, department_id)
     if department is None:

@@ -55,3 +55,14 @@ def test_admin_rota_week(demo_app, demo_client):
     page_login(demo_client, "admin")
     page = demo_client.get("/admin/rota")
     assert page.status_code == 200 and 'id="rota-table"' in page.get_data(as_text=True)
+
+
+def test_new_consultation_offers_the_hub_departments_and_suggests_the_right_one(demo_client):
+    import re
+
+    page_login(demo_client, "13800000002")  # COPD (J44.9): followed up by respiratory medicine
+    html = demo_client.get("/consultations/new").get_data(as_text=True)
+    options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", html)
+    assert len(options) == 25  # the provincial hospital's departments, not every member hospital's
+    selected = re.search(r'<option value="\d+" selected>([^<]+)</option>', html).group(1)
+    assert selected == "呼吸与危重症医学科"
