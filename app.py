@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from core import clock, i18n
+from core import clock, i18n, tasks
 from core.auth import check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
@@ -170,6 +170,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 if __name__ == "__main__":
     application = create_app()
+    tasks.start(application)  # periodic work (shift ends, scheduled expert rooms) of this process
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
     print(f"Serving the internet hospital on http://{host}:{port}", flush=True)
     socketio.run(application, host=host, port=port)

@@ -1,5 +1,5 @@
 """Socket.IO for consultations: the consultation room (chat, typing, read receipts) and the
-department queue room, plus the background shift-end sweep.
+department queue room. (The shift-end sweep runs as a periodic task: services.consultations.)
 
 Rooms: "consultation:<id>" (patient and consulting doctor; a doctor on shift may look at a
 waiting one of his queue) and "queue:<department_id>" (doctors of that department).
@@ -7,19 +7,11 @@ waiting one of his queue) and "queue:<department_id>" (doctors of that departmen
 
 from __future__ import annotations
 
-import logging
-
-from flask import current_app
-
 from core import rooms
 from core.errors import AppError
 from core.events import socket_user
 from core.extensions import db, socketio
 from hospital.services import consultations as svc
-
-log = logging.getLogger(__name__)
-SWEEP_SECONDS = 30
-_sweeper_started = False
 
 
 def _may_join_consultation(user, ident: str) -> bool:
@@ -52,11 +44,6 @@ def _may_join_queue(user, ident: str) -> bool:
     return doctor is not None and ident == str(doctor.department_id)
 
 
-def _on_join_queue(user, ident: str, data: dict, sid: str) -> dict:
-    _start_sweeper()
-    return {}
-
-
 def _on_message(user, ident: str, data: dict, sid: str) -> dict:
     """Chat: store first (with its seq), then the service broadcasts `message` to the room."""
     message, created = svc.post_message(user, int(ident), data.get("text", ""), data.get("client_id"))
@@ -75,7 +62,7 @@ rooms.register_room_kind(
     on_typing=_on_typing,
     id_key="consultation_id",
 )
-rooms.register_room_kind("queue", _may_join_queue, _on_join_queue)
+rooms.register_room_kind("queue", _may_join_queue)
 
 
 def _consultation_id(data) -> int | None:
@@ -104,26 +91,3 @@ def on_read(data):
         return _error(err)
     finally:
         db.session.remove()
-
-
-def _start_sweeper() -> None:
-    """Run the shift-end sweep every SWEEP_SECONDS in this server process (not in unit tests)."""
-    global _sweeper_started
-    app = current_app._get_current_object()
-    if _sweeper_started or app.config.get("TESTING"):
-        return
-    _sweeper_started = True
-    socketio.start_background_task(_sweep_forever, app)
-
-
-def _sweep_forever(app) -> None:
-    while True:
-        socketio.sleep(SWEEP_SECONDS)
-        with app.app_context():
-            try:
-                svc.sweep_due()
-            except Exception:  # keep sweeping; the next round retries
-                log.exception("shift-end sweep failed")
-                db.session.rollback()
-            finally:
-                db.session.remove()

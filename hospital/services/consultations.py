@@ -18,7 +18,7 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from core import accounts, audit, clock, notify, uploads
+from core import accounts, audit, clock, notify, tasks, uploads
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
@@ -584,6 +584,7 @@ def _hand_to(consultation: Consultation, from_doctor: Doctor, to_doctor: Doctor,
 # --- shift end: expiry and handover ---------------------------------------------------------
 
 
+@tasks.every(30)
 def sweep_due(now: datetime | None = None) -> dict:
     """Expire waiting consultations whose shift is over; hand over accepted ones whose doctor's
     shift ended (unless he keeps them). Cheap when nothing is due, so views call it lazily."""

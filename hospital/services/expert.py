@@ -10,8 +10,9 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
+from sqlalchemy.orm.attributes import set_committed_value
 
-from core import audit, clock, notify, signing, uploads
+from core import audit, clock, notify, signing, tasks, uploads
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
@@ -54,17 +55,32 @@ def room_name(case_id: int) -> str:
 
 
 def move_to(case: ExpertCase, target: str, actor_id: int | None) -> None:
-    """The only way a case changes status; the caller commits."""
-    if target not in TRANSITIONS.get(case.status, set()):
+    """The only way a case changes status: checked against TRANSITIONS and applied as a
+    conditional update, so that two processes or two people cannot both move it; the caller
+    commits."""
+    previous = case.status
+    if target not in TRANSITIONS.get(previous, set()):
         raise Conflict(
             "illegal_transition",
             _l("A case that is %(status)s cannot become %(target)s."),
-            status=case.status,
+            status=previous,
             target=target,
         )
-    previous, case.status = case.status, target
-    if target in _STAMPS:
-        setattr(case, _STAMPS[target], clock.now())
+    stamps = {_STAMPS[target]: clock.now()} if target in _STAMPS else {}
+    if case.id is not None:
+        moved = db.session.execute(
+            db.update(ExpertCase)
+            .where(ExpertCase.id == case.id, ExpertCase.status == previous)
+            .values(status=target, **stamps)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            db.session.rollback()
+            raise Conflict("illegal_transition", _l("The case changed meanwhile; please reload."))
+    # Keep the object in step; when the row was updated above, without a second UPDATE.
+    keep = setattr if case.id is None else set_committed_value
+    for name, value in {"status": target, **stamps}.items():
+        keep(case, name, value)
     _event(case.id, actor_id, CaseEventKind.STATUS, target, {"from": previous, "to": target})
 
 
@@ -287,6 +303,26 @@ def start_session(user: User, case_id: int) -> ExpertCase:
     db.session.commit()
     notify.notify_users(participant_user_ids(case) - {user.id}, "case.started", _brief(case))
     return case
+
+
+@tasks.every(30)
+def open_due_cases() -> list[int]:
+    """Open the room of every scheduled case whose time has come, and tell the panel."""
+    due = db.session.execute(
+        db.select(ExpertCase.id).where(ExpertCase.status == S.SCHEDULED, ExpertCase.scheduled_at <= clock.now())
+    ).scalars()
+    opened = []
+    for case_id in list(due):
+        case = db.session.get(ExpertCase, case_id)
+        try:
+            move_to(case, S.IN_SESSION, None)
+        except Conflict:  # another server process opened it first
+            continue
+        case.stage_user_ids = [case.leader.user_id]
+        db.session.commit()
+        notify.notify_users(participant_user_ids(case), "case.started", _brief(case))
+        opened.append(case.id)
+    return opened
 
 
 def cancel_case(user: User, case_id: int) -> ExpertCase:

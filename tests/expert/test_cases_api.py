@@ -194,3 +194,21 @@ def test_urgent_case_invites_on_duty_experts_and_opens_the_room(demo_client, log
     assert "戴永康" in invited and "苏建新" not in invited  # ICU on duty, not radiology
     urgent = db.session.execute(db.select(Notification).filter_by(event="case.urgent")).scalars().all()
     assert {n.user_id for n in urgent} >= {network.get_doctor(doctor_id("exp11")).user_id}
+
+
+def test_a_scheduled_case_opens_its_room_at_its_time(demo_client, login):
+    from datetime import datetime
+
+    from core import clock
+    from hospital.services import expert
+
+    case_id = make_case(demo_client, login("doc01")).get_json()["id"]
+    assert expert.open_due_cases() == []  # 2030 has not come yet
+    with clock.frozen(datetime.fromisoformat("2030-01-01T09:00:30+08:00")):
+        assert expert.open_due_cases() == [case_id]
+        assert expert.open_due_cases() == []  # once only, however often the task runs
+    case = demo_client.get(f"/api/expert-cases/{case_id}", headers=login("exp02")).get_json()
+    assert case["status"] == "in_session"
+    started = db.session.execute(db.select(Notification).filter_by(event="case.started")).scalars().all()
+    told = {n.user_id for n in started if n.payload["case_id"] == case_id}
+    assert told >= {network.get_doctor(doctor_id(name)).user_id for name in ("exp02", "doc01")}  # leader, requester
