@@ -304,7 +304,6 @@ def announce(order: Order, event: str) -> None:
     notify.broadcast(f"pharmacy:{order.pharmacy_id}", event, payload)
 
 
-
 def may_see(user: User, order: Order) -> bool:
     """A patient sees his own orders; pharmacy staff their pharmacy's; administrators all."""
     if user.role == Role.PATIENT:

@@ -43,7 +43,17 @@ PHARMACIES = [
         "0595-22277000",
     ),
 ]
-STAFF = {"pharm01": "PH001", "pharm02": "PH001", "disp01": "PH001", "pharm03": "PH002", "disp02": "PH002"}
+STAFF = {
+    "pharm01": "PH001",
+    "pharm02": "PH001",
+    "disp01": "PH001",
+    "pharm03": "PH002",
+    "disp02": "PH002",
+    "pharm04": "PH003",
+    "disp03": "PH003",
+}
+# Staff of the third pharmacy, created here (the network seed makes the others).
+NEW_STAFF = {"pharm04": ("pharmacist", "洪药师"), "disp03": ("dispatcher", "配送员小陈")}
 COURIERS = [
     ("顺丰 陈师傅", "13900000011", False),
     ("京东 黄师傅", "13900000012", False),
@@ -123,7 +133,10 @@ def _couriers(pharmacy: Pharmacy) -> None:
         db.session.add(Courier(pharmacy_id=pharmacy.id, name=name, phone=phone, cold_chain=cold))
 
 
-def _staff(codes: dict[str, Pharmacy]) -> None:
+def _staff(codes: dict[str, Pharmacy], password: str) -> None:
+    for username, (role, name) in NEW_STAFF.items():
+        if accounts.get_by_username(username) is None:
+            accounts.create_staff(username, role, name, password)
     for username, code in STAFF.items():
         user = accounts.get_by_username(username)
         if user is None or db.session.execute(db.select(PharmacyStaff.id).filter_by(user_id=user.id)).first():
@@ -139,6 +152,6 @@ def seed_pharmacy(context: dict) -> None:
     for scale, pharmacy in enumerate(pharmacies.values(), start=1):
         _stock(pharmacy, codes, 4 - scale)
         _couriers(pharmacy)
-    _staff(pharmacies)
+    _staff(pharmacies, context["password"])
     db.session.commit()
     context.setdefault("logins", []).append(("dispatcher", "disp02", "厦门市第一医院药房"))

@@ -148,3 +148,17 @@ def test_stock_api_flags_and_log(shop):
         ).status_code
         == 403
     )
+
+
+def test_every_demo_pharmacy_has_a_pharmacist_and_a_dispatcher(shop):
+    from core.extensions import db
+    from core.models import User
+    from pharmacy.models import Pharmacy, PharmacyStaff
+
+    for pharmacy in db.session.execute(db.select(Pharmacy)).scalars():
+        roles = db.session.execute(
+            db.select(User.role)
+            .join(PharmacyStaff, PharmacyStaff.user_id == User.id)
+            .filter_by(pharmacy_id=pharmacy.id)
+        ).scalars()
+        assert {"pharmacist", "dispatcher"} <= set(roles), pharmacy.code
