@@ -9,37 +9,10 @@ from core import rooms
 from core.events import in_room, socket_user
 from core.extensions import db, socketio
 from core.notify import broadcast
+from core.presence import presence
 from hospital.services import calls, media
 
 SIGNAL_KINDS = {"offer", "answer", "candidate"}
-
-
-class Presence:
-    """Who is connected to which room, by socket id (this process; one socket stays on its process)."""
-
-    def __init__(self) -> None:
-        self.rooms: dict[str, dict[str, dict]] = {}
-
-    def add(self, room: str, sid: str, user) -> None:
-        self.rooms.setdefault(room, {})[sid] = {"sid": sid, "user_id": user.id, "name": user.name}
-
-    def remove(self, room: str, sid: str) -> dict | None:
-        return self.rooms.get(room, {}).pop(sid, None)
-
-    def members(self, room: str) -> list[dict]:
-        return list(self.rooms.get(room, {}).values())
-
-    def user_ids(self, room: str) -> list[int]:
-        return sorted({m["user_id"] for m in self.members(room)})
-
-    def sids_of(self, room: str, user_id: int) -> list[str]:
-        return [m["sid"] for m in self.members(room) if m["user_id"] == user_id]
-
-    def has_user(self, room: str, user_id: int) -> bool:
-        return any(m["user_id"] == user_id for m in self.members(room))
-
-
-presence = Presence()
 
 
 def _may_join_call(user, ident: str) -> bool:

@@ -10,7 +10,7 @@ from core.errors import AppError
 from core.events import in_room, socket_user
 from core.extensions import db, socketio
 from core.notify import broadcast
-from hospital.events.calls import presence
+from core.presence import presence
 from hospital.schemas.expert import EventSchema
 from hospital.services import expert
 

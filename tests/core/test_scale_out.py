@@ -40,3 +40,36 @@ def test_a_message_crosses_processes_through_redis(two_servers):
     finally:
         patient.client.disconnect()
         doctor.client.disconnect()
+
+
+def test_expert_room_presence_and_signals_span_processes(two_servers):
+    import time
+
+    import requests
+    import socketio
+
+    first, second = two_servers
+    token = first.login("exp01")
+    cases = requests.get(f"{first.url}/api/expert-cases", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    case_id = next(c["id"] for c in cases.json() if c["status"] == "in_session")
+    room = f"case:{case_id}"
+    leader, expert = socketio.Client(), socketio.Client()
+    signals: list[dict] = []
+    leader.on("signal", signals.append)
+    try:
+        leader.connect(first.url, auth={"token": token}, transports=["websocket"])
+        assert leader.call("join", {"room": room}, timeout=10)["ok"]
+        expert.connect(second.url, auth={"token": second.login("exp02")}, transports=["websocket"])
+        ack = expert.call("join", {"room": room}, timeout=10)
+        leader_sid = next(p["sid"] for p in ack["peers"] if p["name"] == "严华生")  # seen on the other process
+        sent = expert.call(
+            "signal", {"room": room, "to": leader_sid, "kind": "offer", "data": {"sdp": "x"}}, timeout=10
+        )
+        assert sent["ok"], sent
+        deadline = time.monotonic() + 10
+        while not signals and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert signals and signals[0]["kind"] == "offer" and signals[0]["data"] == {"sdp": "x"}
+    finally:
+        leader.disconnect()
+        expert.disconnect()
