@@ -82,7 +82,11 @@ def cases():
 def case_page(case_id: int):
     """The room: stage, audio, chat, materials, presence, queue, opinions and the conclusion."""
     user = current_user()
-    case = expert.get_case_for(user, case_id)
+    return _render_room(user, expert.get_case_for(user, case_id))
+
+
+def _render_room(user, case, error=None, failed_action=None, form=None):
+    """The room page; after a refused form action, with the error next to that form."""
     return render_template(
         "hospital/expert/room.html",
         case=case,
@@ -91,7 +95,9 @@ def case_page(case_id: int):
         materials=expert.list_materials(case.id),
         opinions=expert.list_opinions(user, case.id),
         records=expert.patient_records(user, case),
-        error=None,
+        error=error,
+        failed_action=failed_action,
+        form=form,
         history=expert.events_for(user, case.id, 0, ("message",))[-100:],
     )
 
@@ -134,19 +140,7 @@ def case_action(case_id: int, action: str):
     except AppError as err:
         user = current_user()
         case = expert.get_case_for(user, case_id)
-        return render_template(
-            "hospital/expert/room.html",
-            case=case,
-            role=expert.role_in_case(user, case),
-            panel=panel_of(case),
-            materials=expert.list_materials(case.id),
-            opinions=expert.list_opinions(user, case.id),
-            records=expert.patient_records(user, case),
-            error=err,
-            failed_action=action,
-            form=request.form,
-            history=expert.events_for(user, case.id, 0, ("message",))[-100:],
-        ), err.status
+        return _render_room(user, case, err, action, request.form), err.status
     return redirect(url_for("expert_pages.case_page", case_id=case_id) + ("#opinions" if action == "opinion" else ""))
 
 
