@@ -259,3 +259,28 @@ def test_queue_lists_waiting_patients_of_the_department(hosp, in_shift):
     assert hosp.call("doc03", "GET", f"/api/consultations/{cid}").status_code == 200  # look before accepting
     assert cid not in [c["id"] for c in hosp.call("doc01", "GET", "/api/consultations/queue").get_json()["waiting"]]
     assert hosp.call(PATIENT, "GET", "/api/consultations/queue").status_code == 403
+
+
+def test_two_doctors_accepting_at_once_one_wins(hosp, in_shift, demo_app):
+    import threading
+
+    cid = hosp.start().get_json()["id"]
+    headers = {name: hosp.headers(name) for name in ("doc03", "doc28")}  # both on shift in cardiology now
+    barrier, codes = threading.Barrier(2), {}
+
+    def accept(name: str) -> None:
+        with demo_app.app_context():
+            client = demo_app.test_client()
+            barrier.wait()
+            codes[name] = client.post(f"/api/consultations/{cid}/accept", headers=headers[name]).status_code
+            db.session.remove()
+
+    threads = [threading.Thread(target=accept, args=(name,)) for name in headers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(codes.values()) == [200, 409], codes
+    winner = next(name for name, code in codes.items() if code == 200)
+    consultation = hosp.call(PATIENT, "GET", f"/api/consultations/{cid}").get_json()
+    assert consultation["status"] == "accepted" and consultation["doctor_id"] == doctor_by_username(winner).id
