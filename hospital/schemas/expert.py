@@ -39,8 +39,9 @@ class PanelMemberSchema(Schema):
     title = fields.Str()
 
 
-def _member(doctor, role: str, invitation: str) -> dict:
+def _member(doctor, role: str, invitation: str, decline_reason: str = "") -> dict:
     return {
+        "decline_reason": decline_reason,
         "user_id": doctor.user_id,
         "doctor_id": doctor.id,
         "name": doctor.user.name,
@@ -57,7 +58,7 @@ def panel_of(case) -> list[dict]:
     members = [_member(case.requesting_doctor, "requester", "accepted")]
     for invitation in case.invitations:
         role = "leader" if invitation.doctor_id == case.leader_id else "expert"
-        members.append(_member(invitation.doctor, role, invitation.status))
+        members.append(_member(invitation.doctor, role, invitation.status, invitation.decline_reason or ""))
     return members
 
 

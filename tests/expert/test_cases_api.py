@@ -212,3 +212,17 @@ def test_a_scheduled_case_opens_its_room_at_its_time(demo_client, login):
     started = db.session.execute(db.select(Notification).filter_by(event="case.started")).scalars().all()
     told = {n.user_id for n in started if n.payload["case_id"] == case_id}
     assert told >= {network.get_doctor(doctor_id(name)).user_id for name in ("exp02", "doc01")}  # leader, requester
+
+
+def test_a_declined_invitation_says_why_on_the_room_page(demo_app, demo_client, login):
+    from tests.conftest import csrf_of, page_login
+
+    case_id = make_case(demo_client, login("doc01")).get_json()["id"]
+    expert_page = demo_app.test_client()
+    page_login(expert_page, "exp03")
+    token = csrf_of(expert_page.get(f"/expert-cases/{case_id}").get_data(as_text=True))
+    answer = expert_page.post(f"/expert-cases/{case_id}/decline", data={"csrf_token": token, "reason": "当天门诊"})
+    assert answer.status_code == 302
+    requester = demo_app.test_client()
+    page_login(requester, "doc01")
+    assert "当天门诊" in requester.get(f"/expert-cases/{case_id}").get_data(as_text=True)
