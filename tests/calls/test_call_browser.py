@@ -51,6 +51,18 @@ def log_in(browser, server, username, options):
 FRAMES = "async () => (await window.CallPanel.stats()).reduce((n, p) => n + p.framesDecoded, 0)"
 
 
+def wait_for_frames(*pages) -> None:
+    """Each page decodes video frames from the other (within 30 s)."""
+    for page in pages:
+        frames = 0
+        for _ in range(60):
+            frames = page.evaluate(FRAMES)
+            if frames > 0:
+                break
+            page.wait_for_timeout(500)
+        assert frames > 0, "no video frames decoded"
+
+
 def test_patient_and_doctor_video_call_and_hang_up(browser, live_server):
     consultation_id = accepted_video_consultation(live_server)
     doctor = log_in(browser, live_server, "doc28", DESKTOP)
@@ -62,17 +74,20 @@ def test_patient_and_doctor_video_call_and_hang_up(browser, live_server):
     doctor.click("#call-start-video")
     patient.wait_for_selector("#call-join:visible", timeout=10000)  # told live that the doctor calls
     patient.click("#call-join")
-    for page in (doctor, patient):
-        frames = 0
-        for _ in range(60):
-            frames = page.evaluate(FRAMES)
-            if frames > 0:
-                break
-            page.wait_for_timeout(500)
-        assert frames > 0, "no video frames decoded"
+    wait_for_frames(doctor, patient)
     check_accessibility(doctor, "call-doctor-in-call")
     patient.click("#call-mute")
     assert patient.get_attribute("#call-mute", "aria-pressed") == "true"
+
+    # The patient's network drops (the socket's transport is cut): the page reconnects by itself,
+    # rejoins the call and both sides decode video again on a new peer connection.
+    before = patient.evaluate("() => App.connect().id")
+    patient.evaluate("() => App.connect().io.engine.close()")
+    patient.wait_for_function(f"() => App.connect().connected && App.connect().id !== {before!r}", timeout=20000)
+    after = patient.evaluate("() => App.connect().id")
+    new_peer = f"async () => (await window.CallPanel.stats()).some(p => p.sid === {after!r} && p.framesDecoded > 0)"
+    doctor.wait_for_function(new_peer, timeout=30000)  # the doctor sees video from the patient's new socket
+    wait_for_frames(patient)
 
     doctor.click("#call-hangup")
     for page in (doctor, patient):
