@@ -5,69 +5,85 @@ if __name__ == "__main__":  # gevent must patch the standard library before anyt
 
     monkey.patch_all()
 
-import importlib
 import os
 
 from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import core.events  # noqa: F401  (Socket.IO handlers register themselves on import)
+import core.models  # noqa: F401  (every table in the metadata, for migrations)
+import hospital.events.calls  # noqa: F401
+import hospital.events.consultations  # noqa: F401
+import hospital.events.expert  # noqa: F401
+import hospital.models  # noqa: F401
+import insurance.models  # noqa: F401
+import pharmacy.events  # noqa: F401
+import pharmacy.models  # noqa: F401
+from core import api as core_api
 from core import clock, i18n, tasks
+from core import pages as core_pages
 from core.auth import check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
 from core.security import add_security_headers
+from hospital import cli_consultations, cli_prescriptions, seed_expert, seed_formulary, seed_rota
+from hospital import seed as hospital_seed
+from hospital.api import consultations as consultations_api
+from hospital.api import expert as expert_api
+from hospital.api import formulary as formulary_api
+from hospital.api import network as network_api
+from hospital.api import prescriptions as prescriptions_api
+from hospital.api import rota as rota_api
+from hospital.pages import consultations as consultations_pages
+from hospital.pages import expert as expert_pages
+from hospital.pages import network as network_pages
+from hospital.pages import prescriptions as prescriptions_pages
+from hospital.pages import rota as rota_pages
+from insurance import api as insurance_api
+from insurance import cli as insurance_cli
+from insurance import pages as insurance_pages
+from insurance import seed as insurance_seed
+from pharmacy import api as pharmacy_api
+from pharmacy import cli as pharmacy_cli
+from pharmacy import pages as pharmacy_pages
+from pharmacy import seed as pharmacy_seed
 
-# Blueprints in registration order: (module, attribute). API blueprints are flask-smorest's
-# (`blp`), page blueprints are Flask's (`bp`). A module not built yet is skipped.
-API_MODULES = [
-    "core.api",
-    "hospital.api.network",
-    "hospital.api.rota",
-    "hospital.api.consultations",
-    "hospital.api.formulary",
-    "hospital.api.prescriptions",
-    "hospital.api.expert",
-    "insurance.api",
-    "pharmacy.api",
+# The composition root: every domain's pieces, named here and nowhere else (core names no domain).
+# API blueprints are flask-smorest's, page blueprints Flask's, in registration order.
+API_BLUEPRINTS = [
+    core_api.blp,
+    network_api.blp,
+    rota_api.blp,
+    consultations_api.blp,
+    formulary_api.blp,
+    prescriptions_api.blp,
+    expert_api.blp,
+    insurance_api.blp,
+    pharmacy_api.blp,
 ]
-PAGE_MODULES = [
-    "core.pages",
-    "hospital.pages.network",
-    "hospital.pages.rota",
-    "hospital.pages.consultations",
-    "hospital.pages.prescriptions",
-    "hospital.pages.expert",
-    "insurance.pages",
-    "pharmacy.pages",
+PAGE_BLUEPRINTS = [
+    core_pages.bp,
+    network_pages.bp,
+    rota_pages.bp,
+    consultations_pages.bp,
+    prescriptions_pages.bp,
+    expert_pages.bp,
+    insurance_pages.bp,
+    pharmacy_pages.bp,
 ]
-EVENT_MODULES = [
-    "core.events",
-    "hospital.events.consultations",
-    "hospital.events.calls",
-    "hospital.events.expert",
-    "pharmacy.events",
+CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
+# Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
+DEMO_SEEDERS = [
+    hospital_seed.seed_network,
+    seed_rota.seed_rota,
+    seed_formulary.seed_formulary,
+    insurance_seed.seed_from_context,
+    pharmacy_seed.seed_pharmacy,
+    seed_expert.seed_expert,
 ]
-CLI_GROUPS = [
-    "hospital.cli_consultations",
-    "hospital.cli_prescriptions",
-    "hospital.cli_expert",
-    "insurance.cli",
-    "pharmacy.cli",
-]
-MODEL_MODULES = ["core.models", "hospital.models", "insurance.models", "pharmacy.models"]
-
-
-def _optional_module(name: str):
-    """Import a domain module; None when that module does not exist yet."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as err:
-        if name == err.name or name.startswith(f"{err.name}."):
-            return None
-        raise
 
 
 @event.listens_for(Engine, "connect")
@@ -104,24 +120,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_domains(app: Flask) -> None:
-    for name in MODEL_MODULES:  # every table in the metadata, for migrations
-        _optional_module(name)
-    for name in API_MODULES:
-        module = _optional_module(name)
-        if module is not None:
-            csrf.exempt(module.blp)  # API writes check CSRF themselves for cookie sessions
-            api.register_blueprint(module.blp)
-    for name in PAGE_MODULES:
-        module = _optional_module(name)
-        if module is not None:
-            app.register_blueprint(module.bp)
-    for name in EVENT_MODULES:
-        _optional_module(name)
-    for name in CLI_GROUPS:
-        module = _optional_module(name)
-        if module is not None:
-            app.cli.add_command(module.cli)
-    app.cli.add_command(seed_demo_command)
+    for blueprint in API_BLUEPRINTS:
+        csrf.exempt(blueprint)  # API writes check CSRF themselves for cookie sessions
+        api.register_blueprint(blueprint)
+    for blueprint in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for group in CLI_GROUPS:
+        app.cli.add_command(group)
+    app.cli.add_command(seed_demo_command(DEMO_SEEDERS))
 
 
 def _template_globals(app: Flask) -> None:

@@ -46,12 +46,13 @@ def _compile(po_path: Path, mo_path: Path) -> None:
 
 @lru_cache(maxsize=1)
 def client_msgids() -> tuple[str, ...]:
-    """The texts that page scripts show: the msgids of the `client` catalog."""
-    po_path = TRANSLATIONS / "client" / "zh" / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
-        return ()
-    with po_path.open("rb") as po_file:
-        return tuple(message.id for message in read_po(po_file) if message.id)
+    """The texts that page scripts show: the msgids of the `client` catalogs (`client` and any
+    `client-<area>`, so that areas add page texts without editing one shared file)."""
+    msgids: list[str] = []
+    for po_path in sorted(TRANSLATIONS.glob("client*/zh/LC_MESSAGES/messages.po")):
+        with po_path.open("rb") as po_file:
+            msgids.extend(message.id for message in read_po(po_file) if message.id)
+    return tuple(dict.fromkeys(msgids))
 
 
 def client_texts() -> dict[str, str]:
