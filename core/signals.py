@@ -1,0 +1,21 @@
+"""Signals between the account and access side and the real-time side of the app.
+
+Services that end someone's access send a signal; the Socket.IO layer listens and removes that
+user's sockets from the room (or disconnects them). This keeps services free of `socketio` and
+lets either side change without importing the other.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the user id whose sessions and tokens were all revoked (logout everywhere, password
+# change, administrator reset). Listeners disconnect every socket of that user.
+user_sessions_revoked = _signals.signal("user-sessions-revoked")
+
+# sender: the room name ("consultation:12"); keyword `user_ids`: the users who lost access to
+# it (consultation taken by another doctor, handed over, closed; invitation withdrawn).
+# Listeners remove those users' sockets from the room at once.
+room_access_ended = _signals.signal("room-access-ended")
