@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from hospital.services import consultations
+from hospital.services import consultation_handover
 
 cli = AppGroup("consultations", help="Follow-up consultations.")
 
@@ -13,5 +13,5 @@ cli = AppGroup("consultations", help="Follow-up consultations.")
 @cli.command("end-shifts")
 def end_shifts() -> None:
     """Expire waiting consultations of ended shifts and hand over open ones to the next shift."""
-    result = consultations.sweep_due()
+    result = consultation_handover.sweep_due()
     click.echo(f"expired {result['expired']}, handed over {result['handed_over']}, kept {result['kept']}")

@@ -23,8 +23,11 @@ from hospital.schemas.consultations import (
     SweepResultSchema,
 )
 from hospital.schemas.patients import DiagnosisSchema, HistorySchema
+from hospital.services import chat, consultation_history, patients
+from hospital.services import consultation_handover as shifts
+from hospital.services import consultation_images as images
+from hospital.services import consultation_records as records
 from hospital.services import consultations as svc
-from hospital.services import patients
 
 blp = Blueprint("consultations", __name__, url_prefix="/api", description="Follow-up consultations and chat")
 
@@ -59,7 +62,7 @@ def queue():
 @blp.response(200, SweepResultSchema)
 def sweep():
     """Run the shift-end sweep now: expire waiting ones, hand over open ones (administrators)."""
-    return svc.sweep_due()
+    return shifts.sweep_due()
 
 
 @blp.get("/consultations/<int:consultation_id>")
@@ -105,14 +108,14 @@ def refer_offline(data, consultation_id):
 @blp.response(200, ConsultationSchema)
 def handover(data, consultation_id):
     """Keep the consultation past the shift end, or hand it over to a colleague."""
-    return svc.handover(require_user(), consultation_id, data["to_doctor_id"], data["keep"], data["note"])
+    return shifts.handover(require_user(), consultation_id, data["to_doctor_id"], data["keep"], data["note"])
 
 
 @blp.get("/consultations/<int:consultation_id>/record")
 @blp.response(200, RecordSchema)
 def get_record(consultation_id):
     """The medical record of the consultation."""
-    return svc.get_record(require_user(), consultation_id)
+    return records.get_record(require_user(), consultation_id)
 
 
 @blp.put("/consultations/<int:consultation_id>/record")
@@ -120,7 +123,7 @@ def get_record(consultation_id):
 @blp.response(200, RecordSchema)
 def save_record(data, consultation_id):
     """Write or revise the record while the consultation is open (the consulting doctor)."""
-    return svc.save_record(require_user(), consultation_id, data)
+    return records.save_record(require_user(), consultation_id, data)
 
 
 @blp.get("/consultations/<int:consultation_id>/messages")
@@ -128,7 +131,7 @@ def save_record(data, consultation_id):
 @blp.response(200, MessageSchema(many=True))
 def list_messages(query, consultation_id):
     """The dialogue in order; `since` returns only what came after that seq."""
-    return svc.messages_since(require_user(), consultation_id, query["since"])
+    return chat.messages_since(require_user(), consultation_id, query["since"])
 
 
 @blp.post("/consultations/<int:consultation_id>/messages")
@@ -136,7 +139,7 @@ def list_messages(query, consultation_id):
 @blp.response(201, MessageSchema)
 def post_message(data, consultation_id):
     """Send a text message (stored, then pushed to the room); a resent client_id is not doubled."""
-    return svc.post_message(require_user(), consultation_id, data["text"], data["client_id"])[0]
+    return chat.post_message(require_user(), consultation_id, data["text"], data["client_id"])[0]
 
 
 @blp.post("/consultations/<int:consultation_id>/images")
@@ -146,13 +149,13 @@ def post_image(files, consultation_id):
     """Send an image (PNG, JPEG or WebP by content; size limited); form field `client_id` dedupes."""
     upload = files["file"]
     client_id = request.form.get("client_id")
-    return svc.add_image(require_user(), consultation_id, upload.read(), upload.filename, client_id)[0]
+    return images.add_image(require_user(), consultation_id, upload.read(), upload.filename, client_id)[0]
 
 
 @blp.get("/consultations/<int:consultation_id>/attachments/<int:attachment_id>")
 def get_attachment(consultation_id, attachment_id):
     """An image of the consultation, for its participants only."""
-    path, mime = svc.attachment_file(require_user(), consultation_id, attachment_id)
+    path, mime = images.attachment_file(require_user(), consultation_id, attachment_id)
     return send_file(path, mimetype=mime, max_age=0)
 
 
@@ -161,7 +164,7 @@ def get_attachment(consultation_id, attachment_id):
 @blp.response(200, ReadSchema)
 def mark_read(data, consultation_id):
     """Mark messages read up to a seq (the other side sees it)."""
-    return svc.mark_read(require_user(), consultation_id, data["seq"])
+    return chat.mark_read(require_user(), consultation_id, data["seq"])
 
 
 @blp.get("/diagnoses")
@@ -185,4 +188,4 @@ def add_diagnosis(data):
 @blp.response(200, HistorySchema)
 def history(patient_id):
     """Earlier consultations, diagnoses, allergies (and prescriptions) of a patient of the caller."""
-    return svc.patient_history(require_user(), patient_id)
+    return consultation_history.patient_history(require_user(), patient_id)

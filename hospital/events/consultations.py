@@ -1,5 +1,5 @@
 """Socket.IO for consultations: the consultation room (chat, typing, read receipts) and the
-department queue room. (The shift-end sweep runs as a periodic task: services.consultations.)
+department queue room. (The shift-end sweep runs as a periodic task: services.consultation_handover.)
 
 Rooms: "consultation:<id>" (patient and consulting doctor; a doctor on shift may look at a
 waiting one of his queue) and "queue:<department_id>" (doctors of that department).
@@ -11,42 +11,45 @@ from core import rooms
 from core.errors import AppError
 from core.events import socket_user
 from core.extensions import db, socketio
-from hospital.services import consultations as svc
+from hospital.services import chat
+from hospital.services import consultation_access as access
 
 
 def _may_join_consultation(user, ident: str) -> bool:
     if not ident.isdigit():
         return False
     try:
-        consultation = svc.get_consultation_for(user, int(ident))
+        consultation = access.get_consultation_for(user, int(ident))
     except AppError:
         return False
-    doctor = svc.doctor_of(user)
-    return svc.is_participant(user, consultation) or (doctor is not None and svc.in_queue_of(doctor, consultation))
+    doctor = access.doctor_of(user)
+    return access.is_participant(user, consultation) or (
+        doctor is not None and access.in_queue_of(doctor, consultation)
+    )
 
 
 def _on_join_consultation(user, ident: str, data: dict, sid: str) -> dict:
     """Answer the join with what the client missed (messages after `since`) and the read state."""
-    consultation = svc.get_consultation_for(user, int(ident))
+    consultation = access.get_consultation_for(user, int(ident))
     answer = {
         "status": consultation.status,
         "last_seq": consultation.last_seq,
-        "reads": {str(k): v for k, v in svc.read_state(consultation.id).items()},
+        "reads": {str(k): v for k, v in chat.read_state(consultation.id).items()},
     }
     since = data.get("since") if isinstance(data, dict) else None
     if isinstance(since, int):
-        answer["messages"] = svc.messages_since(user, consultation.id, since)
+        answer["messages"] = chat.messages_since(user, consultation.id, since)
     return answer
 
 
 def _may_join_queue(user, ident: str) -> bool:
-    doctor = svc.doctor_of(user)
+    doctor = access.doctor_of(user)
     return doctor is not None and ident == str(doctor.department_id)
 
 
 def _on_message(user, ident: str, data: dict, sid: str) -> dict:
     """Chat: store first (with its seq), then the service broadcasts `message` to the room."""
-    message, created = svc.post_message(user, int(ident), data.get("text", ""), data.get("client_id"))
+    message, created = chat.post_message(user, int(ident), data.get("text", ""), data.get("client_id"))
     return {"message": message, "duplicate": not created}
 
 
@@ -85,7 +88,7 @@ def on_read(data):
     try:
         if user is None or consultation_id is None:
             return {"ok": False, "error": "forbidden"}
-        return {"ok": True, **svc.mark_read(user, consultation_id, data.get("seq", 0))}
+        return {"ok": True, **chat.mark_read(user, consultation_id, data.get("seq", 0))}
     except AppError as err:
         db.session.rollback()
         return _error(err)

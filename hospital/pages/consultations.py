@@ -13,8 +13,14 @@ from core.auth import page_roles
 from core.errors import AppError, ValidationFailed
 from core.models import Role
 from hospital.models.consultations import ConsultationMode, ConsultationStatus
+from hospital.services import chat, network, patients
+from hospital.services import consultation_access as access
+from hospital.services import consultation_handover as shifts
+from hospital.services import consultation_history as history
+from hospital.services import consultation_images as images
+from hospital.services import consultation_machine as machine
+from hospital.services import consultation_records as records
 from hospital.services import consultations as svc
-from hospital.services import network, patients
 
 bp = Blueprint("consultation_pages", __name__)
 bp.add_app_template_filter(patients.allergen_label, "allergen")
@@ -24,7 +30,7 @@ nav.add_nav(Role.DOCTOR, _l("Workbench"), "/doctor", order=10)
 
 
 def _open_consultations(user) -> dict:
-    rows = [c for c in svc.list_for(user) if c.status in svc.OPEN]
+    rows = [c for c in svc.list_for(user) if c.status in machine.OPEN]
     return {"open_consultations": rows}
 
 
@@ -87,7 +93,7 @@ def new_consultation():
             consultation = svc.request_consultation(g.user, _request_from_form(form))
             for upload in request.files.getlist("photos"):
                 if upload and upload.filename:
-                    svc.add_image(g.user, consultation.id, upload.read(), upload.filename)
+                    images.add_image(g.user, consultation.id, upload.read(), upload.filename)
         except AppError as err:
             error = err
         else:
@@ -114,9 +120,9 @@ def detail(consultation_id: int):
 
 
 def _render_detail(consultation, error: AppError | None = None):
-    doctor = svc.doctor_of(g.user)
-    participant = svc.is_participant(g.user, consultation)
-    in_queue = doctor is not None and svc.in_queue_of(doctor, consultation)
+    doctor = access.doctor_of(g.user)
+    participant = access.is_participant(g.user, consultation)
+    in_queue = doctor is not None and access.in_queue_of(doctor, consultation)
     page = render_template(
         "hospital/consultations/detail.html",
         consultation=consultation,
@@ -125,9 +131,9 @@ def _render_detail(consultation, error: AppError | None = None):
         is_doctor=doctor is not None and consultation.doctor_id == doctor.id and participant,
         in_queue=in_queue,
         participant=participant,
-        record=svc.record_of(consultation.id),
-        messages=svc.messages_since(g.user, consultation.id, 0) if participant or in_queue else [],
-        history=svc.patient_history(g.user, consultation.patient_id) if doctor is not None else None,
+        record=records.record_of(consultation.id),
+        messages=chat.messages_since(g.user, consultation.id, 0) if participant or in_queue else [],
+        history=history.patient_history(g.user, consultation.patient_id) if doctor is not None else None,
         error=error,
         form=request.form if error else {},
     )
@@ -137,16 +143,16 @@ def _render_detail(consultation, error: AppError | None = None):
 ACTIONS = {
     "accept": lambda user, cid, form: svc.accept(user, cid),
     "cancel": lambda user, cid, form: svc.cancel(user, cid, form.get("reason", "")),
-    "record": lambda user, cid, form: svc.save_record(user, cid, _record(form)),
+    "record": lambda user, cid, form: records.save_record(user, cid, _record(form)),
     "complete": lambda user, cid, form: svc.complete(user, cid, _record(form)),
     "refer": lambda user, cid, form: svc.refer_offline(user, cid, form.get("reason", ""), _record(form)),
-    "keep": lambda user, cid, form: svc.handover(user, cid, keep=True),
-    "handover": lambda user, cid, form: svc.handover(user, cid, _int(form.get("to_doctor_id"))),
+    "keep": lambda user, cid, form: shifts.handover(user, cid, keep=True),
+    "handover": lambda user, cid, form: shifts.handover(user, cid, _int(form.get("to_doctor_id"))),
 }
 
 
 def _record(form) -> dict:
-    return {k: form.get(k) for k in svc.RECORD_FIELDS if form.get(k) is not None}
+    return {k: form.get(k) for k in records.RECORD_FIELDS if form.get(k) is not None}
 
 
 @bp.post("/consultations/<int:consultation_id>/<action>")
@@ -165,7 +171,7 @@ def act(consultation_id: int, action: str):
 
 
 def _detail_with_error(consultation_id: int, err: AppError):
-    return _render_detail(svc.get_consultation_for(g.user, consultation_id), err)
+    return _render_detail(access.get_consultation_for(g.user, consultation_id), err)
 
 
 @bp.get("/doctor")

@@ -15,6 +15,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from hospital.models.calls import CallMode, CallSession, CallStatus
+from hospital.services import consultation_access
 
 OPEN_CONSULTATION = "accepted"
 
@@ -25,9 +26,7 @@ def call_room(consultation_id: int) -> str:
 
 def consultation_for(user: User, consultation_id: int):
     """The consultation if the user takes part in it (404 otherwise) — the consultation service decides."""
-    from hospital.services.consultations import get_consultation_for
-
-    return get_consultation_for(user, consultation_id)
+    return consultation_access.get_consultation_for(user, consultation_id)
 
 
 def party_user_ids(consultation) -> set[int]:

@@ -12,6 +12,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from hospital.models.network import Department, Doctor, DoctorTitle, Hospital, HospitalLevel
+from hospital.services import duty
 
 MIN_PRACTICE_YEARS = 3
 
@@ -211,14 +212,6 @@ def list_doctors(
         query = query.where(User.name.contains(q))
     doctors = list(db.session.execute(query).scalars())
     if on_duty is not None:
-        on_duty_ids = _on_duty_doctor_ids()
+        on_duty_ids = duty.on_duty_doctor_ids(clock.now())
         doctors = [d for d in doctors if (d.id in on_duty_ids) == on_duty]
     return doctors
-
-
-def _on_duty_doctor_ids() -> set[int]:
-    try:
-        from hospital.services import rota
-    except ImportError:  # the rota is not built yet: nobody is on duty
-        return set()
-    return rota.on_duty_doctor_ids(clock.now())

@@ -17,8 +17,8 @@ from core.extensions import db
 from core.models import User
 from hospital.models.prescriptions import Prescription
 from hospital.models.prescriptions import PrescriptionStatus as S
+from hospital.services import consultation_access, consultations, prescriptions
 from hospital.services import prescription_safety as safety
-from hospital.services import prescriptions
 
 REMIND_DAYS_BEFORE = 5
 RENEWABLE = (S.APPROVED, S.PAID, S.DISPENSED, S.EXPIRED)
@@ -36,8 +36,6 @@ def _renewable_of(patient: User, prescription_id: int) -> Prescription:
 
 def request_renewal(patient: User, prescription_id: int, mode: str = "text", complaint: str = ""):
     """Open a follow-up consultation for the same diagnosis with this prescription as the proposal."""
-    from hospital.services import consultations
-
     rx = _renewable_of(patient, prescription_id)
     names = "、".join(i.name_zh for i in rx.items)
     text = (complaint or "").strip() or str(_l("Renewal of my medicine: %(names)s")) % {"names": names}
@@ -59,9 +57,7 @@ def proposal_for(consultation) -> Prescription | None:
 
 def draft_from_renewal(doctor_user: User, consultation_id: int) -> Prescription:
     """The doctor starts from the proposed copy: a new draft, all rules checked as for any other."""
-    from hospital.services import consultations
-
-    consultation = consultations.require_accepted_by(doctor_user, consultation_id)
+    consultation = consultation_access.require_accepted_by(doctor_user, consultation_id)
     source = proposal_for(consultation)
     if source is None:
         raise NotFound("prescription_not_found", MSG_NOT_FOUND)

@@ -15,6 +15,9 @@ from hospital.models.network import Doctor
 from hospital.models.rota import Shift, ShiftKind
 from hospital.services import network
 
+# The on-duty queries live beneath the rota and the network; the rota answers them too.
+from hospital.services.duty import current_shift, on_duty_doctor_ids, shifts_at  # noqa: F401
+
 # The 24-hour on-call duty is not in SHIFT_TIMES by default: it runs from 08:00 to 08:00.
 ONCALL_TIMES = ("08:00", "08:00")
 DEFAULT_CAPACITY = {ShiftKind.MORNING: 10, ShiftKind.EVENING: 10, ShiftKind.ONCALL: 20}
@@ -141,26 +144,6 @@ def list_shifts(
     if upcoming:
         query = query.where(Shift.ends_at > clock.now()).limit(50)
     return list(db.session.execute(query).scalars())
-
-
-def shifts_at(at: datetime, department_id: int | None = None) -> list[Shift]:
-    """The shifts running at an instant."""
-    query = db.select(Shift).where(Shift.starts_at <= at, Shift.ends_at > at).order_by(Shift.ends_at)
-    if department_id:
-        query = query.where(Shift.department_id == department_id)
-    return list(db.session.execute(query).scalars())
-
-
-def on_duty_doctor_ids(at: datetime) -> set[int]:
-    """Doctors on a shift at `at` (used by GET /api/doctors?on_duty=true)."""
-    return {shift.doctor_id for shift in shifts_at(at)}
-
-
-def current_shift(doctor_id: int, at: datetime | None = None) -> Shift | None:
-    """The doctor's shift running now (or at `at`)."""
-    at = at or clock.now()
-    query = db.select(Shift).where(Shift.doctor_id == doctor_id, Shift.starts_at <= at, Shift.ends_at > at)
-    return db.session.execute(query).scalars().first()
 
 
 def next_shift_in_department(department_id: int, after: datetime, exclude_doctor_id: int | None = None):

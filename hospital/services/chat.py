@@ -1,0 +1,163 @@
+"""The consultation's dialogue: messages stored with a sequence number, then relayed; read receipts.
+
+A message is stored before it is relayed; a resent `client_id` stores nothing twice; reading the
+dialogue is audited. System lines (state changes) are written in Chinese, the record's language.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from core import audit, clock, notify
+from core.errors import Conflict, ValidationFailed
+from core.extensions import db
+from core.models import User
+from hospital.models.consultations import Consultation, ConsultationMessage, MessageKind, ReadReceipt
+from hospital.models.consultations import ConsultationStatus as S
+from hospital.services import consultation_access as access
+from hospital.services import consultation_machine as machine
+
+MAX_TEXT = 2000
+
+
+def message_dict(message: ConsultationMessage) -> dict:
+    """A chat message as clients see it (the same shape on the socket and in the API)."""
+    return {
+        "id": message.id,
+        "consultation_id": message.consultation_id,
+        "seq": message.seq,
+        "sender_id": message.sender_id,
+        "sender_name": message.sender.name if message.sender else None,
+        "kind": message.kind,
+        "text": message.text,
+        "client_id": message.client_id,
+        "attachment_url": (
+            f"/api/consultations/{message.consultation_id}/attachments/{message.attachment_id}"
+            if message.attachment_id
+            else None
+        ),
+        "created_at": clock.to_local(message.created_at).isoformat(),
+    }
+
+
+def _next_seq(consultation_id: int) -> int:
+    """Take the next sequence number (the update holds the write lock until commit: no gaps race)."""
+    return db.session.execute(
+        db.update(Consultation)
+        .where(Consultation.id == consultation_id)
+        .values(last_seq=Consultation.last_seq + 1)
+        .returning(Consultation.last_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def add_message(
+    consultation_id: int,
+    sender_id: int | None,
+    kind: str,
+    text: str,
+    client_id: str | None = None,
+    attachment_id: int | None = None,
+) -> ConsultationMessage:
+    message = ConsultationMessage(
+        consultation_id=consultation_id,
+        seq=_next_seq(consultation_id),
+        sender_id=sender_id,
+        kind=kind,
+        text=text,
+        client_id=client_id,
+        attachment_id=attachment_id,
+        created_at=clock.now(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def system_message(consultation: Consultation, msgid, **params) -> None:
+    """A line in the dialogue for a state change (in Chinese, the language of the record)."""
+    with force_locale("zh"):
+        text = str(msgid) % params if params else str(msgid)
+    message = add_message(consultation.id, None, MessageKind.SYSTEM, text)
+    db.session.info.setdefault("pending_messages", []).append(message.id)
+
+
+def check_can_write(user: User, consultation: Consultation) -> None:
+    if consultation.status == S.ACCEPTED or (consultation.status == S.WAITING and user.id == consultation.patient_id):
+        return
+    raise Conflict("chat_closed", _l("Messages can be sent only while the consultation is open."))
+
+
+def stored_with_client_id(consultation_id: int, sender_id: int, client_id: str | None) -> ConsultationMessage | None:
+    if not client_id:
+        return None
+    query = db.select(ConsultationMessage).filter_by(
+        consultation_id=consultation_id, sender_id=sender_id, client_id=client_id
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def post_message(user: User, consultation_id: int, text: str, client_id: str | None = None) -> tuple[dict, bool]:
+    """Store a text message, then broadcast it; a resent client_id returns the stored one (False)."""
+    consultation = access.participant(user, consultation_id)
+    client_id = (client_id or "")[:64] or None
+    existing = stored_with_client_id(consultation.id, user.id, client_id)
+    if existing is not None:
+        return message_dict(existing), False
+    check_can_write(user, consultation)
+    text = (text or "").strip()
+    if not 1 <= len(text) <= MAX_TEXT:
+        raise ValidationFailed("invalid_text", _l("A message has 1 to 2000 characters."), field="text")
+    return store_and_broadcast(user, consultation, MessageKind.TEXT, text, client_id)
+
+
+def store_and_broadcast(user, consultation, kind, text, client_id, attachment_id=None) -> tuple[dict, bool]:
+    try:
+        message = add_message(consultation.id, user.id, kind, text, client_id, attachment_id)
+        audit.record(user.id, consultation.patient_id, "create", "consultation_message", message.id)
+        payload = message_dict(message)  # before the commit expires the row: no reload per message
+        db.session.commit()
+    except IntegrityError:  # the same client_id raced in twice: the first one wins
+        db.session.rollback()
+        return message_dict(stored_with_client_id(consultation.id, user.id, client_id)), False
+    notify.broadcast(machine.consultation_room(consultation.id), "message", payload)
+    return payload, True
+
+
+def messages_since(user: User, consultation_id: int, since: int = 0, limit: int = 500) -> list[dict]:
+    """Messages after `since` (a seq), in order: what a reconnecting client missed."""
+    consultation = access.get_consultation_for(user, consultation_id)
+    query = (
+        db.select(ConsultationMessage)
+        .where(ConsultationMessage.consultation_id == consultation.id, ConsultationMessage.seq > (since or 0))
+        .order_by(ConsultationMessage.seq)
+        .limit(limit)
+    )
+    rows = [message_dict(m) for m in db.session.execute(query).scalars()]
+    audit.record_read(user.id, consultation.patient_id, "consultation_messages", consultation.id, since=since)
+    return rows
+
+
+def mark_read(user: User, consultation_id: int, seq: int) -> dict:
+    """Remember how far this participant has read; tell the other side."""
+    consultation = access.participant(user, consultation_id)
+    seq = max(0, min(int(seq or 0), consultation.last_seq))
+    row = db.session.execute(
+        db.select(ReadReceipt).filter_by(consultation_id=consultation.id, user_id=user.id)
+    ).scalar_one_or_none()
+    if row is None:
+        row = ReadReceipt(consultation_id=consultation.id, user_id=user.id, seq=0)
+        db.session.add(row)
+    if seq > row.seq:
+        row.seq, row.updated_at = seq, clock.now()
+    db.session.commit()
+    payload = {"consultation_id": consultation.id, "user_id": user.id, "seq": row.seq}
+    notify.broadcast(machine.consultation_room(consultation.id), "consultation.read", payload)
+    return payload
+
+
+def read_state(consultation_id: int) -> dict[int, int]:
+    rows = db.session.execute(db.select(ReadReceipt).filter_by(consultation_id=consultation_id)).scalars()
+    return {row.user_id: row.seq for row in rows}

@@ -1,0 +1,137 @@
+"""Handover: the consulting doctor keeps a consultation or hands it to a colleague; at shift end
+waiting ones expire and accepted ones pass to the next shift (never dropped)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from core import audit, clock, tasks
+from core.errors import Conflict, ValidationFailed
+from core.extensions import db
+from core.models import User
+from hospital.models.consultations import Consultation, Handover
+from hospital.models.consultations import ConsultationStatus as S
+from hospital.models.network import Doctor
+from hospital.models.rota import Shift
+from hospital.services import chat, network, rota
+from hospital.services import consultation_access as access
+from hospital.services import consultation_machine as machine
+from hospital.services import consultation_notices as notices
+
+
+def handover(
+    doctor_user: User, consultation_id: int, to_doctor_id: int | None = None, keep: bool = False, note: str = ""
+) -> Consultation:
+    """The consulting doctor keeps an accepted consultation past his shift, or hands it to a colleague."""
+    consultation = access.require_accepted_by(doctor_user, consultation_id)
+    doctor = access.doctor_of(doctor_user)
+    if keep:
+        consultation.kept_by_doctor = True
+        db.session.add(
+            Handover(
+                consultation_id=consultation.id,
+                from_doctor_id=doctor.id,
+                to_doctor_id=doctor.id,
+                kept=True,
+                note=note[:500],
+            )
+        )
+        audit.record(doctor_user.id, consultation.patient_id, "keep", "consultation", consultation.id)
+        db.session.commit()
+        return consultation
+    target = network.get_doctor(to_doctor_id) if to_doctor_id else None
+    shift = None
+    if target is None:
+        shift = rota.next_shift_in_department(doctor.department_id, clock.now(), exclude_doctor_id=doctor.id)
+        target = shift.doctor if shift else None
+    if target is None or target.id == doctor.id or target.department_id != consultation.department_id:
+        raise ValidationFailed("no_colleague", _l("Choose a colleague of the same department."), field="to_doctor_id")
+    shift = shift or rota.next_shift_in_department(target.department_id, clock.now())
+    _hand_to(consultation, doctor, target, shift.id if shift and shift.doctor_id == target.id else None, note)
+    db.session.commit()
+    notices.announce(consultation, "handover", doctor_user.id)
+    return consultation
+
+
+def _hand_to(consultation: Consultation, from_doctor: Doctor, to_doctor: Doctor, shift_id: int | None, note: str):
+    db.session.add(
+        Handover(
+            consultation_id=consultation.id, from_doctor_id=from_doctor.id, to_doctor_id=to_doctor.id, note=note[:500]
+        )
+    )
+    consultation.doctor_id, consultation.shift_id, consultation.kept_by_doctor = to_doctor.id, shift_id, False
+    audit.record(
+        from_doctor.user_id,
+        consultation.patient_id,
+        "handover",
+        "consultation",
+        consultation.id,
+        to_doctor_id=to_doctor.id,
+    )
+    chat.system_message(consultation, _l("Handed over to Dr %(name)s for the next shift."), name=to_doctor.user.name)
+
+
+# --- shift end: expiry and handover ---------------------------------------------------------
+
+
+@tasks.every(30)
+def sweep_due(now: datetime | None = None) -> dict:
+    """Expire waiting consultations whose shift is over; hand over accepted ones whose doctor's
+    shift ended (unless he keeps them). Cheap when nothing is due, so views call it lazily."""
+    now = now or clock.now()
+    expired = list(
+        db.session.execute(
+            db.select(Consultation).where(Consultation.status == S.WAITING, Consultation.expires_at <= now)
+        ).scalars()
+    )
+    for consultation in expired:
+        _expire(consultation, now)
+    ended = list(
+        db.session.execute(
+            db.select(Consultation)
+            .join(Shift, Shift.id == Consultation.shift_id)
+            .where(Consultation.status == S.ACCEPTED, Consultation.kept_by_doctor.is_(False), Shift.ends_at <= now)
+        ).scalars()
+    )
+    handed = sum(_handover_at_shift_end(c, now) for c in ended)
+    return {"expired": len(expired), "handed_over": handed, "kept": len(ended) - handed}
+
+
+def _expire(consultation: Consultation, now: datetime) -> None:
+    try:
+        machine.move_to(consultation, S.EXPIRED, ended_at=now)
+    except Conflict:
+        return  # accepted or cancelled meanwhile
+    audit.record(None, consultation.patient_id, "expire", "consultation", consultation.id)
+    db.session.commit()
+    notices.announce(consultation, "expired", None)
+
+
+def _handover_at_shift_end(consultation: Consultation, now: datetime) -> bool:
+    doctor = consultation.doctor
+    shift = rota.next_shift_in_department(consultation.department_id, now, exclude_doctor_id=doctor.id)
+    if shift is None:  # nobody to take it: the doctor keeps it (never dropped) and is told
+        consultation.kept_by_doctor = True
+        db.session.add(
+            Handover(
+                consultation_id=consultation.id,
+                from_doctor_id=doctor.id,
+                to_doctor_id=doctor.id,
+                kept=True,
+                note="no colleague on the next shift",
+            )
+        )
+        db.session.commit()
+        notices.notify_party(
+            doctor.user_id,
+            consultation,
+            "kept",
+            _l("No colleague is on the next shift: you keep consultation #%(id)s."),
+        )
+        return False
+    _hand_to(consultation, doctor, shift.doctor, shift.id, "shift end")
+    db.session.commit()
+    notices.announce(consultation, "handover", None, previous_doctor_user_id=doctor.user_id)
+    return True
