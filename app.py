@@ -21,7 +21,7 @@ import insurance.models  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 from core import api as core_api
-from core import clock, i18n, tasks
+from core import clock, i18n, socket_queue, tasks
 from core import pages as core_pages
 from core.auth import check_api_csrf, load_current_user
 from core.cli import seed_demo_command
@@ -113,8 +113,9 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     socketio.init_app(
         app,
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        client_manager=socket_queue.manager_for(app.config["SOCKETIO_MESSAGE_QUEUE"]),
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        async_handlers=False,  # each socket's events run in order, one after the other
         cors_allowed_origins=[],  # same origin only
     )
 

@@ -1,92 +1,142 @@
-"""Socket.IO: authenticate at connect, join/leave rooms that the user belongs to.
+"""Socket.IO: authenticate at connect, join/leave rooms that the user belongs to, chat routing.
 
 Chat (`message`, `typing`) is one pair of events for every room, routed to the room's kind;
-domains add their own events in their events.py; membership rules live in core.rooms.
+domains add their own events in their events.py with `socket_event(name, schema)`; membership
+rules live in core.rooms.
+
+- **Every event is validated and acknowledged**: `socket_event` loads the payload with its
+  marshmallow schema and answers a wrong one with the HTTP 422 body; a refused action answers
+  the AppError's HTTP body; an unexpected failure answers a 500 body (and is logged).
+- **Who is asking** is settled at connect and kept per socket (`SocketIdentity`): no database
+  read per event. It is checked again every REVALIDATE_SECONDS (a session or token that no longer
+  exists, a deactivated user: refused and disconnected), and at once when the account side says
+  so (`core.signals.user_sessions_revoked`: every socket of the user is disconnected, in every
+  process) or when a room's access ends (`core.signals.room_access_ended`: the user's sockets
+  leave that room, in every process).
+- **Order**: the server runs each socket's events one after the other, in the order they came
+  (`async_handlers=False`, see app.py); sockets still run side by side.
 """
 
 from __future__ import annotations
 
-from flask import request, session
-from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room, rooms
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
 
-from core import accounts
+from flask import g, request
+from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room, rooms
+
+from core import accounts, auth, socket_queue
 from core import rooms as room_registry
-from core.errors import AppError
+from core import socket_schemas as schemas
+from core.errors import AppError, error_body
 from core.extensions import db, socketio
 from core.notify import user_room
+from core.signals import room_access_ended, user_sessions_revoked
 
-# sid -> user id, for this process (a socket stays on the process it connected to).
-_sid_users: dict[str, int] = {}
+log = logging.getLogger(__name__)
+REVALIDATE_SECONDS = 15.0
+NAMESPACE = "/"
 
 
-def socket_user():
-    """The user of the current socket, or None (re-read so a deactivated user loses access)."""
-    user_id = _sid_users.get(request.sid)
-    user = accounts.get_by_id(user_id) if user_id else None
+@dataclass
+class SocketIdentity:
+    """The user of one socket as settled at connect (id, role, name: what events need)."""
+
+    id: int
+    role: str
+    name: str
+    token: str | None  # the bearer token it signed in with; None: the page session
+    checked_at: float
+
+
+# sid -> identity, for this process (a socket stays on the process it connected to).
+_sockets: dict[str, SocketIdentity] = {}
+
+
+# --- who is asking --------------------------------------------------------------------------
+
+
+def _signed_in_user(token: str | None):
+    """The active user behind a token or the socket's page session (the HTTP rules), or None."""
+    if token:
+        user = accounts.user_for_token(token)
+    else:
+        auth.load_current_user()
+        user = g.get("user")
     return user if user is not None and user.active else None
 
 
-def _authenticate(auth) -> object | None:
-    token = auth.get("token") if isinstance(auth, dict) else None
-    if token:
-        return accounts.user_for_token(token)
-    user_id = session.get("user_id")
-    user = accounts.get_by_id(user_id) if user_id else None
-    if user is not None and session.get("pw") == user.password_hash[-16:]:
-        return user
-    return None
+def _token_of(auth_data) -> str | None:
+    token = auth_data.get("token") if isinstance(auth_data, dict) else None
+    return token if isinstance(token, str) and 0 < len(token) <= 512 else None
 
 
-@socketio.on("connect")
-def on_connect(auth=None):
-    """Refuse anonymous sockets; put the user in his personal notification room."""
-    user = _authenticate(auth)
-    if user is None or not user.active:
-        db.session.remove()
-        raise ConnectionRefusedError("unauthenticated")
-    _sid_users[request.sid] = user.id
-    join_room(user_room(user.id))
-    db.session.remove()
-    return True
+def current_identity() -> SocketIdentity | None:
+    """The current socket's user, or None when it is no longer signed in (then it is disconnected)."""
+    sid = request.sid
+    identity = _sockets.get(sid)
+    if identity is None:
+        return None
+    if user_room(identity.id) not in rooms():  # his sessions were revoked in another process
+        _refuse(sid)
+        return None
+    if time.monotonic() - identity.checked_at > REVALIDATE_SECONDS:
+        user = _signed_in_user(identity.token)
+        if user is None or user.id != identity.id:
+            _refuse(sid)
+            return None
+        identity.role, identity.name, identity.checked_at = user.role, user.name, time.monotonic()
+    return identity
 
 
-@socketio.on("disconnect")
-def on_disconnect(*_args):
-    user = socket_user()
-    for room in list(rooms()):
-        kind, ident = room_registry.split(room)
-        if user is not None and kind is not None and kind.on_leave:
-            kind.on_leave(user, ident, request.sid)
-    _sid_users.pop(request.sid, None)
-    db.session.remove()
+def socket_user():
+    """The current socket's user as a database object (for services), or None."""
+    identity = current_identity()
+    user = accounts.get_by_id(identity.id) if identity is not None else None
+    return user if user is not None and user.active else None
 
 
-@socketio.on("join")
-def on_join(data):
-    """Join a room the user belongs to; answers {"ok": bool, ...} through the acknowledgement."""
-    user = socket_user()
-    room = (data or {}).get("room", "") if isinstance(data, dict) else ""
-    if user is None or not room_registry.may_join(user, room):
-        db.session.remove()
-        return {"ok": False, "error": "forbidden", "room": room}
-    join_room(room)
-    kind, ident = room_registry.split(room)
-    extra = kind.on_join(user, ident, data, request.sid) if kind.on_join else {}
-    db.session.remove()
-    return {"ok": True, "room": room, **(extra or {})}
+def _refuse(sid: str) -> None:
+    _sockets.pop(sid, None)
+    disconnect(sid)
 
 
-@socketio.on("leave")
-def on_leave(data):
-    user = socket_user()
-    room = (data or {}).get("room", "") if isinstance(data, dict) else ""
-    if room in rooms():
-        leave_room(room)
-        kind, ident = room_registry.split(room)
-        if user is not None and kind is not None and kind.on_leave:
-            kind.on_leave(user, ident, request.sid)
-    db.session.remove()
-    return {"ok": True, "room": room}
+# --- events: validated, acknowledged, in order ----------------------------------------------
+
+
+def socket_event(name: str, schema=None):
+    """Register a Socket.IO event handler that receives the validated payload (a dict) and whose
+    result is the acknowledgement. Wrong payload → 422 body; AppError → its HTTP body."""
+
+    def decorate(handler: Callable[[dict], dict]):
+        @wraps(handler)
+        def run(data=None, *_extra):
+            try:
+                payload = schemas.load(schema, data) if schema is not None else data
+                return handler(payload)
+            except schemas.InvalidPayload as err:
+                return schemas.invalid_ack(err)
+            except AppError as err:
+                db.session.rollback()
+                return schemas.error_ack(err)
+            except Exception:  # a bug: still answer, in the same shape, and log it
+                log.exception("socket event %s failed", name)
+                db.session.rollback()
+                return {"ok": False, "error": "internal", **error_body(500, "Internal Server Error")}
+            finally:
+                db.session.remove()
+
+        socketio.on_event(name, run)
+        return run
+
+    return decorate
+
+
+def unauthenticated() -> dict:
+    return schemas.refused_ack("unauthenticated", 401, "Please sign in again.")
 
 
 def in_room(room: str) -> bool:
@@ -94,38 +144,169 @@ def in_room(room: str) -> bool:
     return room in rooms()
 
 
-def _chat_room(data):
-    """(user, kind, ident, room) for a chat event in a room the socket joined, else None."""
-    user, room = socket_user(), room_registry.room_of(data)
-    kind, ident = room_registry.split(room)
-    if user is None or kind is None or room not in rooms():
-        return None
-    return user, kind, ident, room
+# --- connect, join, leave -------------------------------------------------------------------
 
 
-@socketio.on("message")
-def on_message(data):
-    """Chat in any room: the room's kind stores it and relays it; ack {"ok", ...}."""
-    target = _chat_room(data)
+@socketio.on("connect")
+def on_connect(auth_data=None):
+    """Refuse anonymous sockets; put the user in his personal notification room."""
+    token = _token_of(auth_data)
     try:
-        if target is None or target[1].on_message is None:
-            return {"ok": False, "error": "forbidden"}
-        user, kind, ident, _room = target
-        return {"ok": True, **kind.on_message(user, ident, data, request.sid)}
-    except AppError as err:
-        db.session.rollback()
-        return {"ok": False, "error": err.reason, "message": err.render_message()}
+        user = _signed_in_user(token)
+        if user is None:
+            raise ConnectionRefusedError("unauthenticated")
+        _sockets[request.sid] = SocketIdentity(user.id, user.role, user.name, token, time.monotonic())
+        join_room(user_room(user.id))
+        return True
     finally:
         db.session.remove()
 
 
-@socketio.on("typing")
-def on_typing(data):
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    identity = _sockets.pop(request.sid, None)
+    try:
+        if identity is not None:
+            _left_rooms(request.sid, identity.id, [r for r in rooms() if r != request.sid])
+    finally:
+        db.session.remove()
+
+
+def _left_rooms(sid: str, user_id: int, names: list[str]) -> None:
+    """Run the kinds' on_leave hooks for a socket that left these rooms."""
+    user = None
+    for room in names:
+        kind, ident = room_registry.split(room)
+        if kind is None or kind.on_leave is None:
+            continue
+        user = user or accounts.get_by_id(user_id)
+        if user is not None:
+            kind.on_leave(user, ident, sid)
+
+
+@socket_event("join", schemas.RoomSchema())
+def on_join(data: dict) -> dict:
+    """Join a room the user belongs to; answers {"ok": bool, ...} through the acknowledgement."""
+    room = data["room"]
+    user = socket_user()
+    if user is None:
+        return unauthenticated()
+    if not room_registry.may_join(user, room):
+        return {**schemas.refused_ack("forbidden", 403, "You may not join this room."), "room": room}
+    join_room(room)
+    kind, ident = room_registry.split(room)
+    extra = kind.on_join(user, ident, data, request.sid) if kind.on_join else {}
+    return {"ok": True, "room": room, **(extra or {})}
+
+
+@socket_event("leave", schemas.RoomSchema())
+def on_leave(data: dict) -> dict:
+    room = data["room"]
+    identity = current_identity()
+    if identity is not None and room in rooms() and room != user_room(identity.id):
+        leave_room(room)
+        _left_rooms(request.sid, identity.id, [room])
+    return {"ok": True, "room": room}
+
+
+# --- chat -----------------------------------------------------------------------------------
+
+
+def _chat_target(data: dict):
+    """(identity, kind, ident, room) for a chat event in a room the socket joined, else an ack."""
+    identity = current_identity()
+    if identity is None:
+        return unauthenticated()
+    room = room_registry.room_of(data)
+    kind, ident = room_registry.split(room)
+    if kind is None or room not in rooms():
+        return schemas.refused_ack("forbidden", 403, "Join the room first.")
+    return identity, kind, ident, room
+
+
+@socket_event("message", schemas.MessageSchema())
+def on_message(data: dict) -> dict:
+    """Chat in any room: the room's kind stores it and relays it; ack {"ok", ...}."""
+    target = _chat_target(data)
+    if isinstance(target, dict):
+        return target
+    identity, kind, ident, _room = target
+    if kind.on_message is None:
+        return schemas.refused_ack("forbidden", 403, "This room has no chat.")
+    return {"ok": True, **kind.on_message(identity, ident, data, request.sid)}
+
+
+@socket_event("typing", schemas.TypingSchema())
+def on_typing(data: dict) -> dict:
     """Tell the rest of the room that someone is typing (nothing is stored)."""
-    target = _chat_room(data)
-    db.session.remove()
-    if target is None or target[1].on_typing is None:
-        return {"ok": False, "error": "forbidden"}
-    user, kind, ident, room = target
-    emit("typing", kind.on_typing(user, ident, bool(data.get("typing", True))), to=room, include_self=False)
+    target = _chat_target(data)
+    if isinstance(target, dict):
+        return target
+    identity, kind, ident, room = target
+    if kind.on_typing is None:
+        return schemas.refused_ack("forbidden", 403, "This room has no chat.")
+    socketio.emit("typing", kind.on_typing(identity, ident, data["typing"]), to=room, skip_sid=request.sid)
     return {"ok": True}
+
+
+# --- access that ends -----------------------------------------------------------------------
+
+
+def _local_sids(user_ids: set[int]) -> list[tuple[str, int]]:
+    return [(sid, identity.id) for sid, identity in list(_sockets.items()) if identity.id in user_ids]
+
+
+def _remove_from_room(payload: dict) -> None:
+    """Control message, in every process: these users' sockets leave the room, now."""
+    room, user_ids = payload.get("room", ""), {int(u) for u in payload.get("user_ids") or ()}
+    server = socketio.server
+    removed = []
+    for sid, user_id in _local_sids(user_ids):
+        if room in (server.rooms(sid, namespace=NAMESPACE) or ()):
+            server.leave_room(sid, room, namespace=NAMESPACE)
+            server.emit("room.left", {"room": room, "reason": "access_ended"}, to=sid, ignore_queue=True)
+            removed.append((sid, user_id))
+    if removed:  # the kinds' hooks (presence, cached chat seats) run apart, with their own context
+        socketio.start_background_task(_after_removal, room, removed)
+
+
+def _after_removal(room: str, removed: list[tuple[str, int]]) -> None:
+    environ = socketio.server.get_environ(removed[0][0], namespace=NAMESPACE)
+    app = environ["flask.app"] if environ else None
+    if app is None:
+        return
+    with app.app_context():
+        try:
+            for sid, user_id in removed:
+                _left_rooms(sid, user_id, [room])
+        except Exception:
+            log.exception("on_leave after access ended in %s failed", room)
+        finally:
+            db.session.remove()
+
+
+def _disconnect_user(payload: dict) -> None:
+    """Control message, in every process: disconnect every socket of the user."""
+    user_id = int(payload.get("user_id") or 0)
+    server = socketio.server
+    for sid, _user in _local_sids({user_id}):
+        _sockets.pop(sid, None)
+        server.emit("session.revoked", {"user_id": user_id}, to=sid, ignore_queue=True)
+        # apart from the caller (a logout request): the disconnect runs the socket's own handlers
+        socketio.start_background_task(server.disconnect, sid, namespace=NAMESPACE, ignore_queue=True)
+
+
+socket_queue.on_control("access-ended", _remove_from_room)
+socket_queue.on_control("sessions-revoked", _disconnect_user)
+
+
+@room_access_ended.connect
+def _on_room_access_ended(room, user_ids=(), **_extra) -> None:
+    if socketio.server is not None and user_ids:
+        socket_queue.send_control(socketio.server, "access-ended", {"room": room, "user_ids": sorted(set(user_ids))})
+
+
+@user_sessions_revoked.connect
+def _on_user_sessions_revoked(user_id, **_extra) -> None:
+    if socketio.server is not None:
+        socket_queue.send_control(socketio.server, "sessions-revoked", {"user_id": int(user_id)})

@@ -20,10 +20,12 @@ class RoomKind:
     # on_join(user, ident, data, sid) -> dict merged into the join acknowledgement
     on_join: Callable[[User, str, dict, str], dict] | None = None
     on_leave: Callable[[User, str, str], None] | None = None
-    # on_message(user, ident, data, sid) -> dict merged into the acknowledgement (store, then relay)
-    on_message: Callable[[User, str, dict, str], dict] | None = None
-    # on_typing(user, ident, typing) -> the payload relayed to the rest of the room
-    on_typing: Callable[[User, str, bool], dict] | None = None
+    # on_message(sender, ident, data, sid) -> dict merged into the acknowledgement (store, then
+    # relay). `sender` is the socket's identity (id, role, name; core.events.SocketIdentity), not
+    # a database row: chat reads nobody per message. `data` is validated (text, client_id).
+    on_message: Callable[[object, str, dict, str], dict] | None = None
+    # on_typing(sender, ident, typing) -> the payload relayed to the rest of the room
+    on_typing: Callable[[object, str, bool], dict] | None = None
     # A client may name the room by this key instead of "room", e.g. {"consultation_id": 12}.
     id_key: str | None = None
 

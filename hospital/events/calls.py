@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import request
 
 from core import rooms
-from core.events import in_room, socket_user
-from core.extensions import db, socketio
+from core import socket_schemas as schemas
+from core.events import current_identity, in_room, socket_event, unauthenticated
+from core.extensions import socketio
 from core.notify import broadcast
 from core.presence import presence
 from hospital.services import calls, media
@@ -16,7 +17,7 @@ SIGNAL_KINDS = {"offer", "answer", "candidate"}
 
 
 def _may_join_call(user, ident: str) -> bool:
-    return ident.isdigit() and calls.may_join_call(user, int(ident))
+    return ident.isdigit() and int(ident) <= schemas.MAX_ID and calls.may_join_call(user, int(ident))
 
 
 def _on_join_call(user, ident: str, data: dict, sid: str) -> dict:
@@ -41,24 +42,26 @@ def _addressees(room: str, to) -> list[str]:
     """Socket ids for `to` (a sid, or a user id meaning his sockets in this room)."""
     if isinstance(to, str) and not to.isdigit():
         return [to] if any(m["sid"] == to for m in presence.members(room)) else []
-    return presence.sids_of(room, int(to)) if str(to).isdigit() else []
+    if isinstance(to, int) and not isinstance(to, bool) and 0 < to <= schemas.MAX_ID:
+        return presence.sids_of(room, to)
+    return presence.sids_of(room, int(to)) if isinstance(to, str) and to.isdigit() and len(to) < 19 else []
 
 
-@socketio.on("signal")
-def on_signal(data):
+@socket_event("signal", schemas.SignalSchema())
+def on_signal(data: dict) -> dict:
     """Relay one WebRTC message to its addressee only, if both are in the room and the topology allows."""
-    user = socket_user()
-    data = data if isinstance(data, dict) else {}
-    room, kind = str(data.get("room", "")), data.get("kind")
-    db.session.remove()
-    if user is None or kind not in SIGNAL_KINDS or not in_room(room):
-        return {"ok": False, "error": "not_in_room"}
-    targets = _addressees(room, data.get("to"))
+    identity = current_identity()
+    room, kind = data["room"], data["kind"]
+    if identity is None:
+        return unauthenticated()
+    if not in_room(room):
+        return schemas.refused_ack("not_in_room", 403, "Join the room first.")
+    targets = _addressees(room, data["to"])
     target_users = {m["user_id"] for m in presence.members(room) if m["sid"] in targets}
     present = presence.user_ids(room)
-    if not targets or not all(media.topology().may_signal(user.id, t, present) for t in target_users):
-        return {"ok": False, "error": "no_such_peer"}
-    message = {"room": room, "from": request.sid, "from_user": user.id, "kind": kind, "data": data.get("data")}
+    if not targets or not all(media.topology().may_signal(identity.id, t, present) for t in target_users):
+        return schemas.refused_ack("no_such_peer", 404, "That peer is not in the room.")
+    message = {"room": room, "from": request.sid, "from_user": identity.id, "kind": kind, "data": data["data"]}
     for sid in targets:
         socketio.emit("signal", message, to=sid)
     return {"ok": True}

@@ -5,10 +5,10 @@ Everything said or decided is kept with the case by the service; these handlers 
 
 from __future__ import annotations
 
-from core import rooms
-from core.errors import AppError
-from core.events import in_room, socket_user
-from core.extensions import db, socketio
+from core import accounts, rooms
+from core import socket_schemas as schemas
+from core.events import in_room, socket_event, socket_user, unauthenticated
+from core.extensions import db
 from core.notify import broadcast
 from core.presence import presence
 from hospital.schemas.expert import EventSchema
@@ -17,12 +17,8 @@ from hospital.services import expert
 _events = EventSchema(many=True)
 
 
-def _ident(case_id) -> int | None:
-    return int(case_id) if str(case_id).isdigit() else None
-
-
 def _may_join(user, ident: str) -> bool:
-    return ident.isdigit() and expert.may_join_room(user, int(ident))
+    return ident.isdigit() and int(ident) <= schemas.MAX_ID and expert.may_join_room(user, int(ident))
 
 
 def _present(room: str) -> list[dict]:
@@ -49,7 +45,7 @@ def _on_join(user, ident: str, data: dict, sid: str) -> dict:
         "present": _present(room),
     }
     broadcast(room, "case.presence", payload, skip_sid=sid)
-    after = int(data.get("after") or 0) if str(data.get("after") or 0).isdigit() else 0
+    after = data.get("after") or 0
     missed = expert.events_for(user, case_id, after, ("message", "stage", "presence", "opinion"))[-200:]
     case = db.session.get(expert.ExpertCase, case_id)
     return {
@@ -79,17 +75,17 @@ def _on_leave(user, ident: str, sid: str) -> None:
         broadcast(room, "case.presence", payload)
 
 
-def _on_message(user, ident: str, data: dict, sid: str) -> dict:
+def _on_message(identity, ident: str, data: dict, sid: str) -> dict:
     """Chat to the whole room, kept with the case, relayed as `message` like every room's chat."""
     case_id = int(ident)
-    row = expert.post_message(user, case_id, str(data.get("text", "")))
+    row = expert.post_message(accounts.get_by_id(identity.id), case_id, data["text"])
     message = {**EventSchema().dump(row), "case_id": case_id, "sid": sid}
     broadcast(expert.room_name(case_id), "message", message)
     return {"message": message}
 
 
-def _on_typing(user, ident: str, typing: bool) -> dict:
-    return {"case_id": int(ident), "user_id": user.id, "name": user.name, "typing": typing}
+def _on_typing(identity, ident: str, typing: bool) -> dict:
+    return {"case_id": int(ident), "user_id": identity.id, "name": identity.name, "typing": typing}
 
 
 rooms.register_room_kind(
@@ -97,40 +93,35 @@ rooms.register_room_kind(
 )
 
 
-def _act(data, action):
-    """Run a room action for a participant who joined; AppErrors become a refused acknowledgement."""
-    user, case_id = socket_user(), _ident((data or {}).get("case_id") if isinstance(data, dict) else None)
-    try:
-        if user is None or case_id is None or not in_room(expert.room_name(case_id)):
-            return {"ok": False, "error": "not_in_room"}
-        return {"ok": True, **action(user, case_id, data)}
-    except AppError as err:
-        db.session.rollback()
-        return {"ok": False, "error": err.reason, "message": err.render_message()}
-    finally:
-        db.session.remove()
+def _act(data: dict, action):
+    """Run a room action for a participant who joined (the payload is validated already)."""
+    user, case_id = socket_user(), data["case_id"]
+    if user is None:
+        return unauthenticated()
+    if not in_room(expert.room_name(case_id)):
+        return schemas.refused_ack("not_in_room", 403, "Join the room first.")
+    return {"ok": True, **action(user, case_id, data)}
 
 
 def _hand(user, case_id, data) -> dict:
-    state = expert.raise_hand(user, case_id, bool(data.get("raised", True)))
+    state = expert.raise_hand(user, case_id, data["raised"])
     broadcast(expert.room_name(case_id), "case.stage", state)
     return {"state": state}
 
 
 def _floor(user, case_id, data) -> dict:
-    target = int(data.get("user_id") or 0)
-    state = expert.move_floor(user, case_id, target, data.get("action", "give") == "give")
+    state = expert.move_floor(user, case_id, data["user_id"], data["action"] == "give")
     broadcast(expert.room_name(case_id), "case.stage", state)
     return {"state": state}
 
 
-@socketio.on("case.hand")
+@socket_event("case.hand", schemas.CaseHandSchema())
 def on_hand(data):
     """Raise or lower a hand: the speaking queue."""
     return _act(data, _hand)
 
 
-@socketio.on("case.floor")
+@socket_event("case.floor", schemas.CaseFloorSchema())
 def on_floor(data):
     """The leader gives or takes the floor (the bounded video stage)."""
     return _act(data, _floor)

@@ -6,12 +6,14 @@ dialogue is audited. System lines (state changes) are written in Chinese, the re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, notify
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
 from core.models import User
 from hospital.models.consultations import Consultation, ConsultationMessage, MessageKind, ReadReceipt
@@ -99,18 +101,103 @@ def stored_with_client_id(consultation_id: int, sender_id: int, client_id: str |
     return db.session.execute(query).scalar_one_or_none()
 
 
-def post_message(user: User, consultation_id: int, text: str, client_id: str | None = None) -> tuple[dict, bool]:
-    """Store a text message, then broadcast it; a resent client_id returns the stored one (False)."""
-    consultation = access.participant(user, consultation_id)
-    client_id = (client_id or "")[:64] or None
-    existing = stored_with_client_id(consultation.id, user.id, client_id)
-    if existing is not None:
-        return message_dict(existing), False
-    check_can_write(user, consultation)
+@dataclass(frozen=True)
+class ChatSeat:
+    """A participant's place in one consultation's chat, settled once (when his socket joins):
+    what every message needs to know about its sender without reading him again."""
+
+    consultation_id: int
+    user_id: int
+    sender_name: str
+    patient_id: int
+    doctor_id: int | None  # the sender's doctor id when he writes as the consulting doctor
+
+
+def seat_for(user: User, consultation: Consultation) -> ChatSeat | None:
+    """The user's seat in this consultation's chat, or None when he is not one of the two who chat."""
+    if not access.is_participant(user, consultation):
+        return None
+    doctor = None if user.id == consultation.patient_id else access.doctor_of(user)
+    return ChatSeat(consultation.id, user.id, user.name, consultation.patient_id, doctor.id if doctor else None)
+
+
+_consultations = Consultation.__table__
+_messages = ConsultationMessage.__table__
+
+
+def _take_seq(seat: ChatSeat):
+    """The next sequence number, taken only while this seat may still write: the patient while the
+    consultation waits or is accepted, the consulting doctor while it is accepted and his. The one
+    UPDATE is the access check, the status check and the write lock that keeps seqs gapless."""
+    if seat.doctor_id is None:
+        allowed = (_consultations.c.patient_id == seat.user_id) & _consultations.c.status.in_((S.WAITING, S.ACCEPTED))
+    else:
+        allowed = (_consultations.c.doctor_id == seat.doctor_id) & (_consultations.c.status == S.ACCEPTED)
+    return (
+        _consultations.update()
+        .where(_consultations.c.id == seat.consultation_id, allowed)
+        .values(last_seq=_consultations.c.last_seq + 1)
+        .returning(_consultations.c.last_seq)
+    )
+
+
+def post_from_seat(seat: ChatSeat, text: str, client_id: str | None = None) -> tuple[dict, bool]:
+    """Store a text message, then relay it to the room; a resent client_id returns the stored one
+    (False). Four statements: take the seq (with the access check), insert, audit, commit."""
     text = (text or "").strip()
     if not 1 <= len(text) <= MAX_TEXT:
         raise ValidationFailed("invalid_text", _l("A message has 1 to 2000 characters."), field="text")
-    return store_and_broadcast(user, consultation, MessageKind.TEXT, text, client_id)
+    client_id = (client_id or "")[:64] or None
+    now = clock.now()
+    connection = db.session.connection()
+    try:
+        seq = connection.execute(_take_seq(seat)).scalar_one_or_none()
+        if seq is None:
+            db.session.rollback()
+            return _resent_or_refused(seat, client_id)
+        values = {
+            "consultation_id": seat.consultation_id,
+            "seq": seq,
+            "sender_id": seat.user_id,
+            "kind": MessageKind.TEXT,
+            "text": text,
+            "client_id": client_id,
+            "created_at": now,
+        }
+        message_id = connection.execute(_messages.insert().values(values).returning(_messages.c.id)).scalar_one()
+        audit.append(connection, seat.user_id, seat.patient_id, "create", "consultation_message", message_id, now)
+        db.session.commit()
+    except IntegrityError:  # this client_id is stored already (a resend, or two racing): the first wins
+        db.session.rollback()
+        return _resent_or_refused(seat, client_id)
+    payload = {
+        **values,
+        "id": message_id,
+        "sender_name": seat.sender_name,
+        "attachment_url": None,
+        "created_at": clock.to_local(now).isoformat(),
+    }
+    notify.broadcast(machine.consultation_room(seat.consultation_id), "message", payload)
+    return payload, True
+
+
+def _resent_or_refused(seat: ChatSeat, client_id: str | None) -> tuple[dict, bool]:
+    """Why no seq was taken: the message was stored before (answer it again), or the seat may no
+    longer write (the consultation ended, or was handed to another doctor)."""
+    existing = stored_with_client_id(seat.consultation_id, seat.user_id, client_id)
+    if existing is not None:
+        return message_dict(existing), False
+    consultation = db.session.get(Consultation, seat.consultation_id)
+    if consultation is None or (seat.doctor_id is not None and consultation.doctor_id != seat.doctor_id):
+        raise Forbidden("not_participant", _l("Only the patient and the consulting doctor may do this."))
+    raise Conflict("chat_closed", _l("Messages can be sent only while the consultation is open."))
+
+
+def post_message(user: User, consultation_id: int, text: str, client_id: str | None = None) -> tuple[dict, bool]:
+    """Store a text message, then broadcast it; a resent client_id returns the stored one (False)."""
+    consultation = access.participant(user, consultation_id)
+    seat = seat_for(user, consultation)
+    return post_from_seat(seat, text, client_id)
 
 
 def store_and_broadcast(user, consultation, kind, text, client_id, attachment_id=None) -> tuple[dict, bool]:
