@@ -51,7 +51,7 @@ def handover(
     shift = shift or rota.next_shift_in_department(target.department_id, clock.now())
     _hand_to(consultation, doctor, target, shift.id if shift and shift.doctor_id == target.id else None, note)
     db.session.commit()
-    notices.announce(consultation, "handover", doctor_user.id)
+    notices.announce(consultation, "handover", doctor_user.id, previous_doctor_user_id=doctor_user.id)
     return consultation
 
 

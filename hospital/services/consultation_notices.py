@@ -7,8 +7,10 @@ from flask_babel import lazy_gettext as _l
 
 from core import accounts, notify
 from core.extensions import db
+from core.signals import room_access_ended
 from hospital.models.consultations import Consultation, ConsultationMessage
-from hospital.services import chat
+from hospital.models.consultations import ConsultationStatus as S
+from hospital.services import chat, network
 from hospital.services import consultation_machine as machine
 
 _TITLES = {
@@ -44,6 +46,7 @@ def payload(consultation: Consultation) -> dict:
 def announce(consultation: Consultation, event: str, actor_id: int | None, **extra) -> None:
     """After commit: push the change to the consultation room, the queue and the other side."""
     db.session.refresh(consultation)
+    _end_room_access(consultation, event, extra.get("previous_doctor_user_id"))
     body = {**payload(consultation), "event": event}
     for message_id in db.session.info.pop("pending_messages", []):
         message = db.session.get(ConsultationMessage, message_id)
@@ -57,3 +60,22 @@ def announce(consultation: Consultation, event: str, actor_id: int | None, **ext
         recipients.add(extra["previous_doctor_user_id"])
     for user_id in recipients - {actor_id}:
         notify_party(user_id, consultation, event)
+
+
+# Who may no longer be in the consultation's room after each change: doctors who looked at it in
+# the queue (taken by a colleague, cancelled, expired) and the doctor who handed it over.
+_QUEUE_CLOSED = {"accepted", "cancelled", "expired"}
+OPEN_TO_QUEUE = (S.WAITING,)
+
+
+def _end_room_access(consultation: Consultation, event: str, previous_doctor_user_id: int | None) -> None:
+    """Announce who lost the room (the socket layer removes their sockets at once)."""
+    ended: set[int] = set()
+    if event in _QUEUE_CLOSED:
+        ended = {d.user_id for d in network.list_doctors(department_id=consultation.department_id)}
+    if event == "handover" and previous_doctor_user_id:
+        ended.add(previous_doctor_user_id)
+    if consultation.doctor is not None and consultation.status not in OPEN_TO_QUEUE:
+        ended.discard(consultation.doctor.user_id)
+    if ended:
+        room_access_ended.send(machine.consultation_room(consultation.id), user_ids=sorted(ended))
