@@ -30,6 +30,10 @@
     if (socket || !document.body.dataset.userId || typeof io === "undefined") return socket;
     socket = io({ transports: ["websocket", "polling"] });
     socket.on("connect_error", () => announce(t("Connection lost, reconnecting…")));
+    // Signed out elsewhere (logout, password change): the reload leads to the sign-in page.
+    // ("resync", sent when the server's message queue returns after an outage, is handled by
+    // the pages that keep a live record: they join again asking for what they missed.)
+    socket.on("session.revoked", () => { socket.disconnect(); location.reload(); });
     return socket;
   }
 

@@ -64,6 +64,7 @@
       markRead();
     });
     socket.on("connect", join);
+    socket.on("resync", join); // the message queue was away: fetch what we missed, by seq
     if (socket.connected) join();
     socket.on("message", (m) => { if (m.consultation_id === cid) render(m); });
     socket.on("typing", (t) => {

@@ -122,6 +122,7 @@
     socket.on("case.status", (s) => { if (s.case_id === caseId) window.location.reload(); });
     socket.on("case.opinion", (o) => { if (o.case_id === caseId) App.announce(App.t("New opinion from %(name)s", { name: o.by })); });
     socket.on("connect", join); // first connection and every reconnection: back into the room
+    socket.on("resync", join); // the message queue was away: fetch what we missed
     if (socket.connected) join();
   }
 

@@ -37,6 +37,7 @@
   if (socket) {
     const join = () => socket.emit("join", { room: "queue:" + section.dataset.departmentId }, () => refresh());
     socket.on("connect", join);
+    socket.on("resync", join);
     if (socket.connected) join();
     socket.on("consultation.queue", refresh);
     socket.on("consultation.handover", refresh);
