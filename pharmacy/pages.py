@@ -171,10 +171,37 @@ def order_label(order_id: int):
     return render_template("pharmacy/label.html", **dispensing.label(current_user(), order_id))
 
 
+BOARD_COLUMNS = ("created", "packed", "picked_up", "in_transit", "failed", "delivered", "returned")
+FINISHED_SHOWN = 20  # delivered and returned parcels: the latest few, the rest stay in the orders list
+
+
+def _board_filters(args) -> dict:
+    cold = args.get("cold_chain")
+    return {
+        "courier_id": _int(args.get("courier_id")) or None,
+        "cold_chain": {"1": True, "0": False}.get(cold),
+        "q": (args.get("q") or "").strip() or None,
+    }
+
+
+def _board_context(user, filters: dict) -> dict:
+    """The board's columns, one per delivery state, from the service's filtered list."""
+    columns: dict[str, list] = {status: [] for status in BOARD_COLUMNS}
+    for d in delivery.board(user, **filters):
+        columns[d.status].append(d)
+    for status in ("delivered", "returned"):
+        columns[status] = columns[status][:FINISHED_SHOWN]
+    pharmacy_id = staff.require_pharmacy(user)
+    return {"columns": columns, "couriers": staff.list_couriers(pharmacy_id), "filters": filters}
+
+
 @bp.route("/dispatch", methods=["GET", "POST"])
 @page_roles(Role.DISPATCHER, Role.PHARMACIST)
 def dispatch():
-    """The deliveries board: assign couriers and move each parcel a step."""
+    """The deliveries board: a column per state, filters, couriers for several parcels at once.
+
+    The page script makes every move through the API and refreshes the board in place; the
+    forms post here when scripts are off."""
     user, error, done = current_user(), None, request.args.get("done")
     if request.method == "POST":
         try:
@@ -186,16 +213,27 @@ def dispatch():
     pharmacy_id = staff.require_pharmacy(user)
     return render_template(
         "pharmacy/dispatch.html",
-        deliveries=delivery.list_deliveries(user),
-        couriers=staff.list_couriers(pharmacy_id),
         pharmacy=staff.get_pharmacy(pharmacy_id),
         error=error,
         done=done,
-        form=request.form,
+        **_board_context(user, _board_filters(request.args)),
     ), (422 if error else 200)
 
 
+@bp.get("/dispatch/board")
+@page_roles(Role.DISPATCHER, Role.PHARMACIST)
+def dispatch_board():
+    """The board alone, for the page script to refresh it in place."""
+    return render_template(
+        "pharmacy/_dispatch_board.html", **_board_context(current_user(), _board_filters(request.args))
+    )
+
+
 def _dispatch_action(user, form) -> str:
+    if form.get("action") == "bulk-courier":
+        ids = [_int(i) for i in form.getlist("delivery_ids")]
+        delivery.assign_courier_to_many(user, ids, _int(form.get("courier_id")))
+        return "assigned"
     delivery_id = _int(form.get("delivery_id"))
     if form.get("action") == "courier":
         delivery.assign_courier(user, delivery_id, _int(form.get("courier_id")))
