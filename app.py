@@ -29,6 +29,8 @@ from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
 from core.security import add_security_headers
+from dashboard import api as dashboard_api
+from dashboard import pages as dashboard_pages
 from hospital import cli_consultations, cli_prescriptions, seed_expert, seed_formulary, seed_rota
 from hospital import seed as hospital_seed
 from hospital.api import consultations as consultations_api
@@ -63,6 +65,7 @@ API_BLUEPRINTS = [
     expert_api.blp,
     insurance_api.blp,
     pharmacy_api.blp,
+    dashboard_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     core_pages.bp,
@@ -73,6 +76,7 @@ PAGE_BLUEPRINTS = [
     expert_pages.bp,
     insurance_pages.bp,
     pharmacy_pages.bp,
+    dashboard_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
