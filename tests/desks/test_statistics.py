@@ -172,11 +172,8 @@ def test_a_period_adds_days_and_is_checked(demo_client, demo_users, day_rows):
     week = _figures(demo_client, headers, to=(DAY + timedelta(days=6)).isoformat())
     assert sum(week["consultations_by_hour"]) == 4 and len(week["duty_against_queue"]) == 7 * 24
     backwards = demo_client.get(f"/api/statistics?from={DAY}&to={DAY - timedelta(days=1)}", headers=headers)
-    assert (
-        backwards.status_code == 422
-        and backwards.get_json()["errors"]["json"] == {"to": [backwards.get_json()["message"]]}
-        or "to" in str(backwards.get_json())
-    )
+    assert backwards.status_code == 422, backwards.get_json()
+    assert backwards.get_json()["reason"] == "period_order" and "to" in str(backwards.get_json()["errors"])
     too_long = demo_client.get(f"/api/statistics?from={DAY}&to={DAY + timedelta(days=200)}", headers=headers)
     assert too_long.status_code == 422
     assert demo_client.get("/api/statistics?from=yesterday", headers=headers).status_code == 422
