@@ -13,11 +13,14 @@ from sqlalchemy.engine import Engine
 
 import core.events  # noqa: F401  (Socket.IO handlers register themselves on import)
 import core.models  # noqa: F401  (every table in the metadata, for migrations)
+import hospital.audit_vocabulary  # noqa: F401  (how the audit log names each domain's objects)
 import hospital.events.calls  # noqa: F401
 import hospital.events.consultations  # noqa: F401
 import hospital.events.expert  # noqa: F401
 import hospital.models  # noqa: F401
+import insurance.audit_vocabulary  # noqa: F401
 import insurance.models  # noqa: F401
+import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 from core import api as core_api

@@ -10,7 +10,7 @@ from core import nav
 from core.auth import current_user, page_roles
 from core.errors import AppError
 from core.models import Role
-from pharmacy import delivery, dispensing, orders, staff, stock
+from pharmacy import delivery, dispensing, orders, staff, statistics, stock
 
 bp = Blueprint("pharmacy_pages", __name__)
 
@@ -25,6 +25,16 @@ def _home_orders(user) -> dict:
 
 
 nav.add_home_section(Role.PATIENT, "pharmacy/_home_orders.html", _home_orders, order=20)
+
+
+def _home_backlog(user) -> dict:
+    """What waits at the staff member's pharmacy now (nothing when he belongs to none)."""
+    pharmacy_id = staff.pharmacy_id_of(user)
+    return {"backlog": statistics.pharmacy_backlog(pharmacy_id) if pharmacy_id else None}
+
+
+nav.add_home_section(Role.PHARMACIST, "pharmacy/_home_desk.html", _home_backlog, order=20)
+nav.add_home_section(Role.DISPATCHER, "pharmacy/_home_dispatch.html", _home_backlog, order=10)
 
 STEP_LABELS = {
     "created": _l("Order placed"),

@@ -194,3 +194,19 @@ def week_grid(department_id: int, start: date) -> dict:
     for shift in list_shifts(department_id=department_id, start=days[0], end=days[-1]):
         grid.setdefault((shift.doctor_id, shift.day), []).append(shift)
     return {"days": days, "doctors": doctors, "grid": grid}
+
+
+def my_weeks(user_id: int, first_day: date | None = None) -> dict:
+    """A doctor's own shifts of this week and the next (Monday to Sunday), for his rota page."""
+    doctor = network.doctor_for_user(user_id)
+    if doctor is None:
+        raise NotFound("doctor_not_found", _l("Only doctors have a rota."))
+    monday = (first_day or clock.today()) - timedelta(days=(first_day or clock.today()).weekday())
+    shifts = list_shifts(doctor_id=doctor.id, start=monday, end=monday + timedelta(days=13))
+    weeks = [
+        (monday + timedelta(days=7 * w), [s for s in shifts if 0 <= (s.day - monday).days - 7 * w < 7]) for w in (0, 1)
+    ]
+    now = clock.now()
+    current = next((s for s in shifts if s.starts_at <= now < s.ends_at), None)
+    upcoming = next((s for s in shifts if s.starts_at > now), None)
+    return {"doctor": doctor, "weeks": weeks, "current": current, "next": upcoming}
