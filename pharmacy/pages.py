@@ -183,6 +183,13 @@ def order_label(order_id: int):
 
 BOARD_COLUMNS = ("created", "packed", "picked_up", "in_transit", "failed", "delivered", "returned")
 FINISHED_SHOWN = 20  # delivered and returned parcels: the latest few, the rest stay in the orders list
+FAIL_REASONS = (
+    _l("Nobody at home"),
+    _l("Wrong or incomplete address"),
+    _l("Refused by the recipient"),
+    _l("Parcel damaged"),
+    _l("Cold chain broken"),
+)
 
 
 def _board_filters(args) -> dict:
@@ -202,7 +209,12 @@ def _board_context(user, filters: dict) -> dict:
     for status in ("delivered", "returned"):
         columns[status] = columns[status][:FINISHED_SHOWN]
     pharmacy_id = staff.require_pharmacy(user)
-    return {"columns": columns, "couriers": staff.list_couriers(pharmacy_id), "filters": filters}
+    return {
+        "columns": columns,
+        "couriers": staff.list_couriers(pharmacy_id),
+        "filters": filters,
+        "fail_reasons": FAIL_REASONS,
+    }
 
 
 @bp.route("/dispatch", methods=["GET", "POST"])
@@ -248,5 +260,6 @@ def _dispatch_action(user, form) -> str:
     if form.get("action") == "courier":
         delivery.assign_courier(user, delivery_id, _int(form.get("courier_id")))
         return "assigned"
-    delivery.advance(user, delivery_id, form.get("action", ""), form.get("received_by"), form.get("reason"))
+    reason = " ".join(part for part in (form.get("reason_preset"), form.get("reason")) if part and part.strip())
+    delivery.advance(user, delivery_id, form.get("action", ""), form.get("received_by"), reason)
     return "moved"

@@ -16,15 +16,21 @@
 
   function countPicked() { const n = picked().length; bulkCount.textContent = n ? App.t("%(n)s selected", { n }) : ""; }
 
-  // Swap the board for the server's fresh rendering, keeping ticks and the focused control.
+  // Swap the board for the server's fresh rendering, keeping what the dispatcher was doing: ticks,
+  // open failure steps, words typed, and the focused control.
   let pending = null;
   async function refresh() {
-    const keep = new Set(picked());
-    const focused = document.activeElement && board.contains(document.activeElement) ? document.activeElement.id : null;
     const response = await fetch(board.dataset.boardUrl + "?" + query(), { credentials: "same-origin" });
     if (!response.ok) { App.announce(App.t("The board could not be refreshed; try again.")); return; }
-    board.innerHTML = await response.text();
+    const html = await response.text();
+    const keep = new Set(picked());
+    const open = [...board.querySelectorAll("details[open] summary")].map((s) => s.id);
+    const typed = [...board.querySelectorAll("input[type=text], input:not([type]), select")].map((i) => [i.id, i.value]);
+    const focused = document.activeElement && board.contains(document.activeElement) ? document.activeElement.id : null;
+    board.innerHTML = html;
     board.querySelectorAll("input.pick").forEach((c) => { c.checked = keep.has(c.value); });
+    open.forEach((id) => { const s = document.getElementById(id); if (s) s.parentElement.open = true; });
+    typed.forEach(([id, value]) => { const i = id && document.getElementById(id); if (i) i.value = value; });
     if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
     countPicked();
   }
@@ -40,12 +46,14 @@
     const card = form.closest(".delivery-card");
     const error = card.querySelector(".card-error");
     const body = {};
-    ["received_by", "reason"].forEach((name) => { if (form.elements[name]) body[name] = form.elements[name].value; });
+    if (form.elements.received_by) body.received_by = form.elements.received_by.value;
+    if (form.elements.reason) body.reason = [form.elements.reason_preset.value, form.elements.reason.value.trim()].filter(Boolean).join(" ");
     form.querySelector("button[type=submit]").disabled = true;
     try {
       await App.api("POST", form.dataset.api, body);
-      said(App.t("%(ref)s: %(step)s", { ref: card.dataset.ref, step: form.querySelector("button[type=submit]").textContent.trim() }));
+      const step = form.querySelector("button[type=submit]").textContent.trim();
       await refresh();
+      said(App.t("%(ref)s: %(step)s", { ref: card.dataset.ref, step }));
     } catch (err) {
       error.hidden = false;
       error.textContent = "⚠ " + App.t("Error") + ": " + err.message;
@@ -64,8 +72,8 @@
     try {
       await App.api("POST", "/api/deliveries/courier", { delivery_ids: ids, courier_id: Number(courier.value) });
       board.querySelectorAll("input.pick").forEach((c) => { c.checked = false; });
-      said(App.t("%(n)s parcels given to %(courier)s.", { n: ids.length, courier: courier.selectedOptions[0].textContent.trim() }));
       await refresh();
+      said(App.t("%(n)s parcels given to %(courier)s.", { n: ids.length, courier: courier.selectedOptions[0].textContent.trim() }));
     } catch (err) {
       bulkError.hidden = false;
       bulkError.textContent = "⚠ " + App.t("Error") + ": " + err.message;
@@ -80,7 +88,8 @@
 
   const socket = App.connect();
   if (!socket) return;
-  function join() { socket.emit("join", { room: "pharmacy:" + box.dataset.pharmacyId }); }
+  // Once the room is joined the board is live (and says so to tests and assistive tools alike).
+  function join() { socket.emit("join", { room: "pharmacy:" + box.dataset.pharmacyId }, (ack) => { if (ack && ack.ok) { board.dataset.live = "1"; refreshSoon(); } }); }
   socket.on("connect", join);
   if (socket.connected) join();
   socket.onAny((event, payload) => {
