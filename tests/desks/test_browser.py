@@ -104,7 +104,7 @@ def test_dispatcher_board_live_bulk_and_confirmed_failure(browser, live_server):
     check_accessibility(page, "desks-dispatcher-home")
     page.click("#home-dispatch-open")
     taps += 1
-    page.wait_for_selector("#board[data-live='1']")
+    page.wait_for_selector("#board[data-live='1']", state="attached")
     _mark(page)
     assert page.is_visible(f"#col-created #delivery-{first['delivery']['id']}")
 
@@ -151,7 +151,7 @@ def test_dispatcher_board_live_bulk_and_confirmed_failure(browser, live_server):
     context, page = _login(browser, live_server, "disp01", PHONE)
     page.click("#elder-offer-yes")
     page.goto(live_server.url + "/dispatch")
-    page.wait_for_selector("#board[data-live='1']")
+    page.wait_for_selector("#board[data-live='1']", state="attached")
     check_accessibility(page, "desks-dispatch-board-phone-elder")
     context.close()
 
@@ -161,7 +161,7 @@ def test_pharmacist_queue_is_live_and_review_confirms(browser, live_server):
     before = int(page.inner_text("#home-review-count"))
     check_accessibility(page, "desks-pharmacist-home")
     page.click("#home-review-open")
-    page.wait_for_selector("#review-queue[data-live='1']")
+    page.wait_for_selector("#review-queue[data-live='1']", state="attached")
     _mark(page)
     rx_id = _signed_prescription(live_server)  # a doctor signs: the queue shows it without a reload
     page.wait_for_selector(f"#review-queue li[data-id='{rx_id}']", timeout=15000)
@@ -195,12 +195,12 @@ def test_admin_dashboard_counts_the_rows_this_test_made(browser, live_server):
     context, page = _login(browser, live_server, "admin")
     check_accessibility(page, "desks-admin-home")
     page.click("#home-dashboard")
-    page.wait_for_selector("#chart-hours svg rect")
+    page.wait_for_selector("#chart-hours svg rect", state="attached")
     consultations, signed = _figure(page, "#fig-consultations"), _figure(page, "#fig-rx")
     _signed_prescription(live_server)
     _signed_prescription(live_server, approve=True)
     page.click("#period-show")  # today again, with the new rows
-    page.wait_for_selector("#chart-hours svg rect")
+    page.wait_for_selector("#chart-hours svg rect", state="attached")
     assert _figure(page, "#fig-consultations") == consultations + 2
     assert _figure(page, "#fig-rx") == signed + 2
     api = _api(live_server, "admin")("GET", "/api/statistics")
