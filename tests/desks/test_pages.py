@@ -113,3 +113,19 @@ def test_audit_log_in_names_and_words(shop, dispensed):
     assert patient.name in html and "发药" in html and 'href="/orders/' in html
     only = shop.client.get(f"/admin/audit?patient={patient.id}").get_data(as_text=True)
     assert 'id="audit-filter"' in only
+
+
+def test_desks_speak_english_at_the_switch(shop, dispensed):
+    dispensed(1)
+    for username, path, words in (
+        ("disp01", "/dispatch", ("Give the selected parcels to a courier", "Waiting for packing")),
+        ("admin", "/admin/dashboard", ("Consultations per department", "Download CSV")),
+        ("admin", "/admin/audit", ("Whose data", "dispensed")),
+        ("pharm01", "/", ("Prescriptions to review", "Open the review queue")),
+        ("doc28", "/rota", ("This week", "Next week")),
+    ):
+        page_login(shop.client, username)
+        token = csrf_of(shop.client.get("/").get_data(as_text=True))
+        shop.client.post("/settings/language", data={"csrf_token": token, "locale": "en", "next": "/"})
+        html = shop.client.get(path).get_data(as_text=True)
+        assert all(w in html for w in words), (username, path)
