@@ -201,11 +201,11 @@ def my_weeks(user_id: int, first_day: date | None = None) -> dict:
     doctor = network.doctor_for_user(user_id)
     if doctor is None:
         raise NotFound("doctor_not_found", _l("Only doctors have a rota."))
-    monday = (first_day or clock.today()) - timedelta(days=(first_day or clock.today()).weekday())
+    day = first_day or clock.today()
+    monday = day - timedelta(days=day.weekday())
     shifts = list_shifts(doctor_id=doctor.id, start=monday, end=monday + timedelta(days=13))
-    weeks = [
-        (monday + timedelta(days=7 * w), [s for s in shifts if 0 <= (s.day - monday).days - 7 * w < 7]) for w in (0, 1)
-    ]
+    weeks = [(monday, [s for s in shifts if s.day < monday + timedelta(days=7)])]
+    weeks.append((monday + timedelta(days=7), [s for s in shifts if s.day >= monday + timedelta(days=7)]))
     now = clock.now()
     current = next((s for s in shifts if s.starts_at <= now < s.ends_at), None)
     upcoming = next((s for s in shifts if s.starts_at > now), None)

@@ -82,3 +82,8 @@ def test_board_filters_and_columns(shop, dispensed):
     assert (
         card.index(f'id="step-deliver-{plain[0]}"') < card.index("<details") < card.index(f'id="step-fail-{plain[0]}"')
     )
+
+
+def test_board_and_bulk_assignment_are_in_the_openapi(shop):
+    paths = shop.client.get("/api/openapi.json").get_json()["paths"]
+    assert "get" in paths["/api/deliveries/board"] and "post" in paths["/api/deliveries/courier"]

@@ -201,3 +201,12 @@ def test_dashboard_page_and_csv(demo_client, day_rows):
     assert demo_client.get("/admin/dashboard?from=bad").status_code == 422
     home = demo_client.get("/").get_data(as_text=True)
     assert 'id="home-admin"' in home and "/admin/dashboard" in home
+
+
+def test_percentiles_are_nearest_rank():
+    from hospital.services.statistics import percentile, spread
+
+    assert percentile([], 50) is None
+    assert percentile([7.0], 90) == 7.0
+    assert percentile([30.0, 4.0, 10.0], 50) == 10.0 and percentile([30.0, 4.0, 10.0], 90) == 30.0
+    assert spread([1.0, 2.0, 3.0, 4.0]) == {"count": 4, "p50": 2.0, "p90": 4.0}
