@@ -14,6 +14,7 @@ from hospital.models.network import Doctor
 from hospital.models.patients import ConfirmedDiagnosis
 from hospital.models.prescriptions import Prescription
 from hospital.models.rota import Shift
+from hospital.services.statistics import percentile, spread
 from pharmacy.models import Delivery, DeliveryEvent, Order, Pharmacy
 from tests.conftest import DEMO_PASSWORD, page_login
 
@@ -204,8 +205,6 @@ def test_dashboard_page_and_csv(demo_client, day_rows):
 
 
 def test_percentiles_are_nearest_rank():
-    from hospital.services.statistics import percentile, spread
-
     assert percentile([], 50) is None
     assert percentile([7.0], 90) == 7.0
     assert percentile([30.0, 4.0, 10.0], 50) == 10.0 and percentile([30.0, 4.0, 10.0], 90) == 30.0
