@@ -13,11 +13,14 @@ from sqlalchemy.engine import Engine
 
 import core.events  # noqa: F401  (Socket.IO handlers register themselves on import)
 import core.models  # noqa: F401  (every table in the metadata, for migrations)
+import hospital.audit_vocabulary  # noqa: F401  (how the audit log names each domain's objects)
 import hospital.events.calls  # noqa: F401
 import hospital.events.consultations  # noqa: F401
 import hospital.events.expert  # noqa: F401
 import hospital.models  # noqa: F401
+import insurance.audit_vocabulary  # noqa: F401
 import insurance.models  # noqa: F401
+import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 from core import api as core_api
@@ -29,6 +32,8 @@ from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
 from core.security import add_security_headers
+from dashboard import api as dashboard_api
+from dashboard import pages as dashboard_pages
 from hospital import cli_consultations, cli_prescriptions, seed_expert, seed_formulary, seed_rota
 from hospital import seed as hospital_seed
 from hospital.api import consultations as consultations_api
@@ -63,6 +68,7 @@ API_BLUEPRINTS = [
     expert_api.blp,
     insurance_api.blp,
     pharmacy_api.blp,
+    dashboard_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     core_pages.bp,
@@ -73,6 +79,7 @@ PAGE_BLUEPRINTS = [
     expert_pages.bp,
     insurance_pages.bp,
     pharmacy_pages.bp,
+    dashboard_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 
 from core.extensions import db
-from core.models import AuditEntry
+from core.models import AuditEntry, User
 
 
 def record(
@@ -64,3 +65,56 @@ def entries_for_patient(patient_id: int, limit: int = 200) -> list[AuditEntry]:
 
 def recent(limit: int = 200) -> list[AuditEntry]:
     return list(db.session.execute(db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).scalars())
+
+
+# --- reading the log: who, what in words, and where the object is -------------------------------
+
+_ACTIONS: dict[str, object] = {
+    "read": _l("read"),
+    "create": _l("created"),
+    "update": _l("changed"),
+    "delete": _l("deleted"),
+    "sign": _l("signed"),
+    "review": _l("reviewed"),
+    "accept": _l("accepted"),
+    "complete": _l("completed"),
+    "cancel": _l("cancelled"),
+    "expire": _l("expired"),
+    "consent": _l("recorded consent for"),
+}
+_OBJECTS: dict[str, tuple[object, str | None]] = {}
+
+
+def describe_actions(labels: dict[str, object]) -> None:
+    """A domain names its own verbs (lazy_gettext strings), e.g. {"refund": _l("refunded")}."""
+    _ACTIONS.update(labels)
+
+
+def describe_object(object_type: str, label, link: str | None = None) -> None:
+    """A domain names an object type, with the page (e.g. "/orders/{id}") an administrator opens."""
+    _OBJECTS[object_type] = (label, link)
+
+
+def readable(limit: int = 200, actor_id: int | None = None, patient_id: int | None = None) -> list[dict]:
+    """The latest entries in words: people's names, the action, the object and its link."""
+    query = db.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if actor_id:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    if patient_id:
+        query = query.where(AuditEntry.patient_id == patient_id)
+    entries = list(db.session.execute(query).scalars())
+    ids = {e.actor_id for e in entries} | {e.patient_id for e in entries}
+    names = dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids - {None}))).all())
+    return [_readable(e, names) for e in entries]
+
+
+def _readable(entry: AuditEntry, names: dict[int, str]) -> dict:
+    label, link = _OBJECTS.get(entry.object_type, (entry.object_type.replace("_", " "), None))
+    return {
+        "entry": entry,
+        "actor": names.get(entry.actor_id),
+        "patient": names.get(entry.patient_id),
+        "action": _ACTIONS.get(entry.action, entry.action),
+        "object": label,
+        "link": link.format(id=entry.object_id) if link and entry.object_id and entry.object_id.isdigit() else None,
+    }

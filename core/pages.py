@@ -133,7 +133,10 @@ def staff():
 @bp.get("/admin/audit")
 @page_roles(Role.ADMIN)
 def audit_page():
-    return render_template("core/audit.html", entries=audit.recent())
+    """The log in words: who did what to whose data, with links to the objects; filter by person."""
+    actor, patient = request.args.get("actor", type=int), request.args.get("patient", type=int)
+    rows = audit.readable(actor_id=actor, patient_id=patient)
+    return render_template("core/audit.html", rows=rows, actor=actor, patient=patient)
 
 
 @bp.get("/notifications")

@@ -10,6 +10,8 @@ from core.models import Role
 from pharmacy import delivery, dispensing, orders, staff, stock
 from pharmacy.schemas import (
     AssignCourierSchema,
+    BoardQuerySchema,
+    BulkAssignSchema,
     CourierSchema,
     DeliveryActionSchema,
     DeliverySchema,
@@ -87,6 +89,22 @@ def dispense(order_id):
 def list_deliveries(query):
     """The dispatcher's board: his pharmacy's deliveries."""
     return delivery.list_deliveries(require_user(*STAFF), **query)
+
+
+@blp.get("/deliveries/board")
+@blp.arguments(BoardQuerySchema, location="query")
+@blp.response(200, DeliverySchema(many=True))
+def delivery_board(query):
+    """The dispatcher's board: every delivery of his pharmacy with its order's reference and address."""
+    return delivery.board(require_user(*STAFF), **query)
+
+
+@blp.post("/deliveries/courier")
+@blp.arguments(BulkAssignSchema)
+@blp.response(200, DeliverySchema(many=True))
+def assign_courier_to_many(data):
+    """Give several parcels to one courier at once; all of them or none (a 422 names the field)."""
+    return delivery.assign_courier_to_many(require_user(*STAFF), data["delivery_ids"], data["courier_id"])
 
 
 @blp.get("/deliveries/<int:delivery_id>")

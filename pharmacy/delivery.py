@@ -71,6 +71,22 @@ def list_deliveries(user: User, status: str | None = None) -> list[Delivery]:
     return list(db.session.execute(query).scalars())
 
 
+def board(
+    user: User, courier_id: int | None = None, cold_chain: bool | None = None, q: str | None = None
+) -> list[Delivery]:
+    """The dispatcher's board, filtered by courier, cold chain or a search on ref, recipient or mobile."""
+    pharmacy_id = _staff_pharmacy(user)
+    query = db.select(Delivery).join(Order).where(Delivery.pharmacy_id == pharmacy_id)
+    if courier_id:
+        query = query.where(Delivery.courier_id == courier_id)
+    if cold_chain is not None:
+        query = query.where(Delivery.cold_chain == cold_chain)
+    if q and q.strip():
+        like = f"%{q.strip()}%"
+        query = query.where(Order.ref.ilike(like) | Order.recipient.ilike(like) | Order.mobile.ilike(like))
+    return list(db.session.execute(query.order_by(Delivery.id.desc()).limit(300)).scalars())
+
+
 def _staff_pharmacy(user: User) -> int:
     if user.role not in STAFF:
         raise Forbidden("role_refused", _l("Only pharmacy staff handle deliveries."))
@@ -90,8 +106,26 @@ def _staff_delivery(user: User, delivery_id: int) -> Delivery:
 
 def assign_courier(user: User, delivery_id: int, courier_id: int) -> Delivery:
     """Give the parcel to a courier of the pharmacy; cold-chain parcels only to cold-chain couriers."""
-    delivery = _staff_delivery(user, delivery_id)
+    return assign_courier_to_many(user, [delivery_id], courier_id)[0]
+
+
+def assign_courier_to_many(user: User, delivery_ids: list[int], courier_id: int) -> list[Delivery]:
+    """Give several parcels to one courier at once: all of them or none (each is checked first)."""
+    if not delivery_ids:
+        raise ValidationFailed("deliveries_required", _l("Choose at least one delivery."), field="delivery_ids")
+    deliveries = [_staff_delivery(user, i) for i in dict.fromkeys(delivery_ids)]
     courier = db.session.get(Courier, courier_id)
+    for delivery in deliveries:
+        _check_courier(delivery, courier)
+    for delivery in deliveries:
+        delivery.courier_id = courier.id
+    db.session.commit()
+    for delivery in deliveries:
+        _announce(delivery, "delivery.assigned")
+    return deliveries
+
+
+def _check_courier(delivery: Delivery, courier: Courier | None) -> None:
     if courier is None or courier.pharmacy_id != delivery.pharmacy_id or not courier.active:
         raise ValidationFailed("invalid_courier", _l("Choose a courier of this pharmacy."), field="courier_id")
     if delivery.cold_chain and not courier.cold_chain:
@@ -102,10 +136,6 @@ def assign_courier(user: User, delivery_id: int, courier_id: int) -> Delivery:
         )
     if delivery.status not in (D.CREATED, D.PACKED):
         raise Conflict("courier_locked", _l("The courier can change only before pick-up."))
-    delivery.courier_id = courier.id
-    db.session.commit()
-    _announce(delivery, "delivery.assigned")
-    return delivery
 
 
 def move_to(delivery: Delivery, status: DeliveryStatus, actor_id: int | None, note: str = "") -> None:

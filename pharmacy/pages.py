@@ -10,7 +10,7 @@ from core import nav
 from core.auth import current_user, page_roles
 from core.errors import AppError
 from core.models import Role
-from pharmacy import delivery, dispensing, orders, staff, stock
+from pharmacy import delivery, dispensing, orders, staff, statistics, stock
 
 bp = Blueprint("pharmacy_pages", __name__)
 
@@ -25,6 +25,16 @@ def _home_orders(user) -> dict:
 
 
 nav.add_home_section(Role.PATIENT, "pharmacy/_home_orders.html", _home_orders, order=20)
+
+
+def _home_backlog(user) -> dict:
+    """What waits at the staff member's pharmacy now (nothing when he belongs to none)."""
+    pharmacy_id = staff.pharmacy_id_of(user)
+    return {"backlog": statistics.pharmacy_backlog(pharmacy_id) if pharmacy_id else None}
+
+
+nav.add_home_section(Role.PHARMACIST, "pharmacy/_home_desk.html", _home_backlog, order=20)
+nav.add_home_section(Role.DISPATCHER, "pharmacy/_home_dispatch.html", _home_backlog, order=10)
 
 STEP_LABELS = {
     "created": _l("Order placed"),
@@ -171,10 +181,49 @@ def order_label(order_id: int):
     return render_template("pharmacy/label.html", **dispensing.label(current_user(), order_id))
 
 
+BOARD_COLUMNS = ("created", "packed", "picked_up", "in_transit", "failed", "delivered", "returned")
+FINISHED_SHOWN = 20  # delivered and returned parcels: the latest few, the rest stay in the orders list
+FAIL_REASONS = (
+    _l("Nobody at home"),
+    _l("Wrong or incomplete address"),
+    _l("Refused by the recipient"),
+    _l("Parcel damaged"),
+    _l("Cold chain broken"),
+)
+
+
+def _board_filters(args) -> dict:
+    cold = args.get("cold_chain")
+    return {
+        "courier_id": _int(args.get("courier_id")) or None,
+        "cold_chain": {"1": True, "0": False}.get(cold),
+        "q": (args.get("q") or "").strip() or None,
+    }
+
+
+def _board_context(user, filters: dict) -> dict:
+    """The board's columns, one per delivery state, from the service's filtered list."""
+    columns: dict[str, list] = {status: [] for status in BOARD_COLUMNS}
+    for d in delivery.board(user, **filters):
+        columns[d.status].append(d)
+    for status in ("delivered", "returned"):
+        columns[status] = columns[status][:FINISHED_SHOWN]
+    pharmacy_id = staff.require_pharmacy(user)
+    return {
+        "columns": columns,
+        "couriers": staff.list_couriers(pharmacy_id),
+        "filters": filters,
+        "fail_reasons": FAIL_REASONS,
+    }
+
+
 @bp.route("/dispatch", methods=["GET", "POST"])
 @page_roles(Role.DISPATCHER, Role.PHARMACIST)
 def dispatch():
-    """The deliveries board: assign couriers and move each parcel a step."""
+    """The deliveries board: a column per state, filters, couriers for several parcels at once.
+
+    The page script makes every move through the API and refreshes the board in place; the
+    forms post here when scripts are off."""
     user, error, done = current_user(), None, request.args.get("done")
     if request.method == "POST":
         try:
@@ -186,19 +235,31 @@ def dispatch():
     pharmacy_id = staff.require_pharmacy(user)
     return render_template(
         "pharmacy/dispatch.html",
-        deliveries=delivery.list_deliveries(user),
-        couriers=staff.list_couriers(pharmacy_id),
         pharmacy=staff.get_pharmacy(pharmacy_id),
         error=error,
         done=done,
-        form=request.form,
+        **_board_context(user, _board_filters(request.args)),
     ), (422 if error else 200)
 
 
+@bp.get("/dispatch/board")
+@page_roles(Role.DISPATCHER, Role.PHARMACIST)
+def dispatch_board():
+    """The board alone, for the page script to refresh it in place."""
+    return render_template(
+        "pharmacy/_dispatch_board.html", **_board_context(current_user(), _board_filters(request.args))
+    )
+
+
 def _dispatch_action(user, form) -> str:
+    if form.get("action") == "bulk-courier":
+        ids = [_int(i) for i in form.getlist("delivery_ids")]
+        delivery.assign_courier_to_many(user, ids, _int(form.get("courier_id")))
+        return "assigned"
     delivery_id = _int(form.get("delivery_id"))
     if form.get("action") == "courier":
         delivery.assign_courier(user, delivery_id, _int(form.get("courier_id")))
         return "assigned"
-    delivery.advance(user, delivery_id, form.get("action", ""), form.get("received_by"), form.get("reason"))
+    reason = " ".join(part for part in (form.get("reason_preset"), form.get("reason")) if part and part.strip())
+    delivery.advance(user, delivery_id, form.get("action", ""), form.get("received_by"), reason)
     return "moved"

@@ -228,3 +228,14 @@ class MovementSchema(Schema):
     reason = fields.Str()
     actor_id = fields.Int(allow_none=True)
     order_id = fields.Int(allow_none=True)
+
+
+class BoardQuerySchema(Schema):
+    courier_id = fields.Int(load_default=None, metadata={"description": "Only this courier's parcels"})
+    cold_chain = fields.Bool(load_default=None, metadata={"description": "Only cold-chain (true) or ambient (false)"})
+    q = fields.Str(load_default=None, metadata={"description": "Order reference, recipient or mobile"})
+
+
+class BulkAssignSchema(Schema):
+    delivery_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1, max=100))
+    courier_id = fields.Int(required=True)

@@ -24,6 +24,13 @@ nav.add_nav(Role.ADMIN, _l("Expert panel activity"), "/admin/expert-activity", o
 ALL_ROLES = (Role.DOCTOR, Role.ADMIN, Role.PATIENT)
 
 
+def _expert_home(user) -> dict:
+    return {"cases": expert.upcoming_cases_for(user)}
+
+
+nav.add_home_section(Role.DOCTOR, "hospital/expert/_home_cases.html", _expert_home, order=40)
+
+
 def _ints(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit()]
 

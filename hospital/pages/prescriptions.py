@@ -11,7 +11,7 @@ from core.auth import page_roles
 from core.errors import AppError
 from core.models import Role
 from hospital.models.prescriptions import PrescriptionStatus as S
-from hospital.services import formulary, prescriptions, renewal
+from hospital.services import formulary, prescriptions, renewal, statistics
 from hospital.services import prescription_safety as safety
 
 bp = Blueprint("prescription_pages", __name__)
@@ -172,10 +172,42 @@ def revise(prescription_id: int):
     return redirect(url_for("prescription_pages.edit", prescription_id=rx.id))
 
 
+def _pharmacist_home(user) -> dict:
+    return {"backlog": statistics.review_backlog()}
+
+
+nav.add_home_section(Role.PHARMACIST, "hospital/prescriptions/_home_review.html", _pharmacist_home, order=10)
+
+# Reasons a pharmacist most often gives; he ticks any and may add his own words.
+REJECT_PRESETS = (
+    _l("Dose above the recommended range"),
+    _l("Interaction or duplicate therapy with the active medications"),
+    _l("Not indicated for the diagnosis"),
+    _l("Allergy or contraindication"),
+    _l("Supply period too long"),
+    _l("Prescription incomplete or unclear"),
+)
+
+
+def _reject_reason(form) -> str:
+    """The ticked preset reasons, then the pharmacist's own words."""
+    presets = [str(REJECT_PRESETS[i]) for i in range(len(REJECT_PRESETS)) if str(i) in form.getlist("preset")]
+    return "; ".join([*presets, form.get("reason", "").strip()]).strip("; ")
+
+
 @bp.get("/pharmacist/review")
 @page_roles(Role.PHARMACIST)
 def review_queue():
-    return render_template("hospital/prescriptions/queue.html", queue=prescriptions.review_queue())
+    """The live queue, oldest first; after a review it says what was done."""
+    done = None
+    if request.args.get("reviewed", type=int):
+        done = prescriptions.get_with_integrity(g.user, request.args.get("reviewed", type=int))
+    return render_template(
+        "hospital/prescriptions/queue.html",
+        queue=prescriptions.review_queue(),
+        backlog=statistics.review_backlog(),
+        done=done,
+    )
 
 
 @bp.route("/pharmacist/review/<int:prescription_id>", methods=["GET", "POST"])
@@ -186,15 +218,19 @@ def review(prescription_id: int):
     if request.method == "POST":
         try:
             prescriptions.review_prescription(
-                g.user, prescription_id, request.form.get("decision", ""), request.form.get("reason", "")
+                g.user, prescription_id, request.form.get("decision", ""), _reject_reason(request.form)
             )
         except AppError as err:
             error = err
         else:
-            return redirect(url_for("prescription_pages.review_queue"))
+            return redirect(url_for("prescription_pages.review_queue", reviewed=prescription_id))
     rx = prescriptions.get_with_integrity(g.user, prescription_id)
     return render_template(
-        "hospital/prescriptions/review.html", rx=rx, allergies=prescriptions.allergies_of(rx.patient_id), error=error
+        "hospital/prescriptions/review.html",
+        rx=rx,
+        allergies=prescriptions.allergies_of(rx.patient_id),
+        error=error,
+        reject_presets=REJECT_PRESETS,
     ), (error.status if error else 200)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from core import clock, nav
@@ -14,9 +14,17 @@ from core.models import Role
 from hospital.models.rota import ShiftKind
 from hospital.services import network, rota
 
-bp = Blueprint("rota_pages", __name__, url_prefix="/admin")
+bp = Blueprint("rota_pages", __name__)
 
 nav.add_nav(Role.ADMIN, _l("Rota"), "/admin/rota", order=30)
+nav.add_nav(Role.DOCTOR, _l("My shifts"), "/rota", order=50)
+
+
+def _doctor_home(user) -> dict:
+    return rota.my_weeks(user.id)
+
+
+nav.add_home_section(Role.DOCTOR, "hospital/rota/_home_shift.html", _doctor_home, order=30)
 
 
 def _day(value: str | None, default: date | None = None) -> date:
@@ -34,7 +42,14 @@ def _change(form) -> None:
         rota.add_shift(int(form.get("doctor_id") or 0), _day(form.get("day")), form.get("kind", ""), capacity)
 
 
-@bp.route("/rota", methods=["GET", "POST"])
+@bp.get("/rota")
+@page_roles(Role.DOCTOR)
+def my_shifts():
+    """A doctor's own shifts, this week and the next."""
+    return render_template("hospital/rota/mine.html", **rota.my_weeks(g.user.id))
+
+
+@bp.route("/admin/rota", methods=["GET", "POST"])
 @page_roles(Role.ADMIN)
 def week():
     """The week view of one department; the form adds a shift, a button removes one."""
@@ -62,4 +77,15 @@ def week():
         times=rota.shift_times(),
         error=error,
         form=request.form if error else {},
+        confirm=_shift_to_confirm(request.args.get("confirm", type=int)),
     ), (error.status if error else 200)
+
+
+def _shift_to_confirm(shift_id: int | None):
+    """The shift whose removal the administrator is asked to confirm (on the page, no pop-up)."""
+    if not shift_id:
+        return None
+    try:
+        return rota.get_shift(shift_id)
+    except AppError:
+        return None

@@ -177,3 +177,19 @@ def week_grid(department_id: int, start: date) -> dict:
     for shift in list_shifts(department_id=department_id, start=days[0], end=days[-1]):
         grid.setdefault((shift.doctor_id, shift.day), []).append(shift)
     return {"days": days, "doctors": doctors, "grid": grid}
+
+
+def my_weeks(user_id: int, first_day: date | None = None) -> dict:
+    """A doctor's own shifts of this week and the next (Monday to Sunday), for his rota page."""
+    doctor = network.doctor_for_user(user_id)
+    if doctor is None:
+        raise NotFound("doctor_not_found", _l("Only doctors have a rota."))
+    day = first_day or clock.today()
+    monday = day - timedelta(days=day.weekday())
+    shifts = list_shifts(doctor_id=doctor.id, start=monday, end=monday + timedelta(days=13))
+    weeks = [(monday, [s for s in shifts if s.day < monday + timedelta(days=7)])]
+    weeks.append((monday + timedelta(days=7), [s for s in shifts if s.day >= monday + timedelta(days=7)]))
+    now = clock.now()
+    current = next((s for s in shifts if s.starts_at <= now < s.ends_at), None)
+    upcoming = next((s for s in shifts if s.starts_at > now), None)
+    return {"doctor": doctor, "weeks": weeks, "current": current, "next": upcoming}
