@@ -175,8 +175,10 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 if __name__ == "__main__":
+    from core import serving  # gevent's server: only where `python app.py` serves (patched above)
+
     application = create_app()
-    tasks.start(application)  # periodic work (shift ends, scheduled expert rooms) of this process
+    tasks.start(application)  # periodic work (shift ends, scheduled rooms), if RUN_TASKS is on here
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
     print(f"Serving the internet hospital on http://{host}:{port}", flush=True)
-    socketio.run(application, host=host, port=port)
+    serving.serve(application, socketio, host, port)  # TCP_NODELAY on every connection; bare /ping
