@@ -10,6 +10,9 @@ each accepted socket sends both at once.
 security hooks. Load balancers use it as a liveness check, and the bench uses it as the baseline
 that the application's own requests are compared with (same process, same server, same socket
 options).
+
+Behind nginx (PROXY_COUNT=1, scripts/run-cluster.sh) the client's address comes from
+X-Forwarded-For; otherwise every request would seem to come from nginx and share one rate limit.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import socket
 from flask import Flask
 from gevent import pywsgi
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 class NoDelayHandler(pywsgi.WSGIHandler):
@@ -47,7 +51,16 @@ def mount_ping(app: Flask) -> None:
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/ping": bare_ping_app()})
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT proxies (nginx: 1), take the client's address and scheme from their
+    X-Forwarded-* headers, so that rate limits and audit entries see the client, not nginx."""
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
+
+
 def serve(app: Flask, socketio, host: str, port: int) -> None:
     """Serve `app` (Socket.IO included) with gevent, TCP_NODELAY on, `/ping` mounted."""
+    trust_proxies(app)
     mount_ping(app)
     socketio.run(app, host=host, port=port, handler_class=NoDelayHandler)
