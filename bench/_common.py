@@ -178,14 +178,19 @@ def drive(
                 raw = requests[n % len(requests)]
                 n += 1
                 started = time.perf_counter()
-                status, _ = connection.request(raw)
+                try:
+                    status, _ = connection.request(raw)
+                except ConnectionError:  # the server or proxy ended a kept-alive connection
+                    connection.close()
+                    connection = Connection(host, port)
+                    status, _ = connection.request(raw)
                 latencies.append((time.perf_counter() - started) * 1000)
                 errors += status >= 300
         finally:
             connection.close()
-        with lock:
-            load.latencies += latencies
-            load.errors += errors
+            with lock:
+                load.latencies += latencies
+                load.errors += errors
 
     threads = [threading.Thread(target=run, args=(r,)) for r in requests_per_connection]
     started = time.perf_counter()

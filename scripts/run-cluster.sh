@@ -71,6 +71,7 @@ error_log $work/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  keepalive_requests 10000;  # a browser or load balancer keeps its connection (default 1000)
   client_body_temp_path $work/tmp/body;
   proxy_temp_path $work/tmp/proxy;
   fastcgi_temp_path $work/tmp/fastcgi;
