@@ -45,8 +45,12 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+bench: setup  ## every bench/ script (PostgreSQL and Redis on loopback when installed); one table
+	@bash scripts/with-services.sh $(BIN)/python bench/run.py $(BENCH)
+
+.PHONY: run-cluster
+run-cluster: setup  ## nginx in front of N app processes (N=2), Redis, PostgreSQL: scripts/run-cluster.sh
+	@bash scripts/run-cluster.sh $${N:-2}
 
 clean:
 	rm -rf $(VENV) .stamp-deps instance test-artifacts

@@ -21,6 +21,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
     SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE")
+    # Periodic tasks (core.tasks) run in the server process only when this is on: a cluster turns
+    # it on in exactly one process (scripts/run-cluster.sh).
+    RUN_TASKS = _env("RUN_TASKS", "1") == "1"
+    # How many reverse proxies (nginx) stand in front and set X-Forwarded-For; 0 when none.
+    PROXY_COUNT = int(_env("PROXY_COUNT", "0"))
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
     TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")

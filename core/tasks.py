@@ -1,9 +1,11 @@
 """Periodic work of the server process (shift-end handover, opening scheduled expert rooms).
 
 Domains register a task with `every(seconds)`; `start(app)` runs each in a background task of
-the Socket.IO server (a greenlet under gevent) when `python app.py` serves. Each task must be
-safe to run in several processes at once (their state changes are conditional updates), since
-every server process runs them. Tests call the task functions directly.
+the Socket.IO server (a greenlet under gevent) when `python app.py` serves and the RUN_TASKS
+setting is on. A cluster turns it on in one process only (scripts/run-cluster.sh), so a sweep runs
+once per period, not once per process. Each task stays safe to run twice at once all the same
+(their state changes are conditional updates): during a restart two processes may overlap.
+Tests call the task functions directly.
 """
 
 from __future__ import annotations
@@ -28,10 +30,15 @@ def every(seconds: float):
     return register
 
 
-def start(app) -> None:
-    """Start every registered task in the background of this server process."""
+def start(app) -> bool:
+    """Start every registered task in the background of this server process, if RUN_TASKS is on
+    here; says whether it started them."""
+    if not app.config.get("RUN_TASKS", True):
+        log.info("periodic tasks run in another process (RUN_TASKS is off here)")
+        return False
     for name, seconds, fn in _tasks:
         socketio.start_background_task(_loop, app, name, seconds, fn)
+    return True
 
 
 def _loop(app, name: str, seconds: float, fn: Callable[[], object]) -> None:

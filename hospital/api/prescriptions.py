@@ -106,10 +106,10 @@ def renew_prescription(data, prescription_id):
 @blp.get("/<int:prescription_id>.pdf")
 @blp.response(200, content_type="application/pdf")
 def prescription_pdf_file(prescription_id):
-    """The printable prescription with its QR code."""
+    """The printable prescription with its QR code (rendered once, then served from storage)."""
     rx = prescriptions.get_prescription_for(require_user(), prescription_id)
     headers = {"Content-Disposition": f'inline; filename="prescription-{rx.code}.pdf"'}
-    return Response(prescription_pdf.render(rx), mimetype="application/pdf", headers=headers)
+    return Response(prescription_pdf.pdf_for(rx), mimetype="application/pdf", headers=headers)
 
 
 @blp.get("/verify/<code>")

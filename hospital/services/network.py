@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from core import accounts, clock
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -202,6 +203,8 @@ def list_doctors(
 ) -> list[Doctor]:
     """Doctors of the network, filtered; `on_duty=True` keeps those on a shift right now."""
     query = db.select(Doctor).join(User, User.id == Doctor.user_id).where(User.active.is_(True)).order_by(Doctor.id)
+    # what the list shows, loaded with it: three statements in all instead of one per doctor
+    query = query.options(contains_eager(Doctor.user), selectinload(Doctor.hospital), selectinload(Doctor.department))
     if department_id:
         query = query.where(Doctor.department_id == department_id)
     if hospital_id:
