@@ -20,8 +20,8 @@ import hospital.models  # noqa: F401
 import insurance.models  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
+from core import accounts, clock, i18n, tasks
 from core import api as core_api
-from core import clock, i18n, tasks
 from core import pages as core_pages
 from core.auth import check_api_csrf, load_current_user
 from core.cli import seed_demo_command
@@ -42,6 +42,7 @@ from hospital.pages import expert as expert_pages
 from hospital.pages import network as network_pages
 from hospital.pages import prescriptions as prescriptions_pages
 from hospital.pages import rota as rota_pages
+from hospital.services import prescription_access
 from insurance import api as insurance_api
 from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
@@ -50,6 +51,7 @@ from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
 from pharmacy import seed as pharmacy_seed
+from pharmacy import staff as pharmacy_staff
 
 # The composition root: every domain's pieces, named here and nowhere else (core names no domain).
 # API blueprints are flask-smorest's, page blueprints Flask's, in registration order.
@@ -84,6 +86,12 @@ DEMO_SEEDERS = [
     pharmacy_seed.seed_pharmacy,
     seed_expert.seed_expert,
 ]
+
+# Where pharmacy staff work decides which prescriptions they see (hospital never imports pharmacy).
+prescription_access.register_pharmacy_lookups(
+    pharmacy_staff.workplace, pharmacy_staff.pharmacies_ordering, pharmacy_staff.hospital_pharmacists
+)
+accounts.register_workplace_provider(pharmacy_staff.workplace_description)
 
 
 @event.listens_for(Engine, "connect")
