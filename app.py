@@ -29,14 +29,16 @@ from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
 from core.security import add_security_headers
-from hospital import cli_consultations, cli_prescriptions, seed_expert, seed_formulary, seed_rota
+from hospital import cli_consultations, cli_prescriptions, seed_clinical, seed_expert, seed_formulary, seed_rota
 from hospital import seed as hospital_seed
+from hospital.api import clinical as clinical_api
 from hospital.api import consultations as consultations_api
 from hospital.api import expert as expert_api
 from hospital.api import formulary as formulary_api
 from hospital.api import network as network_api
 from hospital.api import prescriptions as prescriptions_api
 from hospital.api import rota as rota_api
+from hospital.pages import clinical as clinical_pages
 from hospital.pages import consultations as consultations_pages
 from hospital.pages import expert as expert_pages
 from hospital.pages import network as network_pages
@@ -60,6 +62,7 @@ API_BLUEPRINTS = [
     network_api.blp,
     rota_api.blp,
     consultations_api.blp,
+    clinical_api.blp,
     formulary_api.blp,
     prescriptions_api.blp,
     expert_api.blp,
@@ -71,6 +74,7 @@ PAGE_BLUEPRINTS = [
     network_pages.bp,
     rota_pages.bp,
     consultations_pages.bp,
+    clinical_pages.bp,
     prescriptions_pages.bp,
     expert_pages.bp,
     insurance_pages.bp,
@@ -84,6 +88,7 @@ DEMO_SEEDERS = [
     seed_formulary.seed_formulary,
     insurance_seed.seed_from_context,
     pharmacy_seed.seed_pharmacy,
+    seed_clinical.seed_clinical,
     seed_expert.seed_expert,
 ]
 

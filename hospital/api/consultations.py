@@ -22,9 +22,8 @@ from hospital.schemas.consultations import (
     ReferSchema,
     SweepResultSchema,
 )
-from hospital.schemas.patients import DiagnosisSchema, HistorySchema
+from hospital.schemas.patients import HistorySchema
 from hospital.services import consultations as svc
-from hospital.services import patients
 
 blp = Blueprint("consultations", __name__, url_prefix="/api", description="Follow-up consultations and chat")
 
@@ -162,23 +161,6 @@ def get_attachment(consultation_id, attachment_id):
 def mark_read(data, consultation_id):
     """Mark messages read up to a seq (the other side sees it)."""
     return svc.mark_read(require_user(), consultation_id, data["seq"])
-
-
-@blp.get("/diagnoses")
-@roles_required(Role.PATIENT)
-@blp.response(200, DiagnosisSchema(many=True))
-def my_diagnoses():
-    """The patient's confirmed in-person diagnoses."""
-    return patients.my_diagnoses(require_user())
-
-
-@blp.post("/diagnoses")
-@roles_required(Role.PATIENT)
-@blp.arguments(DiagnosisSchema)
-@blp.response(201, DiagnosisSchema)
-def add_diagnosis(data):
-    """Record a diagnosis confirmed at an earlier in-person visit."""
-    return patients.add_diagnosis(require_user(), **data)
 
 
 @blp.get("/patients/<int:patient_id>/history")

@@ -59,8 +59,10 @@ class ConfirmedDiagnosis(db.Model):
     icd10: Mapped[str] = mapped_column(String(16))
     diagnosed_on: Mapped[date] = mapped_column(Date)
     chronic: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(12), default=DiagnosisStatus.CLAIMED, index=True)
-    source: Mapped[str] = mapped_column(String(16), default=DiagnosisSource.PATIENT_CLAIM)
+    # Rows written straight into the table are the record systems' (confirmed); every path of the
+    # application sets status and source explicitly (a patient's entry is claimed).
+    status: Mapped[str] = mapped_column(String(12), default=DiagnosisStatus.CONFIRMED, index=True)
+    source: Mapped[str] = mapped_column(String(16), default=DiagnosisSource.VISIT_RECORD)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("in_person_visits.id"))
     # The patient's upload of the in-person record (门诊病历 / 出院小结): stored name and type.
     record_file: Mapped[str | None] = mapped_column(String(80))

@@ -14,7 +14,7 @@ from core.errors import MSG_NOT_FOUND, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from hospital.models.patients import Allergy, AllergySeverity, AllergySource
-from hospital.services import clinical_access, formulary, patients
+from hospital.services import clinical_access, consultations, formulary, patients
 
 FIELDS = ("allergen", "reaction", "severity", "active")
 
@@ -86,6 +86,12 @@ def record_allergy(user: User, patient_id: int, data: AllergyInput) -> Allergy:
     audit.record(user.id, patient_id, "create", "allergy", row.id, after=_snapshot(row))
     db.session.commit()
     return row
+
+
+def record_in_consultation(doctor_user: User, data: AllergyInput) -> Allergy:
+    """A doctor records an allergy of the patient of his accepted consultation (doctor-confirmed)."""
+    consultation = consultations.require_accepted_by(doctor_user, data.consultation_id or 0)
+    return record_allergy(doctor_user, consultation.patient_id, data)
 
 
 def update_allergy(user: User, allergy_id: int, data: AllergyInput, active: bool = True) -> Allergy:

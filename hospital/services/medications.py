@@ -12,6 +12,7 @@ from core.extensions import db
 from core.models import User
 from hospital.models.prescriptions import Prescription, PrescriptionItem
 from hospital.models.prescriptions import PrescriptionStatus as S
+from hospital.services import clinical_access
 
 # Statuses whose drugs the patient has or is about to have: a signed prescription still waiting for
 # review counts too, so that two doctors writing at the same time see each other's drugs.
@@ -94,7 +95,8 @@ def active_medications(
 
 
 def medications_for(actor: User, patient_id: int) -> list[ActiveMedication]:
-    """The active list as the patient or one of his doctors reads it (the caller checked access)."""
+    """The active list as the patient or one of his doctors reads it (404 and audited for others)."""
+    clinical_access.require_reader(actor, patient_id, "active_medications")
     rows = active_medications(patient_id)
     audit.record_read(actor.id, patient_id, "active_medications", None, count=len(rows))
     return rows

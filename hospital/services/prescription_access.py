@@ -149,3 +149,8 @@ def review_queue(pharmacist: User | None = None) -> list[Prescription]:
     if pharmacist is not None:
         query = _visible_to_pharmacy_staff(pharmacist, query)
     return list(db.session.execute(query).scalars())
+
+
+def review_queue_for(pharmacist: User) -> tuple[list[Prescription], str]:
+    """The pharmacist's queue and the live room of his hospital's queue."""
+    return review_queue(pharmacist), review_room(workplace_of(pharmacist).hospital_id or 0)

@@ -15,7 +15,7 @@ from core.models import User
 from hospital.models.consultations import Consultation
 from hospital.models.prescriptions import Prescription, PrescriptionItem
 from hospital.models.prescriptions import PrescriptionStatus as S
-from hospital.services import consultations, diagnoses, formulary, medications, patients
+from hospital.services import clinical, consultations, diagnoses, formulary, medications, patients
 from hospital.services import prescription_safety as safety
 from hospital.services.network import doctor_for_user
 
@@ -108,6 +108,13 @@ def _check_header(consultation: Consultation, draft: DraftInput) -> None:
         )
     if not 1 <= draft.validity_days <= MAX_VALIDITY_DAYS:
         raise ValidationFailed("invalid_validity", _l("Validity is 1 to 3 days."), field="validity_days")
+
+
+def editor_record(doctor_user: User, consultation_id: int) -> clinical.ClinicalRecord:
+    """What the editor shows above the drugs: allergies, diagnoses (is this one confirmed?), the
+    active medications; only in the doctor's accepted consultation (404 / 409 otherwise)."""
+    consultations.require_accepted_by(doctor_user, consultation_id)
+    return clinical.consultation_record(doctor_user, consultation_id)
 
 
 def check_draft(

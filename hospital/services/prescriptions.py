@@ -23,6 +23,7 @@ from hospital.services.prescription_access import (
     may_see,
     register_pharmacy_lookups,
     review_queue,
+    review_queue_for,
 )
 from hospital.services.prescription_drafts import (
     MAX_VALIDITY_DAYS,
@@ -32,6 +33,7 @@ from hospital.services.prescription_drafts import (
     check_result,
     create_draft,
     draft_input,
+    editor_record,
     revise,
     update_draft,
 )
@@ -81,6 +83,7 @@ __all__ = [
     "check_result",
     "create_draft",
     "draft_input",
+    "editor_record",
     "effective_status",
     "expire_overdue",
     "get",
@@ -100,6 +103,7 @@ __all__ = [
     "register_with_consultations",
     "review_prescription",
     "review_queue",
+    "review_queue_for",
     "review_view",
     "revise",
     "sign_prescription",

@@ -7,7 +7,7 @@
   const socket = App.connect();
   if (!socket) return;
   function refreshEmpty() { empty.hidden = list.children.length > 0; }
-  function join() { socket.emit("join", { room: "rx-review:queue" }); }
+  function join() { socket.emit("join", { room: list.dataset.room }); } // the pharmacist's hospital's queue
   socket.on("connect", join);
   if (socket.connected) join();
   socket.on("prescription.signed", (rx) => {
