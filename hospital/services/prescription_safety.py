@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from hospital.models.formulary import Drug, DrugInteraction
 from hospital.services import formulary
+from hospital.services.patients import allergen_label
 from hospital.services.medications import ActiveMedication
 
 BLOCK = "block"
@@ -206,7 +207,7 @@ def check_allergy(items, drugs: dict[str, Drug], ctx: Context, cross: dict[str, 
                     WARN,
                     _l("The patient is allergic to %(group)s; %(drug)s belongs to it."),
                     [drug.code],
-                    group=", ".join(direct),
+                    group=", ".join(allergen_label(a) for a in direct),
                     drug=drug.name_zh,
                 )
             )
@@ -220,9 +221,9 @@ def check_allergy(items, drugs: dict[str, Drug], ctx: Context, cross: dict[str, 
                     WARN,
                     _l("The patient is allergic to %(group)s; %(drug)s may cross-react (%(related)s)."),
                     [drug.code],
-                    group=", ".join(related),
+                    group=", ".join(allergen_label(a) for a in related),
                     drug=drug.name_zh,
-                    related=", ".join(sorted(groups)),
+                    related=", ".join(allergen_label(g) for g in sorted(groups)),
                 )
             )
     return findings
