@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 
 from hospital.models.formulary import Drug, DrugInteraction
 from hospital.services import formulary
-from hospital.services.patients import allergen_label
 from hospital.services.medications import ActiveMedication
+from hospital.services.patients import allergen_label
 
 BLOCK = "block"
 WARN = "warn"
