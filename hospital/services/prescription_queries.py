@@ -9,7 +9,7 @@ from core.errors import NotFound
 from core.extensions import db
 from hospital.models.prescriptions import Prescription
 from hospital.models.prescriptions import PrescriptionStatus as S
-from hospital.services import consultations
+from hospital.services import consultations, medications
 from hospital.services.prescription_signing import iso, verify_integrity
 from hospital.services.prescription_states import ONCE_APPROVED, effective_status
 
@@ -77,5 +77,11 @@ def history_for_patient(patient_id: int) -> list[dict]:
 
 
 def register_with_consultations() -> None:
-    """Show prescriptions in the patient's history panel of a consultation."""
+    """Show prescriptions and the active medication list in the patient's history panel."""
     consultations.register_history_provider("prescriptions", history_for_patient)
+    consultations.register_history_provider("active_medications", active_medications_for_history)
+
+
+def active_medications_for_history(patient_id: int) -> list[dict]:
+    """Drugs of the patient's prescriptions still in supply today (the history panel's section)."""
+    return [m.as_dict() for m in medications.active_medications(patient_id)]

@@ -9,6 +9,7 @@ import pytest
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import AuditEntry
+from hospital.services import formulary
 from hospital.services import prescriptions as rxs
 from hospital.services.prescription_safety import BLOCK, WARN, Context, ItemInput, run_checks
 from tests.prescriptions.conftest import item
@@ -24,8 +25,6 @@ def test_sildenafil_with_a_nitrate_is_contraindicated(world):
 
 
 def test_graded_from_the_catalogues_sources(world):
-    from hospital.services import formulary
-
     graded = {(r.a, r.b): r for r in formulary.interactions() if r.severity == "contraindicated"}
     assert ("sildenafil", "nitrate") in graded and all(r.source for r in graded.values())
     assert codes(run_checks([ItemInput("DOM10", 10, "tid", 3), ItemInput("CLA250", 250, "bid", 3)], Context()), BLOCK)
