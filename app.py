@@ -23,8 +23,8 @@ import insurance.models  # noqa: F401
 import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
+from core import accounts, clock, i18n, socket_queue, tasks
 from core import api as core_api
-from core import clock, i18n, socket_queue, tasks
 from core import pages as core_pages
 from core.auth import check_api_csrf, load_current_user
 from core.cli import seed_demo_command
@@ -34,19 +34,22 @@ from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
 from core.security import add_security_headers
 from dashboard import api as dashboard_api
 from dashboard import pages as dashboard_pages
-from hospital import cli_consultations, cli_prescriptions, seed_expert, seed_formulary, seed_rota
+from hospital import cli_consultations, cli_prescriptions, seed_clinical, seed_expert, seed_formulary, seed_rota
 from hospital import seed as hospital_seed
+from hospital.api import clinical as clinical_api
 from hospital.api import consultations as consultations_api
 from hospital.api import expert as expert_api
 from hospital.api import formulary as formulary_api
 from hospital.api import network as network_api
 from hospital.api import prescriptions as prescriptions_api
 from hospital.api import rota as rota_api
+from hospital.pages import clinical as clinical_pages
 from hospital.pages import consultations as consultations_pages
 from hospital.pages import expert as expert_pages
 from hospital.pages import network as network_pages
 from hospital.pages import prescriptions as prescriptions_pages
 from hospital.pages import rota as rota_pages
+from hospital.services import prescription_access
 from insurance import api as insurance_api
 from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
@@ -55,6 +58,7 @@ from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
 from pharmacy import seed as pharmacy_seed
+from pharmacy import staff as pharmacy_staff
 
 # The composition root: every domain's pieces, named here and nowhere else (core names no domain).
 # API blueprints are flask-smorest's, page blueprints Flask's, in registration order.
@@ -63,6 +67,7 @@ API_BLUEPRINTS = [
     network_api.blp,
     rota_api.blp,
     consultations_api.blp,
+    clinical_api.blp,
     formulary_api.blp,
     prescriptions_api.blp,
     expert_api.blp,
@@ -75,6 +80,7 @@ PAGE_BLUEPRINTS = [
     network_pages.bp,
     rota_pages.bp,
     consultations_pages.bp,
+    clinical_pages.bp,
     prescriptions_pages.bp,
     expert_pages.bp,
     insurance_pages.bp,
@@ -89,8 +95,15 @@ DEMO_SEEDERS = [
     seed_formulary.seed_formulary,
     insurance_seed.seed_from_context,
     pharmacy_seed.seed_pharmacy,
+    seed_clinical.seed_clinical,
     seed_expert.seed_expert,
 ]
+
+# Where pharmacy staff work decides which prescriptions they see (hospital never imports pharmacy).
+prescription_access.register_pharmacy_lookups(
+    pharmacy_staff.workplace, pharmacy_staff.pharmacies_ordering, pharmacy_staff.hospital_pharmacists
+)
+accounts.register_workplace_provider(pharmacy_staff.workplace_description)
 
 
 _SQLITE_SYNCHRONOUS = "FULL" if os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper() == "FULL" else "NORMAL"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -203,3 +204,28 @@ def get_by_id(user_id: int) -> User | None:
 
 def get_by_username(username: str) -> User | None:
     return db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+
+
+# Where a staff member works (a pharmacy, a hospital), told by the domains that know it; core
+# names no domain, so the composition root registers the providers.
+_workplace_providers: list[Callable[[User], dict | None]] = []
+
+
+def register_workplace_provider(provider: Callable[[User], dict | None]) -> None:
+    if provider not in _workplace_providers:
+        _workplace_providers.append(provider)
+
+
+def workplace_of(user: User) -> dict | None:
+    """The first provider's answer for this user (None for patients and the unassigned)."""
+    for provider in _workplace_providers:
+        found = provider(user)
+        if found:
+            return found
+    return None
+
+
+def me(user: User) -> User:
+    """The logged-in user with his workplace, for /api/me."""
+    user.workplace = workplace_of(user)
+    return user

@@ -13,6 +13,7 @@ from core.schemas import (
     AuditEntrySchema,
     LoginSchema,
     MarkReadSchema,
+    MeSchema,
     NotificationSchema,
     PreferencesSchema,
     RegisterSchema,
@@ -65,10 +66,17 @@ def logout():
 
 
 @blp.get("/me")
-@blp.response(200, UserSchema)
+@blp.response(200, MeSchema)
 def me():
-    """The logged-in user (ID number masked)."""
-    return require_user()
+    """The logged-in user (ID number masked), with the pharmacy or hospital a staff member works for."""
+    return accounts.me(require_user())
+
+
+@blp.get("/auth/me")
+@blp.response(200, MeSchema)
+def auth_me():
+    """The same as /api/me, where clients look for it beside login."""
+    return accounts.me(require_user())
 
 
 @blp.patch("/me")

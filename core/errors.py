@@ -117,6 +117,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(err: AppError):
         body = error_body(err.status, err.render_message(), err.reason, err.field)
+        body.update(getattr(err, "extra", None) or {})  # e.g. every finding of a refused prescription
         return jsonify(body), err.status
 
     @app.errorhandler(429)

@@ -30,6 +30,18 @@ class UserSchema(Schema):
     active = fields.Bool()
 
 
+class MeSchema(UserSchema):
+    """The logged-in user, with where a staff member works."""
+
+    workplace = fields.Dict(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "A pharmacist's or dispatcher's pharmacy_id, pharmacy_name, hospital_id, hospital_name"
+        },
+    )
+
+
 class RegisterSchema(Schema):
     name = fields.Str(required=True, metadata={"description": "Real name as on the resident ID card"})
     id_number = fields.Str(required=True, metadata={"description": "18-digit resident ID (GB 11643)"})

@@ -10,7 +10,15 @@ from core import accounts, resident_id
 from core.extensions import db
 from core.models import Role
 from hospital.models.network import Department, Doctor, Hospital, HospitalLevel
-from hospital.models.patients import Allergy, ConfirmedDiagnosis
+from hospital.models.patients import (
+    Allergy,
+    AllergySeverity,
+    AllergySource,
+    ConfirmedDiagnosis,
+    DiagnosisSource,
+    DiagnosisStatus,
+    InPersonVisit,
+)
 
 PROVINCIAL = ("H35000000001", "省立医院", "Provincial Hospital", "福州")
 
@@ -112,7 +120,7 @@ PATIENTS = [
         1,
         "13800000001",
         [("原发性高血压", "I10", 6, True), ("2型糖尿病", "E11.9", 4, True)],
-        ["penicillin"],
+        [("penicillin", "皮疹、喉头发紧 rash, tight throat", AllergySeverity.SEVERE)],
     ),
     ("李秀兰", date(1948, 11, 2), 0, "13800000002", [("慢性阻塞性肺疾病", "J44.9", 8, True)], []),
     (
@@ -121,7 +129,7 @@ PATIENTS = [
         1,
         "13800000003",
         [("痛风", "M10.9", 3, False), ("高脂血症", "E78.5", 2, True)],
-        ["sulfonamide"],
+        [("sulfonamide", "皮疹 rash", AllergySeverity.MODERATE)],
     ),
     (
         "赵桂芳",
@@ -196,23 +204,53 @@ def _seed_doctors(hub: Hospital, password: str, logins: list) -> None:
     db.session.commit()
 
 
-def _seed_patients(password: str, logins: list) -> list[dict]:
+# Where each demo diagnosis was made in person: the hub's department by ICD-10 chapter.
+VISIT_DEPARTMENT = {"I": "CARD", "E": "ENDO", "J": "RESP", "M": "RHEU"}
+
+
+def _seed_visit(user, hub: Hospital, diagnosis: str, icd10: str, years_ago: int, stable: bool) -> None:
+    """An in-person outpatient visit at the provincial hospital, and the diagnosis it confirmed."""
+    departments = {d.code: d for d in hub.departments}
+    department = departments[VISIT_DEPARTMENT.get(icd10[0], "GENM")]
+    doctor = db.session.execute(db.select(Doctor).filter_by(department_id=department.id)).scalars().first()
+    visited_on = date(2026 - years_ago, 6, 15)
+    visit = _get_or_create(
+        InPersonVisit,
+        {"patient_id": user.id, "hospital_id": hub.id, "visited_on": visited_on, "department_id": department.id},
+        doctor_name=doctor.user.name if doctor else "门诊医生",
+        kind="outpatient",
+        summary=f"门诊诊断：{diagnosis}（{icd10}）",
+    )
+    _get_or_create(
+        ConfirmedDiagnosis,
+        {"patient_id": user.id, "icd10": icd10},
+        hospital_id=hub.id,
+        hospital_name=hub.name_zh,
+        diagnosis=diagnosis,
+        diagnosed_on=visited_on,
+        chronic=True,
+        stable=stable,
+        status=DiagnosisStatus.CONFIRMED,
+        source=DiagnosisSource.VISIT_RECORD,
+        visit_id=visit.id,
+    )
+
+
+def _seed_patients(hub: Hospital, password: str, logins: list) -> list[dict]:
     patients = []
     for serial, (name, born, sex_odd, phone, diagnoses, allergies) in enumerate(PATIENTS, start=1):
         id_number = demo_id_number(born, sex_odd, serial)
         user = accounts.get_by_username(phone) or accounts.register_patient(name, id_number, phone, password)
         for diagnosis, icd10, years_ago, stable in diagnoses:
+            _seed_visit(user, hub, diagnosis, icd10, years_ago, stable)
+        for allergen, reaction, severity in allergies:
             _get_or_create(
-                ConfirmedDiagnosis,
-                {"patient_id": user.id, "icd10": icd10},
-                hospital_name=PROVINCIAL[1],
-                diagnosis=diagnosis,
-                diagnosed_on=date(2026 - years_ago, 6, 15),
-                chronic=True,
-                stable=stable,
+                Allergy,
+                {"patient_id": user.id, "allergen": allergen},
+                reaction=reaction,
+                severity=severity,
+                source=AllergySource.DOCTOR_CONFIRMED,
             )
-        for allergen in allergies:
-            _get_or_create(Allergy, {"patient_id": user.id, "allergen": allergen}, reaction="皮疹 rash")
         patients.append({"user_id": user.id, "name": name, "id_number": id_number, "phone": phone})
         logins.append(("patient", phone, name + (" (child, 3 y)" if born.year > 2020 else "")))
     db.session.commit()
@@ -233,4 +271,4 @@ def seed_network(context: dict) -> None:
     logins.append(("pharmacist", "pharm01", "郭药师"))
     logins.append(("dispatcher", "disp01", "配送员小杨"))
     context["provincial_hospital_id"] = hub.id
-    context["patients"] = _seed_patients(password, logins)
+    context["patients"] = _seed_patients(hub, password, logins)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from core.extensions import db
-from hospital.models.formulary import Drug, DrugClass, DrugInteraction
+from hospital.models.formulary import AllergenGroup, Drug, DrugClass, DrugInteraction
 from hospital.services.formulary import search_text_for
 
 DATA = Path(__file__).resolve().parent / "data" / "formulary.json"
@@ -50,10 +50,14 @@ def _upsert(model, lookup: dict, values: dict):
 
 
 def load_formulary(path: Path = DATA) -> int:
-    """Insert or update every class, drug and interaction of the file; returns the drug count."""
+    """Insert or update every class, allergen group, drug and interaction of the file; returns the drug count."""
     data = json.loads(path.read_text(encoding="utf-8"))
     for item in data["drug_classes"]:
-        _upsert(DrugClass, {"code": item["code"]}, {k: item[k] for k in ("name_zh", "name_en", "antimicrobial")})
+        values = {k: item[k] for k in ("name_zh", "name_en", "antimicrobial")}
+        _upsert(DrugClass, {"code": item["code"]}, {**values, "indications": item.get("indications", [])})
+    for item in data.get("allergen_groups", []):
+        values = {k: item.get(k, "") for k in ("name_zh", "name_en", "note_zh", "note_en")}
+        _upsert(AllergenGroup, {"code": item["code"]}, {**values, "cross_sensitive": item.get("cross_sensitive", [])})
     for item in data["drugs"]:
         values = {name: item.get(name) for name in _DRUG_FIELDS}
         values["units_per_package"] = item["units_per_package_in_dose_unit"]
@@ -61,7 +65,8 @@ def load_formulary(path: Path = DATA) -> int:
         drug.search_text = search_text_for(drug)
     for item in data["interactions"]:
         lookup = {k: item[k] for k in ("a_kind", "a", "b_kind", "b")}
-        _upsert(DrugInteraction, lookup, {k: item[k] for k in ("severity", "note_zh", "note_en")})
+        values = {k: item[k] for k in ("severity", "note_zh", "note_en")}
+        _upsert(DrugInteraction, lookup, {**values, "source": item.get("source", "")})
     db.session.commit()
     return len(data["drugs"])
 

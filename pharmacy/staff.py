@@ -7,7 +7,9 @@ from flask_babel import lazy_gettext as _l
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
-from pharmacy.models import Courier, Pharmacy, PharmacyStaff
+from hospital.services import network
+from hospital.services.prescription_access import Workplace
+from pharmacy.models import Courier, Order, Pharmacy, PharmacyStaff
 
 PHARMACY_ROLES = (Role.PHARMACIST, Role.DISPATCHER)
 
@@ -62,4 +64,49 @@ def staff_user_ids(pharmacy_id: int) -> list[int]:
 
 def list_couriers(pharmacy_id: int) -> list[Courier]:
     query = db.select(Courier).filter_by(pharmacy_id=pharmacy_id, active=True).order_by(Courier.id)
+    return list(db.session.execute(query).scalars())
+
+
+# --- where staff work, for hospital's prescription access and /api/me (registered in app.py) ---
+
+
+def workplace(user_id: int) -> Workplace:
+    """The staff member's pharmacy and the hospital it belongs to (empty when unassigned)."""
+    row = db.session.execute(
+        db.select(Pharmacy.id, Pharmacy.hospital_id)
+        .join(PharmacyStaff, PharmacyStaff.pharmacy_id == Pharmacy.id)
+        .where(PharmacyStaff.user_id == user_id)
+    ).first()
+    return Workplace(row[0], row[1]) if row else Workplace()
+
+
+def workplace_description(user: User) -> dict | None:
+    """For /api/me: which pharmacy (and hospital) a pharmacist or dispatcher works for."""
+    pharmacy_id = pharmacy_id_of(user)
+    if pharmacy_id is None:
+        return None
+    pharmacy = db.session.get(Pharmacy, pharmacy_id)
+    hospital = network.get_hospital(pharmacy.hospital_id) if pharmacy.hospital_id else None
+    return {
+        "pharmacy_id": pharmacy.id,
+        "pharmacy_name": pharmacy.name_zh,
+        "hospital_id": hospital.id if hospital else None,
+        "hospital_name": hospital.name_zh if hospital else None,
+    }
+
+
+def pharmacies_ordering(prescription_id: int) -> set[int]:
+    """Pharmacies where an order for the prescription has been placed."""
+    query = db.select(Order.pharmacy_id).where(Order.prescription_id == prescription_id)
+    return set(db.session.execute(query).scalars())
+
+
+def hospital_pharmacists(hospital_id: int) -> list[int]:
+    """Active pharmacists of the hospital's own pharmacies: they review its prescriptions."""
+    query = (
+        db.select(User.id)
+        .join(PharmacyStaff, PharmacyStaff.user_id == User.id)
+        .join(Pharmacy, Pharmacy.id == PharmacyStaff.pharmacy_id)
+        .where(Pharmacy.hospital_id == hospital_id, User.role == Role.PHARMACIST, User.active.is_(True))
+    )
     return list(db.session.execute(query).scalars())

@@ -22,8 +22,8 @@ from hospital.schemas.consultations import (
     ReferSchema,
     SweepResultSchema,
 )
-from hospital.schemas.patients import DiagnosisSchema, HistorySchema
-from hospital.services import chat, consultation_history, patients
+from hospital.schemas.patients import HistorySchema
+from hospital.services import chat, consultation_history
 from hospital.services import consultation_handover as shifts
 from hospital.services import consultation_images as images
 from hospital.services import consultation_records as records
@@ -165,23 +165,6 @@ def get_attachment(consultation_id, attachment_id):
 def mark_read(data, consultation_id):
     """Mark messages read up to a seq (the other side sees it)."""
     return chat.mark_read(require_user(), consultation_id, data["seq"])
-
-
-@blp.get("/diagnoses")
-@roles_required(Role.PATIENT)
-@blp.response(200, DiagnosisSchema(many=True))
-def my_diagnoses():
-    """The patient's confirmed in-person diagnoses."""
-    return patients.my_diagnoses(require_user())
-
-
-@blp.post("/diagnoses")
-@roles_required(Role.PATIENT)
-@blp.arguments(DiagnosisSchema)
-@blp.response(201, DiagnosisSchema)
-def add_diagnosis(data):
-    """Record a diagnosis confirmed at an earlier in-person visit."""
-    return patients.add_diagnosis(require_user(), **data)
 
 
 @blp.get("/patients/<int:patient_id>/history")

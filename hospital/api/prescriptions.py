@@ -10,6 +10,7 @@ from core.models import Role
 from hospital.schemas.prescriptions import (
     PrescriptionSchema,
     RxCheckResultSchema,
+    RxCheckSchema,
     RxConsultationRefSchema,
     RxCreateSchema,
     RxDraftSchema,
@@ -46,11 +47,12 @@ def create_prescription(data):
 
 @blp.post("/check")
 @roles_required(Role.DOCTOR)
-@blp.arguments(RxCreateSchema)
+@blp.arguments(RxCheckSchema)
 @blp.response(200, RxCheckResultSchema)
 def check_prescription(data):
-    """The safety findings for what the doctor is typing; nothing is saved."""
-    return prescriptions.check_result(require_user(), data.pop("consultation_id"), prescriptions.draft_input(data))
+    """The safety findings for what the doctor is typing, with the patient's active medications; nothing is saved."""
+    consultation_id, prescription_id = data.pop("consultation_id"), data.pop("prescription_id")
+    return prescriptions.check_result(require_user(), consultation_id, prescriptions.draft_input(data), prescription_id)
 
 
 @blp.get("/<int:prescription_id>")
@@ -73,8 +75,10 @@ def update_prescription(data, prescription_id):
 @blp.arguments(RxSignSchema)
 @blp.response(200, PrescriptionSchema)
 def sign_prescription(data, prescription_id):
-    """Sign (Ed25519): every rule checked anew; warnings need `override_reason`."""
-    return prescriptions.sign_prescription(require_user(), prescription_id, data["override_reason"])
+    """Sign (Ed25519): every rule checked anew; warnings need `override_code` and `override_reason`."""
+    return prescriptions.sign_prescription(
+        require_user(), prescription_id, data["override_reason"], data["override_code"]
+    )
 
 
 @blp.post("/<int:prescription_id>/revise")

@@ -33,6 +33,22 @@ class DrugClass(db.Model):
     name_zh: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str] = mapped_column(String(120))
     antimicrobial: Mapped[bool] = mapped_column(Boolean, default=False)
+    # ICD-10 codes or prefixes ("I10", "E11") for which the class is indicated: the indication check.
+    indications: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class AllergenGroup(db.Model):
+    """An allergen group of the catalogue, with the groups that cross-react with it."""
+
+    __tablename__ = "allergen_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(120))
+    cross_sensitive: Mapped[list] = mapped_column(JSON, default=list)  # other group codes
+    note_zh: Mapped[str] = mapped_column(Text, default="")
+    note_en: Mapped[str] = mapped_column(Text, default="")
 
 
 class Drug(db.Model):
@@ -84,6 +100,8 @@ class DrugInteraction(db.Model):
     a: Mapped[str] = mapped_column(String(60))
     b_kind: Mapped[str] = mapped_column(String(12))
     b: Mapped[str] = mapped_column(String(60))
-    severity: Mapped[str] = mapped_column(String(16))  # moderate / major / contraindicated
+    # moderate / major (a warning the doctor may override) / contraindicated (refused, no override)
+    severity: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text, default="")  # where the grade comes from (label, guideline)
     note_zh: Mapped[str] = mapped_column(Text, default="")
     note_en: Mapped[str] = mapped_column(Text, default="")

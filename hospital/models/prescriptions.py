@@ -48,7 +48,8 @@ class Prescription(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     # Warnings the doctor overrode, and why (kept with the signed content).
     findings: Mapped[list] = mapped_column(JSON, default=list)
-    override_reason: Mapped[str] = mapped_column(Text, default="")
+    override_code: Mapped[str] = mapped_column(String(32), default="")  # one of the coded reasons
+    override_reason: Mapped[str] = mapped_column(Text, default="")  # the doctor's own words
     status: Mapped[str] = mapped_column(String(12), default=PrescriptionStatus.DRAFT, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     revision_of_id: Mapped[int | None] = mapped_column(ForeignKey("prescriptions.id"))

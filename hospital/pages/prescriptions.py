@@ -74,6 +74,9 @@ def _editor_strings() -> dict:
             "special": _l("special control: cannot be prescribed online"),
             "searching": _l("Searching…"),
             "results": _l("%(n)s drugs found"),
+            "choose": _l("Choose…"),
+            "usual": _l("the drug's usual frequency"),
+            "earlier": _l("from an earlier prescription"),
         }.items()
     } | {"frequencies": {k: str(v) for k, v in safety.FREQUENCY_LABELS.items()}}
 
@@ -130,10 +133,15 @@ def _initial(rx) -> dict:
 
 
 def _editor(consultation_id: int, rx=None):
+    record = prescriptions.editor_record(g.user, consultation_id)
     return render_template(
         "hospital/prescriptions/editor.html",
         consultation_id=consultation_id,
         rx=rx,
+        record=record,
+        allergies=record.allergies,
+        diagnosis=record.consultation.diagnosis,
+        override_reasons=prescriptions.OVERRIDE_REASONS,
         strings=_editor_strings(),
         initial=_initial(rx),
     )
@@ -143,9 +151,7 @@ def _editor(consultation_id: int, rx=None):
 @page_roles(Role.DOCTOR)
 def new_prescription():
     """The editor for a new prescription in one of the doctor's accepted consultations."""
-    consultation_id = request.args.get("consultation", type=int) or 0
-    prescriptions.check_draft(g.user, consultation_id, prescriptions.DraftInput([]))  # 404/409 early
-    return _editor(consultation_id)
+    return _editor(request.args.get("consultation", type=int) or 0)  # 404/409 unless his accepted one
 
 
 @bp.get("/prescriptions/<int:prescription_id>/edit")
@@ -173,7 +179,7 @@ def revise(prescription_id: int):
 
 
 def _pharmacist_home(user) -> dict:
-    return {"backlog": statistics.review_backlog()}
+    return {"backlog": statistics.review_backlog(prescriptions.review_queue(user))}
 
 
 nav.add_home_section(Role.PHARMACIST, "hospital/prescriptions/_home_review.html", _pharmacist_home, order=10)
@@ -198,14 +204,16 @@ def _reject_reason(form) -> str:
 @bp.get("/pharmacist/review")
 @page_roles(Role.PHARMACIST)
 def review_queue():
-    """The live queue, oldest first; after a review it says what was done."""
+    """The live queue of the pharmacist's hospital, oldest first; after a review it says what was done."""
     done = None
     if request.args.get("reviewed", type=int):
         done = prescriptions.get_with_integrity(g.user, request.args.get("reviewed", type=int))
+    queue, room = prescriptions.review_queue_for(g.user)
     return render_template(
         "hospital/prescriptions/queue.html",
-        queue=prescriptions.review_queue(),
-        backlog=statistics.review_backlog(),
+        queue=queue,
+        review_room=room,
+        backlog=statistics.review_backlog(queue),
         done=done,
     )
 
@@ -213,7 +221,8 @@ def review_queue():
 @bp.route("/pharmacist/review/<int:prescription_id>", methods=["GET", "POST"])
 @page_roles(Role.PHARMACIST)
 def review(prescription_id: int):
-    """The prescription with the patient's allergies and the findings; approve or reject."""
+    """The prescription with the patient's age, sex, allergies, confirmed diagnoses, active medications,
+    the findings and the doctor's override; approve or reject."""
     error = None
     if request.method == "POST":
         try:
@@ -224,11 +233,12 @@ def review(prescription_id: int):
             error = err
         else:
             return redirect(url_for("prescription_pages.review_queue", reviewed=prescription_id))
-    rx = prescriptions.get_with_integrity(g.user, prescription_id)
+    view = prescriptions.review_view(g.user, prescription_id)
     return render_template(
         "hospital/prescriptions/review.html",
-        rx=rx,
-        allergies=prescriptions.allergies_of(rx.patient_id),
+        rx=view.rx,
+        view=view,
+        allergies=view.allergies,
         error=error,
         reject_presets=REJECT_PRESETS,
     ), (error.status if error else 200)

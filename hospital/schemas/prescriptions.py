@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from core.schemas import LocalDateTime
 from hospital.services.prescription_safety import FREQUENCIES
+from hospital.services.prescription_signing import OVERRIDE_REASONS
 
 
 class RxItemInSchema(Schema):
@@ -31,12 +32,29 @@ class RxCreateSchema(RxDraftSchema):
     consultation_id = fields.Int(required=True)
 
 
+class RxCheckSchema(RxCreateSchema):
+    prescription_id = fields.Int(
+        load_default=None, allow_none=True, metadata={"description": "The draft being edited (not its own history)"}
+    )
+
+
+class RxEarlierSchema(Schema):
+    prescription_id = fields.Int()
+    code = fields.Str()
+    drug_code = fields.Str()
+    name = fields.Str()
+    supply_until = fields.Str(metadata={"description": "Last day the earlier supply covers"})
+
+
 class RxFindingSchema(Schema):
     code = fields.Str()
     severity = fields.Str(metadata={"description": "block (refused) or warn (needs an override reason)"})
     message = fields.Str()
     drugs = fields.List(fields.Str())
     field = fields.Str()
+    earlier = fields.Nested(
+        RxEarlierSchema, allow_none=True, metadata={"description": "The earlier prescription still in supply"}
+    )
 
 
 class RxCheckResultSchema(Schema):
@@ -47,7 +65,14 @@ class RxCheckResultSchema(Schema):
 
 
 class RxSignSchema(Schema):
-    override_reason = fields.Str(load_default="", metadata={"description": "Required when there are warnings"})
+    override_code = fields.Str(
+        load_default="",
+        validate=validate.OneOf(["", *OVERRIDE_REASONS]),
+        metadata={"description": "Required with warnings: " + ", ".join(OVERRIDE_REASONS)},
+    )
+    override_reason = fields.Str(
+        load_default="", metadata={"description": "Required with warnings: the doctor's own words (not a bare 'ok')"}
+    )
 
 
 class RxReviewSchema(Schema):
@@ -111,6 +136,7 @@ class PrescriptionSchema(Schema):
     validity_days = fields.Int()
     note = fields.Str()
     findings = fields.List(fields.Nested(RxFindingSchema))
+    override_code = fields.Str()
     override_reason = fields.Str()
     reject_reason = fields.Str()
     revision_of_id = fields.Int(allow_none=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from core import audit
 from core.errors import Forbidden, NotFound
 from core.extensions import db
 from core.models import Role, User
@@ -49,10 +50,7 @@ def role_in_case(user: User, case: ExpertCase) -> str | None:
         return "patient"
     if user.role == Role.ADMIN:
         return "admin"
-    doctor = network.doctor_for_user(user.id) if user.role == Role.DOCTOR else None
-    if doctor is not None and doctor.hospital_id == case.hospital_id:
-        return "hospital"  # a colleague of the requesting hospital: "each hospital sees its cases"
-    return None
+    return None  # not every doctor of the hospital: only the requester, the invited, the admins
 
 
 def load_case(case_id: int) -> ExpertCase:
@@ -63,9 +61,11 @@ def load_case(case_id: int) -> ExpertCase:
 
 
 def get_case_for(user: User, case_id: int) -> ExpertCase:
-    """The case if the user may see it (participant, invitee, the patient, its hospital, admin); else 404."""
+    """The case if the user may see it (participant, invitee, the patient, admin); else 404, audited."""
     case = load_case(case_id)
     if role_in_case(user, case) is None:
+        audit.record(user.id, case.patient_id, "refused", "expert_case", case.id, role=user.role)
+        db.session.commit()
         raise NotFound("case_not_found", MSG_NOT_FOUND)
     return case
 
@@ -78,7 +78,7 @@ def case_as(user: User, case_id: int, *roles: str) -> ExpertCase:
 
 
 def list_cases_for(user: User, status: str | None = None) -> list[ExpertCase]:
-    """The cases a user sees: all for an administrator, his own for a patient, else his and his hospital's."""
+    """The cases a user sees: all for an administrator, his own for a patient, a doctor's own and invited."""
     query = db.select(ExpertCase).order_by(ExpertCase.id.desc())
     if status:
         query = query.where(ExpertCase.status == status)
@@ -88,8 +88,7 @@ def list_cases_for(user: User, status: str | None = None) -> list[ExpertCase]:
         doctor = acting_doctor(user)
         invited = db.select(CaseInvitation.case_id).where(CaseInvitation.doctor_id == doctor.id)
         query = query.where(
-            (ExpertCase.hospital_id == doctor.hospital_id)
-            | (ExpertCase.leader_id == doctor.id)
+            (ExpertCase.leader_id == doctor.id)
             | (ExpertCase.requesting_doctor_id == doctor.id)
             | ExpertCase.id.in_(invited)
         )

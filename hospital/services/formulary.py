@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import NotFound
 from core.extensions import db
-from hospital.models.formulary import Drug, DrugClass, DrugInteraction
+from hospital.models.formulary import AllergenGroup, Drug, DrugClass, DrugInteraction
 
 MAX_RESULTS = 20
 
@@ -65,3 +65,17 @@ def interactions() -> list[DrugInteraction]:
 
 def list_classes() -> list[DrugClass]:
     return list(db.session.execute(db.select(DrugClass).order_by(DrugClass.code)).scalars())
+
+
+def list_allergen_groups() -> list[AllergenGroup]:
+    """The catalogue's allergen groups, for choosing an allergy."""
+    return list(db.session.execute(db.select(AllergenGroup).order_by(AllergenGroup.code)).scalars())
+
+
+def allergen_group_codes() -> set[str]:
+    return set(db.session.execute(db.select(AllergenGroup.code)).scalars())
+
+
+def allergen_cross_sensitivity() -> dict[str, set[str]]:
+    """For each group, the other groups that may cross-react with it (penicillin → cephalosporin)."""
+    return {g.code: set(g.cross_sensitive or []) for g in list_allergen_groups()}

@@ -1,4 +1,4 @@
-"""What the hospital knows of a patient: confirmed in-person diagnoses and allergies."""
+"""What the hospital knows of a patient: real-name checks, age, and his diagnoses as he claims them."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from core import audit, clock
 from core.errors import Forbidden, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
-from hospital.models.patients import Allergy, ConfirmedDiagnosis
+from hospital.models.patients import Allergy, ConfirmedDiagnosis, DiagnosisSource, DiagnosisStatus
 
 # ICD-10: a letter, two digits, optionally a dot and up to four more characters (I10, E11.9, J44.1).
 ICD10_RE = re.compile(r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
 CHILD_AGE = 6
+EARLIEST_DIAGNOSIS = date(1900, 1, 1)  # when the birth date is unknown
 
 # The formulary's allergen groups, as a person reads them (an allergy may also be free text).
 ALLERGEN_LABELS = {
@@ -72,17 +73,24 @@ def require_patient(user: User) -> User:
 
 
 def list_diagnoses(patient_id: int) -> list[ConfirmedDiagnosis]:
+    """Every diagnosis of the patient (confirmed, claimed or rejected), newest first."""
     query = (
-        db.select(ConfirmedDiagnosis).filter_by(patient_id=patient_id).order_by(ConfirmedDiagnosis.diagnosed_on.desc())
+        db.select(ConfirmedDiagnosis)
+        .filter_by(patient_id=patient_id)
+        .order_by(ConfirmedDiagnosis.diagnosed_on.desc(), ConfirmedDiagnosis.id.desc())
     )
     return list(db.session.execute(query).scalars())
 
 
+def confirmed_diagnoses(patient_id: int) -> list[ConfirmedDiagnosis]:
+    return [d for d in list_diagnoses(patient_id) if d.status == DiagnosisStatus.CONFIRMED]
+
+
 def my_diagnoses(patient: User) -> list[ConfirmedDiagnosis]:
-    """The patient's own confirmed diagnoses (audited read)."""
+    """The patient's own diagnoses, with their status and any rejection reason (audited read)."""
     require_patient(patient)
     rows = list_diagnoses(patient.id)
-    audit.record_read(patient.id, patient.id, "confirmed_diagnosis", None, count=len(rows))
+    audit.record_read(patient.id, patient.id, "diagnosis", None, count=len(rows))
     return rows
 
 
@@ -93,6 +101,26 @@ def _clean(value: str | None, field: str, message, max_len: int) -> str:
     return value
 
 
+def check_diagnosis_date(patient: User, diagnosed_on: date | None) -> date:
+    """Not in the future, not before the patient was born."""
+    if diagnosed_on is None or diagnosed_on > clock.today():
+        raise ValidationFailed(
+            "invalid_date", _l("Enter the date of the in-person visit (not in the future)."), field="diagnosed_on"
+        )
+    if diagnosed_on < (patient.birth_date or EARLIEST_DIAGNOSIS):
+        raise ValidationFailed(
+            "date_before_birth", _l("The in-person visit cannot be before the patient was born."), field="diagnosed_on"
+        )
+    return diagnosed_on
+
+
+def check_icd10(icd10: str | None) -> str:
+    icd10 = (icd10 or "").strip().upper()
+    if not ICD10_RE.match(icd10):
+        raise ValidationFailed("invalid_icd10", _l("Enter an ICD-10 code such as I10 or E11.9."), field="icd10")
+    return icd10
+
+
 def add_diagnosis(
     patient: User,
     hospital_name: str,
@@ -101,39 +129,39 @@ def add_diagnosis(
     diagnosed_on: date | None,
     hospital_id: int | None = None,
 ) -> ConfirmedDiagnosis:
-    """The patient records a diagnosis confirmed at an earlier in-person visit."""
+    """The patient claims a diagnosis from an earlier in-person visit: it stays *claimed* until a
+    doctor who has seen the in-person record confirms it (commits)."""
     require_patient(patient)
-    hospital_name = _clean(hospital_name, "hospital_name", _l("Enter the hospital of the in-person visit."), 100)
-    diagnosis = _clean(diagnosis, "diagnosis", _l("Enter the confirmed diagnosis."), 200)
-    icd10 = (icd10 or "").strip().upper()
-    if not ICD10_RE.match(icd10):
-        raise ValidationFailed("invalid_icd10", _l("Enter an ICD-10 code such as I10 or E11.9."), field="icd10")
-    if diagnosed_on is None or diagnosed_on > clock.today():
-        raise ValidationFailed(
-            "invalid_date", _l("Enter the date of the in-person visit (not in the future)."), field="diagnosed_on"
-        )
     row = ConfirmedDiagnosis(
         patient_id=patient.id,
         hospital_id=hospital_id,
-        hospital_name=hospital_name,
-        diagnosis=diagnosis,
-        icd10=icd10,
-        diagnosed_on=diagnosed_on,
+        hospital_name=_clean(hospital_name, "hospital_name", _l("Enter the hospital of the in-person visit."), 100),
+        diagnosis=_clean(diagnosis, "diagnosis", _l("Enter the diagnosis."), 200),
+        icd10=check_icd10(icd10),
+        diagnosed_on=check_diagnosis_date(patient, diagnosed_on),
         chronic=True,
+        status=DiagnosisStatus.CLAIMED,
+        source=DiagnosisSource.PATIENT_CLAIM,
     )
     db.session.add(row)
     db.session.flush()
-    audit.record(patient.id, patient.id, "create", "confirmed_diagnosis", row.id, icd10=icd10)
+    audit.record(patient.id, patient.id, "claim", "diagnosis", row.id, icd10=row.icd10)
     db.session.commit()
     return row
 
 
 def get_diagnosis_of(patient_id: int, diagnosis_id: int | None) -> ConfirmedDiagnosis | None:
+    """A diagnosis of the patient that may open a follow-up: confirmed, or claimed and waiting for
+    a doctor to confirm it in that consultation. A rejected one opens nothing."""
     if not diagnosis_id:
         return None
     row = db.session.get(ConfirmedDiagnosis, diagnosis_id)
-    return row if row is not None and row.patient_id == patient_id else None
+    if row is None or row.patient_id != patient_id or row.status == DiagnosisStatus.REJECTED:
+        return None
+    return row
 
 
 def list_allergies(patient_id: int) -> list[Allergy]:
-    return list(db.session.execute(db.select(Allergy).filter_by(patient_id=patient_id).order_by(Allergy.id)).scalars())
+    """The patient's recorded allergies that still stand (withdrawn ones stay in the database)."""
+    query = db.select(Allergy).filter_by(patient_id=patient_id, active=True).order_by(Allergy.id)
+    return list(db.session.execute(query).scalars())

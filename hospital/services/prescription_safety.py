@@ -1,7 +1,11 @@
 """Safety rules checked as the doctor writes (DESIGN §3), on local data only.
 
-Blocking findings refuse the prescription; warnings need the doctor's explicit override with a
-reason. Every rule is a small function returning findings, so each has its own test.
+The rules see the new prescription together with the patient's active medications (drugs of
+earlier prescriptions still in supply): a finding that involves one of those names the earlier
+prescription. Blocking findings refuse the prescription with no override (special-control drugs,
+contraindicated combinations, a daily dose above twice the maximum, …); warnings need the doctor's
+explicit override with a coded reason. Every rule is a small function returning findings, so each
+has its own test.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ import math
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from hospital.models.formulary import Drug, DrugInteraction
 from hospital.services import formulary
+from hospital.services.medications import ActiveMedication
+from hospital.services.patients import allergen_label
 
 BLOCK = "block"
 WARN = "warn"
@@ -24,6 +30,8 @@ MAX_DAYS = 7
 MAX_DAYS_ACUTE = 3
 MAX_DAYS_LONG = 28
 MAX_DAYS_LONG_STABLE = 84
+# A daily dose above the catalogue's maximum warns; above this many times the maximum it is refused.
+DOSE_REFUSAL_FACTOR = 2
 
 # Administrations per day; used for the quantity and the daily dose.
 FREQUENCIES: dict[str, float] = {
@@ -76,6 +84,10 @@ class Context:
     acute: bool = False
     long_prescription: bool = False
     long_reason: str = ""
+    # Drugs of the patient's earlier prescriptions still in supply today.
+    active: tuple[ActiveMedication, ...] = ()
+    # ICD-10 codes of the patient's confirmed diagnoses; None skips the indication check.
+    confirmed_icd10: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -85,6 +97,8 @@ class Finding:
     message: str
     drugs: list[str] = field(default_factory=list)
     field: str = "items"
+    # The earlier prescription a finding comes from: {"prescription_id", "code", "drug_code", "name"}.
+    earlier: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -167,21 +181,49 @@ def _name(drugs: dict[str, Drug], code: str) -> str:
     return drugs[code].name_zh if code in drugs else code
 
 
-def check_allergy(items, drugs: dict[str, Drug], ctx: Context) -> list[Finding]:
-    allergens = {a.strip().lower() for a in ctx.allergens}
+def _allergy_matches(allergen: str, drug: Drug) -> bool:
+    """A catalogue group the drug belongs to, or a free text naming its ingredient or name."""
+    text = allergen.strip().lower()
+    if not text:
+        return False
+    groups = {g.lower() for g in drug.allergen_groups}
+    names = {i.lower() for i in drug.ingredients} | {drug.name_zh.lower(), drug.generic_en.lower()}
+    return text in groups or text in names or (len(text) >= 2 and any(text in n for n in names))
+
+
+def check_allergy(items, drugs: dict[str, Drug], ctx: Context, cross: dict[str, set[str]] | None = None):
+    """Recorded allergies against each new drug, and cross-sensitivity within related groups."""
+    cross = formulary.allergen_cross_sensitivity() if cross is None else cross
     findings = []
     for item in items:
         drug = drugs.get(item.drug_code)
-        hit = sorted(allergens & {g.lower() for g in (drug.allergen_groups if drug else [])})
-        if hit:
+        if drug is None:
+            continue
+        direct = sorted(a for a in ctx.allergens if _allergy_matches(a, drug))
+        if direct:
             findings.append(
                 _f(
                     "allergy",
                     WARN,
                     _l("The patient is allergic to %(group)s; %(drug)s belongs to it."),
                     [drug.code],
-                    group=", ".join(hit),
+                    group=", ".join(allergen_label(a) for a in direct),
                     drug=drug.name_zh,
+                )
+            )
+            continue
+        groups = {g.lower() for g in drug.allergen_groups}
+        related = sorted(a for a in ctx.allergens if cross.get(a.strip().lower(), set()) & groups)
+        if related:
+            findings.append(
+                _f(
+                    "allergy_cross_sensitivity",
+                    WARN,
+                    _l("The patient is allergic to %(group)s; %(drug)s may cross-react (%(related)s)."),
+                    [drug.code],
+                    group=", ".join(allergen_label(a) for a in related),
+                    drug=drug.name_zh,
+                    related=", ".join(allergen_label(g) for g in sorted(groups)),
                 )
             )
     return findings
@@ -191,64 +233,133 @@ def _keys(drug: Drug) -> set[tuple[str, str]]:
     return {("ingredient", i) for i in drug.ingredients} | {("class", c) for c in drug.classes}
 
 
-def check_interactions(items, drugs: dict[str, Drug], _ctx, table: list[DrugInteraction] | None = None):
-    """Every known pair among the items, by ingredient or class, either way round."""
-    table = formulary.interactions() if table is None else table
+@dataclass(frozen=True)
+class _Pair:
+    """Two drugs to compare; `earlier` is set when the second comes from an active prescription."""
+
+    first: Drug
+    second: Drug
+    earlier: ActiveMedication | None = None
+
+
+def _pairs(items, drugs: dict[str, Drug], ctx: Context, active_drugs: dict[str, Drug]) -> list[_Pair]:
+    """Every pair among the new drugs, and every new drug with every active medication."""
     chosen = [drugs[i.drug_code] for i in items if i.drug_code in drugs]
+    pairs = [_Pair(a, b) for a, b in combinations(chosen, 2)]
+    for med in ctx.active:
+        earlier = active_drugs.get(med.drug_code)
+        if earlier is not None:
+            pairs.extend(_Pair(new, earlier, med) for new in chosen)
+    return pairs
+
+
+def _earlier(pair: _Pair) -> dict | None:
+    if pair.earlier is None:
+        return None
+    med = pair.earlier
+    return {
+        "prescription_id": med.prescription_id,
+        "code": med.prescription_code,
+        "drug_code": med.drug_code,
+        "name": med.name,
+        "supply_until": med.supply_until.isoformat(),
+    }
+
+
+def _from_earlier(finding: Finding, pair: _Pair) -> Finding:
+    """Name the earlier prescription in the finding (its message and its data)."""
+    if pair.earlier is not None:
+        finding.earlier = _earlier(pair)
+        finding.message += " " + gettext(
+            "(%(drug)s from the earlier prescription %(code)s, in supply until %(until)s)",
+            drug=pair.earlier.name,
+            code=pair.earlier.prescription_code,
+            until=pair.earlier.supply_until.isoformat(),
+        )
+    return finding
+
+
+def _interaction_finding(pair: _Pair, row: DrugInteraction) -> Finding:
+    contraindicated = row.severity == "contraindicated"
+    finding = _f(
+        "contraindicated_combination" if contraindicated else "interaction",
+        BLOCK if contraindicated else WARN,
+        _l("%(a)s + %(b)s (%(level)s): %(note)s"),
+        [pair.first.code, pair.second.code],
+        a=pair.first.name_zh,
+        b=pair.second.name_zh,
+        level=gettext(row.severity),
+        note=row.note_en if _english() else row.note_zh,
+    )
+    return _from_earlier(finding, pair)
+
+
+def check_interactions(items, drugs: dict[str, Drug], ctx: Context, table: list[DrugInteraction] | None = None):
+    """Every known pair among the new drugs and the active ones, by ingredient or class, either way
+    round; a contraindicated combination blocks with no override."""
+    table = formulary.interactions() if table is None else table
+    active_drugs = formulary.drugs_by_code([m.drug_code for m in ctx.active]) if ctx.active else {}
     findings = []
-    for first, second in combinations(chosen, 2):
-        k1, k2 = _keys(first), _keys(second)
+    for pair in _pairs(items, drugs, ctx, active_drugs):
+        k1, k2 = _keys(pair.first), _keys(pair.second)
         for row in table:
             a, b = (row.a_kind, row.a), (row.b_kind, row.b)
             if (a in k1 and b in k2) or (a in k2 and b in k1):
-                severity = BLOCK if row.severity == "contraindicated" else WARN
-                note = row.note_en if _english() else row.note_zh
-                findings.append(
-                    _f(
-                        "interaction",
-                        severity,
-                        _l("%(a)s + %(b)s (%(level)s): %(note)s"),
-                        [first.code, second.code],
-                        a=first.name_zh,
-                        b=second.name_zh,
-                        level=gettext(row.severity),
-                        note=note,
-                    )
-                )
+                findings.append(_interaction_finding(pair, row))
                 break
     return findings
 
 
 def _english() -> bool:
-    from flask_babel import get_locale
-
     return str(get_locale() or "zh").startswith("en")
 
 
-def check_duplicates(items, drugs: dict[str, Drug], _ctx) -> list[Finding]:
-    """The same active ingredient or the same therapeutic class twice."""
-    chosen = [drugs[i.drug_code] for i in items if i.drug_code in drugs]
+def check_duplicates(items, drugs: dict[str, Drug], ctx: Context) -> list[Finding]:
+    """The same active ingredient or the same therapeutic class twice, new or still in supply."""
+    active_drugs = formulary.drugs_by_code([m.drug_code for m in ctx.active]) if ctx.active else {}
     findings = []
-    for first, second in combinations(chosen, 2):
+    for pair in _pairs(items, drugs, ctx, active_drugs):
+        first, second = pair.first, pair.second
         same = sorted(set(first.ingredients) & set(second.ingredients))
         kind = "ingredient"
         if not same:
             same, kind = sorted(set(first.classes) & set(second.classes)), "class"
         if same:
             label = _l("same active ingredient") if kind == "ingredient" else _l("same therapeutic class")
-            findings.append(
-                _f(
-                    "duplicate_therapy",
-                    WARN,
-                    _l("Duplicate therapy: %(a)s and %(b)s (%(kind)s: %(what)s)."),
-                    [first.code, second.code],
-                    a=first.name_zh,
-                    b=second.name_zh,
-                    kind=str(label),
-                    what=", ".join(same),
-                )
+            finding = _f(
+                "duplicate_therapy",
+                WARN,
+                _l("Duplicate therapy: %(a)s and %(b)s (%(kind)s: %(what)s)."),
+                [first.code, second.code],
+                a=first.name_zh,
+                b=second.name_zh,
+                kind=str(label),
+                what=", ".join(same),
             )
+            findings.append(_from_earlier(finding, pair))
     return findings
+
+
+def _dose_finding(drug: Drug, daily: float) -> Finding | None:
+    """Above the maximum warns; above twice the maximum is refused (no override)."""
+    if not drug.max_daily_dose or daily <= drug.max_daily_dose + 1e-9:
+        return None
+    refused = daily > DOSE_REFUSAL_FACTOR * drug.max_daily_dose + 1e-9
+    message = (
+        _l("%(drug)s: %(daily)s %(unit)s a day is more than twice the maximum of %(max)s %(unit)s.")
+        if refused
+        else _l("%(drug)s: %(daily)s %(unit)s a day is above the maximum of %(max)s %(unit)s.")
+    )
+    return _f(
+        "dose_above_twice_max" if refused else "dose_above_max",
+        BLOCK if refused else WARN,
+        message,
+        [drug.code],
+        drug=drug.name_zh,
+        daily=f"{daily:g}",
+        unit=drug.dose_unit,
+        max=f"{drug.max_daily_dose:g}",
+    )
 
 
 def check_doses(items, drugs: dict[str, Drug], _ctx) -> list[Finding]:
@@ -260,18 +371,39 @@ def check_doses(items, drugs: dict[str, Drug], _ctx) -> list[Finding]:
         if item.dose <= 0:
             findings.append(_f("invalid_dose", BLOCK, _l("Enter a dose above zero."), [drug.code]))
             continue
-        daily = item.dose * max(FREQUENCIES[item.frequency], 1)
-        if drug.max_daily_dose and daily > drug.max_daily_dose + 1e-9:
+        finding = _dose_finding(drug, item.dose * max(FREQUENCIES[item.frequency], 1))
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def indicated(icd10_codes: tuple[str, ...], indications: list[str]) -> bool:
+    """Whether any diagnosis code falls under one of the class's ICD-10 codes or prefixes."""
+    codes = [c.upper().strip() for c in icd10_codes]
+    return any(code.startswith(prefix.upper()) for code in codes for prefix in indications)
+
+
+def check_indication(items, drugs: dict[str, Drug], ctx: Context) -> list[Finding]:
+    """A drug whose classes none of the confirmed diagnoses calls for (classes without a mapping
+    in the catalogue are not judged)."""
+    if ctx.confirmed_icd10 is None:
+        return []
+    classes = formulary.classes_by_code()
+    findings = []
+    for item in items:
+        drug = drugs.get(item.drug_code)
+        if drug is None:
+            continue
+        indications = [code for c in drug.classes if c in classes for code in (classes[c].indications or [])]
+        if indications and not indicated(ctx.confirmed_icd10, indications):
             findings.append(
                 _f(
-                    "dose_above_max",
+                    "no_indication",
                     WARN,
-                    _l("%(drug)s: %(daily)s %(unit)s a day is above the maximum of %(max)s %(unit)s."),
+                    _l("None of the patient's confirmed diagnoses is an indication for %(drug)s (%(classes)s)."),
                     [drug.code],
                     drug=drug.name_zh,
-                    daily=f"{daily:g}",
-                    unit=drug.dose_unit,
-                    max=f"{drug.max_daily_dose:g}",
+                    classes=", ".join(drug.classes),
                 )
             )
     return findings
@@ -285,6 +417,7 @@ RULES = [
     check_interactions,
     check_duplicates,
     check_doses,
+    check_indication,
 ]
 
 

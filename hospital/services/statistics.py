@@ -153,15 +153,12 @@ def prescriptions(p: Period) -> dict:
     }
 
 
-def review_backlog() -> dict:
-    """The pharmacists' queue now: how many wait and since when the oldest waits."""
-    oldest, count = db.session.execute(
-        db.select(db.func.min(Prescription.signed_at), db.func.count()).where(
-            Prescription.status == PrescriptionStatus.SIGNED
-        )
-    ).one()
+def review_backlog(waiting: list[Prescription]) -> dict:
+    """A pharmacist's queue now (his hospital's signed prescriptions): how many wait and since
+    when the oldest waits."""
+    oldest = min((rx.signed_at for rx in waiting if rx.signed_at), default=None)
     return {
-        "waiting": count,
+        "waiting": len(waiting),
         "oldest_signed_at": oldest,
         "oldest_minutes": minutes(oldest, clock.now()) if oldest else None,
     }

@@ -17,10 +17,14 @@
   let rows = [];
   let timer = null;
 
+  // No silent default: a new line starts at the drug's own usual frequency from the catalogue,
+  // marked as such; a drug without one starts at "Choose…" and the checks ask for it.
   function frequencySelect(row, index) {
     const select = App.el("select", { id: `freq-${index}`, "aria-label": strings.frequency });
+    if (!(row.frequency in strings.frequencies)) select.append(App.el("option", { value: "", text: strings.choose, selected: "selected" }));
     Object.entries(strings.frequencies).forEach(([code, label]) => {
-      const option = App.el("option", { value: code, text: label });
+      const text = code === row.default_frequency ? `${label} (${strings.usual})` : label;
+      const option = App.el("option", { value: code, text });
       if (code === row.frequency) option.selected = true;
       select.append(option);
     });
@@ -53,6 +57,7 @@
   function body() {
     return {
       consultation_id: consultationId,
+      prescription_id: prescriptionId,
       items: rows.map((r) => ({ drug_code: r.drug_code, dose: r.dose || 0, frequency: r.frequency, days: r.days || 1 })),
       long_prescription: longBox.checked, long_reason: longReason.value, validity_days: Number(validity.value),
     };
@@ -65,13 +70,13 @@
       const label = f.severity === "block" ? strings.blocking : strings.warning;
       findingsBox.append(App.el("p", { class: "alert " + (f.severity === "block" ? "error" : "warn"), "data-code": f.code, text: `⚠ ${label}: ${f.message}` }));
     });
-    overrideField.style.display = result.warnings === 0 ? "none" : "";
+    overrideField.hidden = result.warnings === 0;
     (result.quantities || []).forEach((q, i) => { if (rows[i]) rows[i].quantity = q; });
     tbody.querySelectorAll("td.qty").forEach((cell, i) => { cell.textContent = rows[i] && rows[i].quantity != null ? String(rows[i].quantity) : "—"; });
   }
 
   async function check() {
-    if (!rows.length) { findingsBox.replaceChildren(); overrideField.style.display = "none"; return; }
+    if (!rows.length) { findingsBox.replaceChildren(); overrideField.hidden = true; return; }
     try { showFindings(await App.api("POST", "/api/prescriptions/check", body())); }
     catch (err) { findingsBox.replaceChildren(App.el("p", { class: "alert error", text: "⚠ " + err.message })); }
   }
@@ -80,6 +85,7 @@
 
   async function save() {
     const data = body();
+    delete data.prescription_id;
     if (prescriptionId) {
       delete data.consultation_id;
       return App.api("PUT", `/api/prescriptions/${prescriptionId}`, data);
@@ -98,7 +104,10 @@
   document.getElementById("rx-sign").addEventListener("click", async () => {
     try {
       await save();
-      const signed = await App.api("POST", `/api/prescriptions/${prescriptionId}/sign`, { override_reason: document.getElementById("rx-override").value });
+      const signed = await App.api("POST", `/api/prescriptions/${prescriptionId}/sign`, {
+        override_code: document.getElementById("rx-override-code").value,
+        override_reason: document.getElementById("rx-override").value,
+      });
       message.className = "alert ok";
       message.replaceChildren("✓ " + strings.signed + " ", App.el("a", { href: `/prescriptions/${signed.id}`, id: "rx-open", text: strings.open }));
     } catch (err) { fail(err); }
@@ -113,7 +122,10 @@
   changed();
 
   DrugSearch.attach(document.getElementById("drug-q"), document.getElementById("drug-results"), document.getElementById("drug-status"), strings, (drug) => {
-    rows.push({ drug_code: drug.code, name: drug.name_zh, strength: drug.strength, dose: drug.default_dose || 1, dose_unit: drug.dose_unit, frequency: drug.default_frequency in strings.frequencies ? drug.default_frequency : "qd", days: 7, quantity: null });
+    rows.push({
+      drug_code: drug.code, name: drug.name_zh, strength: drug.strength, dose: drug.default_dose || 0, dose_unit: drug.dose_unit,
+      frequency: drug.default_frequency, default_frequency: drug.default_frequency, days: 7, quantity: null,
+    });
     render();
     changed();
   });

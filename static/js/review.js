@@ -16,7 +16,7 @@
     const first = rows.map((r) => r.dataset.signed).filter(Boolean).sort((a, b) => new Date(a) - new Date(b))[0];
     if (oldest) oldest.textContent = first ? App.fmtTime(first) : "—";
   }
-  function join() { socket.emit("join", { room: "rx-review:queue" }, (ack) => { if (ack && ack.ok) list.dataset.live = "1"; }); }
+  function join() { socket.emit("join", { room: list.dataset.room }, (ack) => { if (ack && ack.ok) list.dataset.live = "1"; }); }
   socket.on("connect", join);
   if (socket.connected) join();
   socket.on("prescription.signed", (rx) => {

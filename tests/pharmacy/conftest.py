@@ -43,7 +43,9 @@ class Prescriptions:
             list(lines), long_prescription=long, long_reason="高血压病情稳定，长期处方" if long else "", validity_days=3
         )
         rx = prescriptions.create_draft(doctor, self._consultation_of(patient_id), draft)
-        prescriptions.sign_prescription(doctor, rx.id)
+        # Several prescriptions of one patient overlap here: the doctor overrides the duplicate-therapy
+        # warning that the active medication list raises (issue 11), with a coded reason.
+        prescriptions.sign_prescription(doctor, rx.id, "续方替换此前处方的余量，已告知患者", "other")
         if approve:
             prescriptions.review_prescription(_user(PHARMACIST), rx.id, "approve")
         return rx.id

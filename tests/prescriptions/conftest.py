@@ -18,6 +18,7 @@ from hospital.models.consultations import Consultation
 from hospital.models.patients import Allergy, ConfirmedDiagnosis
 from hospital.seed_formulary import load_formulary
 from hospital.services import network
+from pharmacy.models import Pharmacy, PharmacyStaff
 from tests.conftest import GOOD_PASSWORD, valid_id
 
 
@@ -35,11 +36,22 @@ class World:
         self.other_doctor = network.create_doctor(
             "doc2", "陈医生", GOOD_PASSWORD, hospital.id, self.department.id, "attending", date(2008, 9, 1)
         )
+        self.hospital = hospital
         self.pharmacist = accounts.create_staff("pharm1", Role.PHARMACIST, "郭药师", GOOD_PASSWORD)
+        self.pharmacy = self.add_pharmacy("PH1", hospital.id, self.pharmacist)
         self.patient = accounts.register_patient("王建国", valid_id("19520314", "011"), "13900000001", GOOD_PASSWORD)
         self.other_patient = accounts.register_patient(
             "李秀兰", valid_id("19481102", "022"), "13900000002", GOOD_PASSWORD
         )
+
+    def add_pharmacy(self, code: str, hospital_id: int | None, *staff) -> Pharmacy:
+        """A pharmacy (the hospital's own when hospital_id is given) with its staff."""
+        pharmacy = Pharmacy(code=code, name_zh=f"{code}药房", name_en=f"{code} pharmacy", hospital_id=hospital_id)
+        db.session.add(pharmacy)
+        db.session.flush()
+        db.session.add_all(PharmacyStaff(user_id=u.id, pharmacy_id=pharmacy.id) for u in staff)
+        db.session.commit()
+        return pharmacy
 
     def diagnosis(self, patient=None, icd10="I10", name="原发性高血压", chronic=True, stable=False):
         row = ConfirmedDiagnosis(

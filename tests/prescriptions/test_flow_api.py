@@ -57,14 +57,19 @@ def test_warnings_need_an_override_reason(world, client, rx_api):
     assert created.get_json()["findings"][0]["code"] == "allergy"
     refused = client.post(f"/api/prescriptions/{rx_id}/sign", json={}, headers=rx_api.doctor)
     assert refused.status_code == 422 and refused.get_json()["reason"] == "override_required"
-    ok = client.post(
-        f"/api/prescriptions/{rx_id}/sign", json={"override_reason": "皮试阴性，已告知"}, headers=rx_api.doctor
-    )
+    assert "allergy" in [f["code"] for f in refused.get_json()["findings"]]  # it names what needs the reason
+    bare = {"override_code": "benefit_outweighs_risk", "override_reason": "ok"}
+    refused = client.post(f"/api/prescriptions/{rx_id}/sign", json=bare, headers=rx_api.doctor)
+    assert refused.status_code == 422 and refused.get_json()["reason"] == "override_reason_required"
+    reason = {"override_code": "benefit_outweighs_risk", "override_reason": "皮试阴性，已告知"}
+    ok = client.post(f"/api/prescriptions/{rx_id}/sign", json=reason, headers=rx_api.doctor)
     assert ok.status_code == 200 and ok.get_json()["override_reason"] == "皮试阴性，已告知"
+    assert ok.get_json()["override_code"] == "benefit_outweighs_risk"
 
 
 def test_check_endpoint_shows_findings_as_he_types(world, client, rx_api):
-    consultation = world.consultation()
+    world.diagnosis(icd10="K21.9", name="胃食管反流病")
+    consultation = world.consultation(icd10="I25.1", name="冠心病")
     body = {"consultation_id": consultation.id, "items": [item("CLO75", 75), item("OME20", 20)]}
     result = client.post("/api/prescriptions/check", json=body, headers=rx_api.doctor).get_json()
     assert result["warnings"] == 1 and result["findings"][0]["code"] == "interaction"

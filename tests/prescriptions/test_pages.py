@@ -38,7 +38,7 @@ def test_pharmacist_queue_and_review_page(world, client):
     consultation = world.consultation()
     world.allergy("penicillin")
     draft = rxs.create_draft(world.doctor.user, consultation.id, rxs.DraftInput([ItemInput("AMX250", 500, "tid", 5)]))
-    rx = rxs.sign_prescription(world.doctor.user, draft.id, "皮试阴性")
+    rx = rxs.sign_prescription(world.doctor.user, draft.id, "皮试阴性", "benefit_outweighs_risk")
     page_login(client, "pharm1", GOOD_PASSWORD)
     queue = client.get("/pharmacist/review").get_data(as_text=True)
     assert f'data-id="{rx.id}"' in queue

@@ -174,6 +174,7 @@ def test_unapproved_is_not_payable(world):
 
 
 def test_cold_chain_insulin_line(world):
+    world.diagnosis(icd10="E11.9", name="2型糖尿病")  # what insulin is for
     rx = rxs.sign_prescription(world.doctor.user, draft(world, ItemInput("INSGLA", 20, "qd", 7)).id)
     rxs.review_prescription(world.pharmacist, rx.id, "approve")
     line = rxs.payable_prescription(rx.id, world.patient.id).lines[0]
