@@ -9,7 +9,7 @@ from core import audit
 from core.models import User
 from hospital.models.consultations import Consultation
 from hospital.models.patients import Allergy, ConfirmedDiagnosis
-from hospital.services import clinical_access, consultations, formulary, medications, patients
+from hospital.services import clinical_access, consultation_access, formulary, medications, patients
 
 
 @dataclass
@@ -43,6 +43,6 @@ def my_record(patient: User) -> ClinicalRecord:
 
 def consultation_record(doctor_user: User, consultation_id: int) -> ClinicalRecord:
     """The record of the patient of a consultation the doctor can see (404 otherwise)."""
-    consultation = consultations.get_consultation_for(doctor_user, consultation_id)
+    consultation = consultation_access.get_consultation_for(doctor_user, consultation_id)
     clinical_access.require_reader(doctor_user, consultation.patient_id, "clinical_record")
     return _record(doctor_user, consultation.patient, consultation)

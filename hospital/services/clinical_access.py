@@ -8,7 +8,7 @@ from core.errors import MSG_NOT_FOUND, NotFound
 from core.extensions import db
 from core.models import Role, User
 from hospital.models.consultations import Consultation
-from hospital.services import consultations
+from hospital.services import consultation_access
 
 
 def may_read_patient(user: User, patient_id: int) -> bool:
@@ -18,7 +18,7 @@ def may_read_patient(user: User, patient_id: int) -> bool:
     if user.role != Role.DOCTOR:
         return False
     query = db.select(Consultation).where(Consultation.patient_id == patient_id).order_by(Consultation.id.desc())
-    return any(consultations.can_view(user, c) for c in db.session.execute(query.limit(50)).scalars())
+    return any(consultation_access.can_view(user, c) for c in db.session.execute(query.limit(50)).scalars())
 
 
 def refused(user: User, patient_id: int | None, object_type: str, object_id=None) -> NotFound:
@@ -35,7 +35,7 @@ def require_reader(user: User, patient_id: int, object_type: str) -> None:
 
 def require_treating_doctor(doctor_user: User, consultation_id: int, patient_id: int) -> Consultation:
     """The doctor's accepted consultation with this patient: where clinical decisions are made."""
-    consultation = consultations.require_accepted_by(doctor_user, consultation_id)
+    consultation = consultation_access.require_accepted_by(doctor_user, consultation_id)
     if consultation.patient_id != patient_id:
         raise refused(doctor_user, patient_id, "consultation", consultation_id)
     return consultation
