@@ -205,17 +205,24 @@ def _reject_reason(form) -> str:
 @page_roles(Role.PHARMACIST)
 def review_queue():
     """The live queue of the pharmacist's hospital, oldest first; after a review it says what was done."""
-    done = None
-    if request.args.get("reviewed", type=int):
-        done = prescriptions.get_with_integrity(g.user, request.args.get("reviewed", type=int))
     queue, room = prescriptions.review_queue_for(g.user)
     return render_template(
         "hospital/prescriptions/queue.html",
         queue=queue,
         review_room=room,
         backlog=statistics.review_backlog(queue),
-        done=done,
+        done=_reviewed(request.args.get("reviewed", type=int)),
     )
+
+
+def _reviewed(prescription_id: int | None):
+    """The prescription just reviewed, for the confirmation (none for a stale or foreign link)."""
+    if not prescription_id:
+        return None
+    try:
+        return prescriptions.get_with_integrity(g.user, prescription_id)
+    except AppError:
+        return None
 
 
 @bp.route("/pharmacist/review/<int:prescription_id>", methods=["GET", "POST"])

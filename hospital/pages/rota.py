@@ -12,7 +12,7 @@ from core.auth import page_roles
 from core.errors import AppError, ValidationFailed
 from core.models import Role
 from hospital.models.rota import ShiftKind
-from hospital.services import network, rota
+from hospital.services import network, rota, statistics
 
 bp = Blueprint("rota_pages", __name__)
 
@@ -21,7 +21,9 @@ nav.add_nav(Role.DOCTOR, _l("My shifts"), "/rota", order=50)
 
 
 def _doctor_home(user) -> dict:
-    return rota.my_weeks(user.id)
+    weeks = rota.my_weeks(user.id)
+    doctor = weeks["doctor"]
+    return {**weeks, "backlog": statistics.doctor_backlog(doctor.department_id, doctor.id)}
 
 
 nav.add_home_section(Role.DOCTOR, "hospital/rota/_home_shift.html", _doctor_home, order=30)

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from core import clock
 from core.errors import ValidationFailed
 from core.extensions import db
-from hospital.models.consultations import Consultation
+from hospital.models.consultations import Consultation, ConsultationStatus
 from hospital.models.network import Department
 from hospital.models.prescriptions import Prescription, PrescriptionStatus
 from hospital.models.rota import Shift
@@ -162,3 +162,18 @@ def review_backlog(waiting: list[Prescription]) -> dict:
         "oldest_signed_at": oldest,
         "oldest_minutes": minutes(oldest, clock.now()) if oldest else None,
     }
+
+
+def doctor_backlog(department_id: int, doctor_id: int) -> dict:
+    """What waits for a doctor now: patients waiting in his department, and his open consultations."""
+    counts = dict(
+        db.session.execute(
+            db.select(Consultation.status, db.func.count())
+            .where(
+                ((Consultation.department_id == department_id) & (Consultation.status == ConsultationStatus.WAITING))
+                | ((Consultation.doctor_id == doctor_id) & (Consultation.status == ConsultationStatus.ACCEPTED))
+            )
+            .group_by(Consultation.status)
+        ).all()
+    )
+    return {"waiting": counts.get(ConsultationStatus.WAITING, 0), "open": counts.get(ConsultationStatus.ACCEPTED, 0)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.extensions import socketio
 from tests.conftest import page_login
 from tests.desks.conftest import PATIENT
 from tests.pharmacy.conftest import INS
@@ -87,3 +88,19 @@ def test_board_filters_and_columns(shop, dispensed):
 def test_board_and_bulk_assignment_are_in_the_openapi(shop):
     paths = shop.client.get("/api/openapi.json").get_json()["paths"]
     assert "get" in paths["/api/deliveries/board"] and "post" in paths["/api/deliveries/courier"]
+
+
+def test_the_pharmacy_room_hears_each_parcel_of_a_bulk_assignment(shop, dispensed):
+    ids = dispensed(2)
+    token = shop.login("disp01")["Authorization"].split()[1]
+    board = socketio.test_client(shop.app, auth={"token": token})
+    assert board.is_connected()
+    assert board.emit("join", {"room": "pharmacy:1"}, callback=True)["ok"]
+    board.get_received()
+    courier = _couriers(shop)["plain"]
+    shop.client.post(
+        "/api/deliveries/courier", headers=shop.login("disp01"), json={"delivery_ids": ids, "courier_id": courier["id"]}
+    )
+    heard = [e for e in board.get_received() if e["name"] == "delivery.assigned"]
+    assert len(heard) == 2
+    board.disconnect()

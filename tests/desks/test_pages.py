@@ -8,6 +8,7 @@ from datetime import timedelta
 from core import clock
 from core.extensions import db
 from core.models import User
+from hospital.models.consultations import Consultation
 from hospital.models.network import Doctor
 from hospital.models.prescriptions import Prescription
 from hospital.services import rota
@@ -30,6 +31,16 @@ def test_every_role_home_says_what_to_do(shop, dispensed):
         html = shop.client.get("/").get_data(as_text=True)
         assert marker in html and text in html, (username, marker)
         assert "请从菜单开始" not in html
+    page_login(shop.client, "doc28")
+    doctor = db.session.execute(
+        db.select(Doctor).join(User, Doctor.user_id == User.id).filter(User.username == "doc28")
+    ).scalar_one()
+    waiting = db.session.execute(
+        db.select(db.func.count()).where(
+            Consultation.department_id == doctor.department_id, Consultation.status == "waiting"
+        )
+    ).scalar_one()
+    assert f"本科室有 {waiting} 位患者在候诊" in shop.client.get("/").get_data(as_text=True)
     page_login(shop.client, "pharm01")
     html = shop.client.get("/").get_data(as_text=True)
     count = int(html.split('id="home-review-count">')[1].split("<")[0])
