@@ -17,6 +17,7 @@ from hospital.schemas.prescriptions import (
     RxListQuerySchema,
     RxRenewSchema,
     RxReviewSchema,
+    RxReviewViewSchema,
     RxSignSchema,
     RxVerifySchema,
 )
@@ -87,6 +88,15 @@ def sign_prescription(data, prescription_id):
 def revise_prescription(prescription_id):
     """A new draft version of a rejected prescription; signing it supersedes the old one."""
     return prescriptions.revise(require_user(), prescription_id)
+
+
+@blp.get("/<int:prescription_id>/review")
+@roles_required(Role.PHARMACIST)
+@blp.response(200, RxReviewViewSchema)
+def review_view(prescription_id):
+    """For a pharmacist of the prescribing hospital: the prescription with the patient's age, sex,
+    allergies, confirmed diagnoses, active medications and the doctor's override with its reason."""
+    return prescriptions.review_view(require_user(), prescription_id)
 
 
 @blp.post("/<int:prescription_id>/review")

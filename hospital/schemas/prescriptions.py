@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from core.schemas import LocalDateTime
+from hospital.schemas.patients import ActiveMedicationSchema, AllergySchema, DiagnosisSchema
 from hospital.services.prescription_safety import FREQUENCIES
 from hospital.services.prescription_signing import OVERRIDE_REASONS
 
@@ -185,3 +186,15 @@ class RxConsultationRefSchema(Schema):
     id = fields.Int()
     status = fields.Str()
     renewal_of_prescription_id = fields.Int(allow_none=True)
+
+
+class RxReviewViewSchema(Schema):
+    """What the reviewing pharmacist sees: the prescription and the patient's clinical background."""
+
+    prescription = fields.Nested(PrescriptionSchema, attribute="rx")
+    age = fields.Int(allow_none=True)
+    sex = fields.Str(allow_none=True)
+    allergies = fields.List(fields.Nested(AllergySchema))
+    diagnoses = fields.List(fields.Nested(DiagnosisSchema), metadata={"description": "Confirmed diagnoses"})
+    medications = fields.List(fields.Nested(ActiveMedicationSchema), metadata={"description": "Other drugs in supply"})
+    override_label = fields.Str(metadata={"description": "The doctor's coded override reason, in words"})

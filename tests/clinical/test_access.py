@@ -111,3 +111,18 @@ def test_an_expert_case_is_not_every_hospital_doctors(demo_app, demo_client):
     for username in ("doc01", "exp01", "admin"):  # the requester, an invited expert, an administrator
         headers = bearer(demo_client, username, DEMO_PASSWORD)
         assert demo_client.get(f"/api/expert-cases/{case.id}", headers=headers).status_code == 200, username
+
+
+def test_the_review_view_shows_the_patients_background_to_the_hospitals_pharmacist(world, client, api):
+    world.allergy("penicillin")
+    world.diagnosis(icd10="E11.9", name="2型糖尿病")
+    earlier = world.earlier(ItemInput("MF500", 500, "bid", 7), days_ago=1, icd10="E11.9", name="2型糖尿病")
+    rx = signed(world)
+    view = client.get(f"/api/prescriptions/{rx.id}/review", headers=api.pharmacist).get_json()
+    assert view["prescription"]["id"] == rx.id and view["sex"] == "M" and view["age"] >= 70
+    assert [a["allergen"] for a in view["allergies"]] == ["penicillin"]
+    assert {d["icd10"] for d in view["diagnoses"]} >= {"I10", "E11.9"}
+    assert [m["prescription_code"] for m in view["medications"]] == [earlier.code]
+    outsider, _ = world.outside_pharmacist()
+    headers = bearer(client, outsider.username, GOOD_PASSWORD)
+    assert client.get(f"/api/prescriptions/{rx.id}/review", headers=headers).status_code == 404
