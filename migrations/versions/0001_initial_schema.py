@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 21:55:21.304014
+Create Date: 2026-12-01 22:06:25.614958
 
 """
 from alembic import op
