@@ -17,9 +17,11 @@ import hospital.events.calls  # noqa: F401
 import hospital.events.consultations  # noqa: F401
 import hospital.events.expert  # noqa: F401
 import hospital.models  # noqa: F401
+import hospital.notices  # noqa: F401  (how each domain's events read: core.notify's registry)
 import insurance.models  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
+import pharmacy.notices  # noqa: F401
 from core import api as core_api
 from core import clock, i18n, tasks
 from core import pages as core_pages
