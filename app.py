@@ -179,6 +179,6 @@ def create_app(config: type | dict | None = None) -> Flask:
 if __name__ == "__main__":
     application = create_app()
     tasks.start(application)  # periodic work (shift ends, scheduled expert rooms) of this process
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
+    host, port = application.config["HOST"], application.config["PORT"]
     print(f"Serving the internet hospital on http://{host}:{port}", flush=True)
     socketio.run(application, host=host, port=port)
