@@ -212,7 +212,7 @@ def _seed_patients(password: str, logins: list) -> list[dict]:
                 stable=stable,
             )
         for allergen in allergies:
-            _get_or_create(Allergy, {"patient_id": user.id, "allergen": allergen}, reaction="皮疹 rash")
+            _get_or_create(Allergy, {"patient_id": user.id, "allergen": allergen}, reaction="皮疹")
         patients.append({"user_id": user.id, "name": name, "id_number": id_number, "phone": phone})
         logins.append(("patient", phone, name + (" (child, 3 y)" if born.year > 2020 else "")))
     db.session.commit()

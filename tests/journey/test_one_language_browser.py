@@ -1,0 +1,137 @@
+"""Every role's pages in Chinese, in a real browser (so that what page scripts write counts too):
+no English word, no event name, no time with seconds. The crawl starts from the role's home and
+menu and follows links one step further (the detail pages of demo objects). Also: the vendored
+CJK font is what renders Chinese on this machine, which has none installed."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import DESKTOP, PHONE
+from tests.journey.helpers import HYPERTENSION, approved_prescription
+from tests.journey.test_qr_verify import HttpClient
+
+pytestmark = [pytest.mark.browser, pytest.mark.live]
+
+ROLES = [
+    ("patient", "13800000001", PHONE),
+    ("doctor", "doc28", DESKTOP),
+    ("pharmacist", "pharm01", DESKTOP),
+    ("dispatcher", "disp01", DESKTOP),
+    ("admin", "admin", DESKTOP),
+]
+# Not pages to read: files, the API, and the call page (camera and microphone).
+SKIP = re.compile(r"^/(api/|static/|calls/)|\.pdf$|/label$")
+MAX_PAGES = 30
+# Letters that belong in a Chinese page: units, codes and names of standards.
+ALLOWED = {"ICD", "PDF", "QR", "mg", "ml", "mL", "IU", "mmHg", "mmol", "kg", "cm", "bpm", "WebRTC", "SFU", "ID", "API"}
+WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
+SEX_LETTER = re.compile(r"(?<![A-Za-z0-9])[MF](?![A-Za-z0-9.])")
+EVENT = re.compile(r"\b(consultation|prescription|order|delivery|case|call)\.[a-z_]+")
+SECONDS = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")
+
+# The text a person sees or hears: visible text nodes and the labels read aloud, outside any
+# element marked as another language (the "English" switch).
+READABLE = """() => {
+  const parts = [];
+  const skip = (node) => node.closest('script, style, [lang="en"], [hidden]');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || skip(el) || !el.getClientRects().length) continue;
+    parts.push(walker.currentNode.textContent);
+  }
+  document.querySelectorAll('[aria-label], [placeholder], [title], img[alt]').forEach((el) => {
+    if (skip(el)) return;
+    ['aria-label', 'placeholder', 'title', 'alt'].forEach((a) => el.hasAttribute(a) && parts.push(el.getAttribute(a)));
+  });
+  parts.push(document.title);
+  return parts.join('\\n');
+}"""
+LINKS = """() => [...document.querySelectorAll('header a[href], main a[href]')].map((a) => a.getAttribute('href'))"""
+
+
+def _login(page, url: str, username: str) -> None:
+    page.goto(url + "/login")
+    page.fill("#f-username", username)
+    page.fill("#f-password", "Demo@2026")
+    page.click("#login-submit")
+    page.wait_for_load_state()
+
+
+def _local(href: str | None) -> str | None:
+    if not href or href.startswith(("#", "mailto:", "tel:")):
+        return None
+    parts = urlsplit(href)
+    if parts.netloc or SKIP.search(parts.path):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _problems(text: str) -> list[str]:
+    words = sorted({w for w in WORD.findall(text) if w not in ALLOWED})
+    found = [f"English: {', '.join(words)}"] if words else []
+    found += [f"sex letter in: {m.string[max(0, m.start() - 20) : m.end() + 20]!r}" for m in SEX_LETTER.finditer(text)]
+    found += [f"event name: {m.group(0)}" for m in EVENT.finditer(text)]
+    found += [f"time with seconds: {m.group(0)}" for m in SECONDS.finditer(text)]
+    return found
+
+
+def _crawl(page, base: str) -> dict[str, list[str]]:
+    """Home and menu first, then one step further; each page read once it has settled."""
+    queue, seen, report = ["/"], set(), {}
+    depth = {"/": 0}
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = page.goto(base + path)
+        page.wait_for_timeout(700)  # page scripts fill lists from the API
+        problems = _problems(page.evaluate(READABLE))
+        if response is not None and response.status >= 500:
+            problems.append(f"status {response.status}")
+        if problems:
+            report[path] = problems
+        if depth[path] < 2:
+            for href in page.evaluate(LINKS):
+                target = _local(href)
+                if target and target not in seen and target not in depth:
+                    depth[target] = depth[path] + 1
+                    queue.append(target)
+    return report
+
+
+def test_every_page_of_every_role_is_in_one_language(browser, live_server):
+    approved_prescription(HttpClient(live_server.url), HYPERTENSION)  # demo objects to open
+    failures = {}
+    for role, username, device in ROLES:
+        context = browser.new_context(**device, locale="zh-CN")
+        page = context.new_page()
+        _login(page, live_server.url, username)
+        for path, problems in _crawl(page, live_server.url).items():
+            failures[f"{role} {path}"] = problems
+        context.close()
+    assert not failures, "\n".join(f"{where}: {'; '.join(p)}" for where, p in failures.items())
+
+
+def test_chinese_renders_with_the_vendored_font(browser, live_server):
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    loaded = page.evaluate(
+        """async () => {
+          await document.fonts.load('16px "WenQuanYi Micro Hei Web"', '中文');
+          await document.fonts.ready;
+          return [document.fonts.check('16px "WenQuanYi Micro Hei Web"', '中文'),
+                  [...document.fonts].filter((f) => f.family.includes('WenQuanYi')).map((f) => f.status)];
+        }"""
+    )
+    assert loaded[0] and loaded[1] == ["loaded"], loaded
+    # The heading's Chinese glyphs have width (tofu boxes would too, but the face above is what draws them).
+    width = page.evaluate("() => document.querySelector('h1').getBoundingClientRect().width")
+    assert width > 40
+    context.close()
