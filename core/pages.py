@@ -130,10 +130,70 @@ def staff():
     )
 
 
+# The audit log in words: what was done, to what (codes stay in the database and the API).
+AUDIT_ACTIONS = {
+    "read": _l("Viewed"),
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "accept": _l("Accepted"),
+    "complete": _l("Completed"),
+    "cancel": _l("Cancelled"),
+    "refer": _l("Referred offline"),
+    "keep": _l("Kept at shift change"),
+    "sign": _l("Signed"),
+    "review": _l("Reviewed"),
+    "renew": _l("Renewal requested"),
+    "expire": _l("Expired"),
+    "dispense": _l("Dispensed"),
+    "settle": _l("Settled"),
+    "settle_failed": _l("Settlement failed"),
+    "settle_unknown": _l("Settlement unanswered"),
+    "reverse": _l("Settlement reversed"),
+    "refund": _l("Refunded"),
+    "consent": _l("Consent given"),
+}
+AUDIT_OBJECTS = {
+    "patient": _l("Patient"),
+    "patient_history": _l("Patient history"),
+    "patient_records": _l("Patient records"),
+    "name": _l("Name"),
+    "phone": _l("Mobile number"),
+    "id_number": _l("Resident ID number"),
+    "confirmed_diagnosis": _l("Confirmed diagnosis"),
+    "consultation": _l("Consultation"),
+    "consultation_list": _l("Consultation list"),
+    "consultation_queue": _l("Consultation queue"),
+    "consultation_message": _l("Consultation message"),
+    "consultation_messages": _l("Consultation messages"),
+    "consultation_attachment": _l("Consultation attachment"),
+    "medical_record": _l("Medical record"),
+    "call_session": _l("Call"),
+    "call_sessions": _l("Calls"),
+    "prescription": _l("Prescription"),
+    "prescription_list": _l("Prescription list"),
+    "prescription_verify": _l("Prescription check by QR code"),
+    "medicines": _l("My medicines"),
+    "order": _l("Order"),
+    "order_quote": _l("Order price"),
+    "delivery": _l("Delivery"),
+    "settlement": _l("Settlement"),
+    "presettlement": _l("Pre-settlement"),
+    "insured_person": _l("Insured person"),
+    "expert_case": _l("Expert case"),
+    "case_material": _l("Case material"),
+    "case_opinion": _l("Expert opinion"),
+    "case_opinions": _l("Expert opinions"),
+    "case_conclusion": _l("Consolidated opinion"),
+    "expert_report": _l("Expert report"),
+}
+
+
 @bp.get("/admin/audit")
 @page_roles(Role.ADMIN)
 def audit_page():
-    return render_template("core/audit.html", entries=audit.recent())
+    return render_template(
+        "core/audit.html", entries=audit.recent(), audit_actions=AUDIT_ACTIONS, audit_objects=AUDIT_OBJECTS
+    )
 
 
 @bp.get("/notifications")

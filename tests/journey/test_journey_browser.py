@@ -23,8 +23,8 @@ class Taps:
         self.page, self.name, self.count = page, name, 0
 
     def tap(self, selector: str, shot: str) -> None:
-        self.page.locator(selector).first.tap()
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.locator(selector).first.tap()
         self.count += 1
         check_accessibility(self.page, f"{self.name}-{self.count:02d}-{shot}")
 
@@ -101,13 +101,13 @@ def test_pay_from_the_live_notice_the_banner_the_list_and_the_page(browser, live
     assert _min_size(page, "#to-pay .btn.pay") >= 60
     check_accessibility(page, "journey-pay-02-home-banner")
     # The list and the prescription page carry the button too; the page's leads to the payment page.
-    page.locator("nav.mainnav a[href='/prescriptions']").tap()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("nav.mainnav a[href='/prescriptions']").tap()
     assert page.locator(f'#rx-list a.pay[href="{pay}"]').count() == 1
-    page.locator(f"#rx-list a[href='/prescriptions/{rx['id']}']").first.tap()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(f"#rx-list a[href='/prescriptions/{rx['id']}']").first.tap()
     check_accessibility(page, "journey-pay-03-prescription")
-    page.locator("#rx-pay").tap()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#rx-pay").tap()
     assert page.url.endswith(pay)
     check_accessibility(page, "journey-pay-04-payment-page")

@@ -5,11 +5,20 @@ CJK font is what renders Chinese on this machine, which has none installed."""
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlsplit
 
 import pytest
+from babel.messages.pofile import read_po
 
+from core.config import ROOT
+from hospital.models.consultations import ConsultationStatus
+from hospital.models.prescriptions import PrescriptionStatus
+from hospital.models.rota import ShiftKind
+from hospital.services.patients import ALLERGEN_LABELS
+from hospital.services.prescription_safety import FREQUENCY_LABELS
+from pharmacy.models import DeliveryStatus, OrderStatus
 from tests.conftest import DESKTOP, PHONE
 from tests.journey.helpers import HYPERTENSION, approved_prescription
 from tests.journey.test_qr_verify import HttpClient
@@ -26,18 +35,39 @@ ROLES = [
 # Not pages to read: files, the API, and the call page (camera and microphone).
 SKIP = re.compile(r"^/(api/|static/|calls/)|\.pdf$|/label$")
 MAX_PAGES = 30
-# Letters that belong in a Chinese page: units, codes and names of standards.
-ALLOWED = {"ICD", "PDF", "QR", "mg", "ml", "mL", "IU", "mmHg", "mmol", "kg", "cm", "bpm", "WebRTC", "SFU", "ID", "API"}
-WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
+# Letters that may stand in a Chinese page: units, file formats, names of standards.
+ALLOWED = {"icd", "pdf", "qr", "mg", "ml", "iu", "mmhg", "mmol", "kg", "cm", "mb", "png", "jpeg", "webp", "id", "api"}
+WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")  # "PER4", "RX7F" are codes, not words
 SEX_LETTER = re.compile(r"(?<![A-Za-z0-9])[MF](?![A-Za-z0-9.])")
 EVENT = re.compile(r"\b(consultation|prescription|order|delivery|case|call)\.[a-z_]+")
 SECONDS = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")
 
+
+def _english_vocabulary() -> set[str]:
+    """English words of the project's own texts: every msgid (server and page scripts), the
+    formulary's English names, and the codes of states, shifts, frequencies and allergen groups
+    (identifiers such as user names, drug codes or pinyin initials are not words and may show)."""
+    texts: list[str] = ["rash"]
+    for po in ROOT.glob("translations/*/zh/LC_MESSAGES/messages.po"):
+        with po.open("rb") as catalog:
+            texts += [m.id if isinstance(m.id, str) else " ".join(m.id) for m in read_po(catalog) if m.id]
+    formulary = json.loads((ROOT / "hospital/data/formulary.json").read_text())
+    for drug in formulary["drugs"]:
+        texts += [drug["generic_en"], drug["form_en"], drug["package_unit_en"], *drug["allergen_groups"]]
+    texts += [c["name_en"] for c in formulary["drug_classes"]]
+    for enum in (ConsultationStatus, PrescriptionStatus, ShiftKind, DeliveryStatus, OrderStatus):
+        texts += [member.value for member in enum]
+    texts += list(FREQUENCY_LABELS) + list(ALLERGEN_LABELS)
+    words = {w.lower() for text in texts for w in WORD.findall(re.sub(r"%\(\w+\)s", " ", text))}
+    return words - ALLOWED
+
+
 # The text a person sees or hears: visible text nodes and the labels read aloud, outside any
-# element marked as another language (the "English" switch).
+# element marked as another language (the "English" switch) or as not language (translate="no":
+# user names, codes).
 READABLE = """() => {
   const parts = [];
-  const skip = (node) => node.closest('script, style, [lang="en"], [hidden]');
+  const skip = (node) => node.closest('script, style, [lang="en"], [translate="no"], [hidden]');
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const el = walker.currentNode.parentElement;
@@ -71,16 +101,19 @@ def _local(href: str | None) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _problems(text: str) -> list[str]:
-    words = sorted({w for w in WORD.findall(text) if w not in ALLOWED})
-    found = [f"English: {', '.join(words)}"] if words else []
+def _problems(text: str, vocabulary: set[str]) -> list[str]:
+    found = [
+        f"English: {m.group(0)!r} in {text[max(0, m.start() - 25) : m.end() + 25]!r}"
+        for m in WORD.finditer(text)
+        if m.group(0).lower() in vocabulary
+    ][:6]
     found += [f"sex letter in: {m.string[max(0, m.start() - 20) : m.end() + 20]!r}" for m in SEX_LETTER.finditer(text)]
     found += [f"event name: {m.group(0)}" for m in EVENT.finditer(text)]
     found += [f"time with seconds: {m.group(0)}" for m in SECONDS.finditer(text)]
     return found
 
 
-def _crawl(page, base: str) -> dict[str, list[str]]:
+def _crawl(page, base: str, vocabulary: set[str]) -> dict[str, list[str]]:
     """Home and menu first, then one step further; each page read once it has settled."""
     queue, seen, report = ["/"], set(), {}
     depth = {"/": 0}
@@ -91,7 +124,7 @@ def _crawl(page, base: str) -> dict[str, list[str]]:
         seen.add(path)
         response = page.goto(base + path)
         page.wait_for_timeout(700)  # page scripts fill lists from the API
-        problems = _problems(page.evaluate(READABLE))
+        problems = _problems(page.evaluate(READABLE), vocabulary)
         if response is not None and response.status >= 500:
             problems.append(f"status {response.status}")
         if problems:
@@ -107,12 +140,12 @@ def _crawl(page, base: str) -> dict[str, list[str]]:
 
 def test_every_page_of_every_role_is_in_one_language(browser, live_server):
     approved_prescription(HttpClient(live_server.url), HYPERTENSION)  # demo objects to open
-    failures = {}
+    failures, vocabulary = {}, _english_vocabulary()
     for role, username, device in ROLES:
         context = browser.new_context(**device, locale="zh-CN")
         page = context.new_page()
         _login(page, live_server.url, username)
-        for path, problems in _crawl(page, live_server.url).items():
+        for path, problems in _crawl(page, live_server.url, vocabulary).items():
             failures[f"{role} {path}"] = problems
         context.close()
     assert not failures, "\n".join(f"{where}: {'; '.join(p)}" for where, p in failures.items())
