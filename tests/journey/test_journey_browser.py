@@ -112,3 +112,21 @@ def test_pay_from_the_live_notice_the_banner_the_list_and_the_page(browser, live
         page.locator("#rx-pay").tap()
     assert page.url.endswith(pay)
     check_accessibility(page, "journey-pay-04-payment-page")
+
+
+def test_the_request_form_asks_the_diagnosis_and_the_department_follows(browser, live_server):
+    page = _elder_phone(browser, live_server.url)
+    with page.expect_navigation():
+        page.locator("nav.mainnav a[href='/medicines']").tap()
+    with page.expect_navigation():
+        page.locator("#other-consultation").tap()
+    assert page.input_value("#f-department_id") == ""  # two diagnoses: nothing guessed
+    assert "请先选择诊断" in page.inner_text("#on-duty")
+    page.get_by_label(re.compile("2型糖尿病")).check()
+    assert page.locator("#f-department_id option:checked").inner_text() == "内分泌科"
+    page.wait_for_function("() => !document.querySelector('#on-duty').innerText.includes('请先选择诊断')")
+    check_accessibility(page, "journey-request-diagnosis-first")
+    page.fill("#f-complaint", "血糖控制不好，想调整用药")
+    with page.expect_navigation():
+        page.locator("#start-consultation").tap()
+    assert re.search(r"/consultations/\d+$", page.url) and "内分泌科" in page.inner_text("main")

@@ -157,10 +157,10 @@ def test_chinese_renders_with_the_vendored_font(browser, live_server):
     page.goto(live_server.url + "/login")
     loaded = page.evaluate(
         """async () => {
-          await document.fonts.load('16px "WenQuanYi Micro Hei Web"', '中文');
+          await document.fonts.load('16px "App CJK"', '中文');
           await document.fonts.ready;
-          return [document.fonts.check('16px "WenQuanYi Micro Hei Web"', '中文'),
-                  [...document.fonts].filter((f) => f.family.includes('WenQuanYi')).map((f) => f.status)];
+          return [document.fonts.check('16px "App CJK"', '中文'),
+                  [...document.fonts].filter((f) => f.family.includes('App CJK')).map((f) => f.status)];
         }"""
     )
     assert loaded[0] and loaded[1] == ["loaded"], loaded
