@@ -159,3 +159,18 @@ class RxConsultationRefSchema(Schema):
     id = fields.Int()
     status = fields.Str()
     renewal_of_prescription_id = fields.Int(allow_none=True)
+
+
+class MedicineSchema(Schema):
+    """One current medicine of the patient (我的用药): when it runs out, and what renewing it opens."""
+
+    prescription_id = fields.Int(metadata={"description": "The prescription a renewal of this medicine copies."})
+    name = fields.Str()
+    name_en = fields.Str()
+    strength = fields.Str()
+    runs_out_on = fields.Date()
+    days_left = fields.Int()
+    renew_soon = fields.Bool(metadata={"description": "Fewer than 7 days left: the renew button stands out."})
+    diagnosis = fields.Str(metadata={"description": "What the prescription was written for (the renewal's)."})
+    department = fields.Str()
+    department_en = fields.Str()

@@ -4,11 +4,13 @@ unread count in the menu; the event's name never shows. Also the QR's default ba
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask_babel import force_locale
 
 from core import notify
 from core.config import _served_at
+from core.i18n import moment
 from tests.conftest import page_login
 from tests.journey.helpers import HYPERTENSION, PATIENT, approved_prescription, call
 
@@ -78,3 +80,12 @@ def test_the_qr_base_url_defaults_to_where_the_server_serves():
     assert _served_at("127.0.0.1", 8123) == "http://127.0.0.1:8123"
     assert _served_at("0.0.0.0", 8000) == "http://127.0.0.1:8000"
     assert _served_at("::1", 8000) == "http://[::1]:8000"
+
+
+def test_times_read_without_seconds_and_a_midnight_deadline_reads_24_00(app):
+    with app.test_request_context():
+        with force_locale("zh"):
+            assert moment(datetime(2026, 12, 3, 16, 0, tzinfo=UTC), deadline=True) == "12月3日 24:00"
+            assert moment("2026-12-03T08:05:09+08:00") == "12月3日 08:05"
+        with force_locale("en"):
+            assert moment(datetime(2026, 12, 3, 0, 5, 9, tzinfo=UTC)) == "3 Dec 08:05"

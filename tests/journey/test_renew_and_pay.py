@@ -103,3 +103,17 @@ def test_an_approved_prescription_is_paid_from_every_page_that_shows_it(demo_cli
         html = demo_client.get(page).get_data(as_text=True)
         assert pay in html and "去支付" in html, page
     assert demo_client.get(f"/orders/new?prescription={rx['id']}").status_code == 200
+
+
+def test_my_medicines_api_and_renewal_by_api_are_the_patients_own(demo_client, demo_users):
+    sugar = approved_prescription(demo_client, DIABETES)
+    me = demo_users.login(PATIENT, "Demo@2026")
+    medicines = demo_client.get("/api/prescriptions/medicines", headers=me["headers"]).get_json()
+    metformin = next(m for m in medicines if m["prescription_id"] == sugar["id"])
+    assert metformin["days_left"] == 5 and metformin["renew_soon"] and metformin["diagnosis"] == "2型糖尿病"
+    other = demo_users.login("13800000002", "Demo@2026")
+    assert demo_client.get("/api/prescriptions/medicines", headers=other["headers"]).get_json() == []
+    refused = demo_client.post(f"/api/prescriptions/{sugar['id']}/renew", headers=other["headers"], json={})
+    assert refused.status_code == 404
+    doctor = demo_users.login("doc27", "Demo@2026")
+    assert demo_client.get("/api/prescriptions/medicines", headers=doctor["headers"]).status_code == 403
