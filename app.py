@@ -18,11 +18,13 @@ import hospital.events.calls  # noqa: F401
 import hospital.events.consultations  # noqa: F401
 import hospital.events.expert  # noqa: F401
 import hospital.models  # noqa: F401
+import hospital.notices  # noqa: F401  (how each domain's events read: core.notify's registry)
 import insurance.audit_vocabulary  # noqa: F401
 import insurance.models  # noqa: F401
 import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
+import pharmacy.notices  # noqa: F401
 from core import accounts, clock, i18n, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
@@ -207,6 +209,6 @@ if __name__ == "__main__":
 
     application = create_app()
     tasks.start(application)  # periodic work (shift ends, scheduled rooms), if RUN_TASKS is on here
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
+    host, port = application.config["HOST"], application.config["PORT"]
     print(f"Serving the internet hospital on http://{host}:{port}", flush=True)
     serving.serve(application, socketio, host, port)  # TCP_NODELAY on every connection; bare /ping

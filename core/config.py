@@ -10,6 +10,14 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
+def _served_at(host: str, port: int) -> str:
+    """The address this server answers on; a wildcard host (all interfaces) reads as loopback,
+    where it answers too. Behind a proxy or on a LAN, set PUBLIC_BASE_URL to the outside name."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class Config:
     """Defaults for `make run`: SQLite in instance/, in-process insurer, no Redis."""
 
@@ -47,7 +55,12 @@ class Config:
     EXPERT_STAGE_SIZE = int(_env("EXPERT_STAGE_SIZE", "4"))
     INSURANCE_GATEWAY = _env("INSURANCE_GATEWAY", "in-process")
     INSURANCE_URL = _env("INSURANCE_URL", "http://127.0.0.1:5001")
-    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Where `python app.py` serves (`make run` honours HOST and PORT).
+    HOST = _env("HOST", "127.0.0.1")
+    PORT = int(_env("PORT", "5000"))
+    # The address printed in the prescription's QR code: by default the one this server serves,
+    # so that a PDF from a server on any port carries a verify link that answers.
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL") or _served_at(HOST, PORT)
 
     API_TITLE = "Internet hospital API"
     API_VERSION = "1.0"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from core.extensions import db
 
 
 class AppError(Exception):
@@ -111,11 +113,41 @@ def _fields(messages: dict) -> list[str]:
     return names
 
 
+# What a person reads for an HTTP error outside the API, in his language (never werkzeug's English).
+PAGE_MESSAGES = {
+    400: _l("The request could not be understood. Go back and try again."),
+    403: _l("This page is not for your account. If you think it should be, log in with another account."),
+    404: _l("This page does not exist, or it is not yours to see. Check the address or start again from home."),
+    405: _l("This page cannot be used this way. Start again from home."),
+    413: _l("The file is too large."),
+    500: _l("Something went wrong on our side. Nothing you did caused it; please try again from home."),
+}
+PAGE_TITLES = {
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    500: _l("System error"),
+}
+
+
+def _page_message(code: int, fallback: str | None = None) -> str:
+    return str(PAGE_MESSAGES.get(code) or fallback or PAGE_MESSAGES[500])
+
+
+def error_page(code: int, message: str):
+    """The error page: what happened in words and the way back home, in the user's language."""
+    if code >= 500:
+        db.session.rollback()  # the page itself reads the database (the menu's unread count)
+    title = PAGE_TITLES.get(code) or _l("Something went wrong")
+    return render_template("error.html", code=code, title=str(title), message=message), code
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers: domain errors, HTTP errors outside the API, and unexpected ones."""
 
     @app.errorhandler(AppError)
     def handle_app_error(err: AppError):
+        if not _wants_json():  # a page: the same words, on a page with the way back
+            return error_page(err.status, err.render_message())
         body = error_body(err.status, err.render_message(), err.reason, err.field)
         body.update(getattr(err, "extra", None) or {})  # e.g. every finding of a refused prescription
         return jsonify(body), err.status
@@ -125,23 +157,26 @@ def register_error_handlers(app: Flask) -> None:
         message = gettext("Too many attempts. Please wait a minute and try again.")
         if _wants_json():
             return jsonify(error_body(429, message, "rate_limited")), 429
-        from flask import render_template
-
-        return render_template("error.html", code=429, message=message), 429
+        return error_page(429, message)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(err: HTTPException):
+        code = err.code or 500
         if _wants_json():
             # flask-smorest's own handler covers its blueprints; this covers the rest of /api.
-            body = error_body(err.code or 500, err.description or err.name)
+            message = _page_message(code, err.description) if code >= 500 else (err.description or err.name)
+            body = error_body(code, message)
             data = getattr(err, "data", None) or {}
             if "messages" in data:
                 body["errors"] = data["messages"]
                 body["message"] = gettext("Please correct: %(fields)s", fields=", ".join(_fields(data["messages"])))
-            return jsonify(body), err.code
-        from flask import render_template
-
-        return render_template("error.html", code=err.code, message=err.description), err.code
+            return jsonify(body), code
+        if code == 400 and "CSRF" in (err.description or ""):
+            return error_page(
+                400,
+                gettext("The form was open too long or came from elsewhere. Go back, reload the page and try again."),
+            )
+        return error_page(code, _page_message(code))
 
 
 MSG_LOGIN_REQUIRED = _l("Please log in first.")

@@ -7,14 +7,16 @@ Catalogs are compiled (.po -> .mo) at start when stale, so a fresh clone needs n
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
+from core import clock
 from core.config import ROOT
 
 TRANSLATIONS = ROOT / "translations"
@@ -86,3 +88,31 @@ def elder_mode() -> bool:
 
 def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def moment(value, deadline: bool = False) -> str:
+    """A time as people say it, in the current language, without seconds: "12月3日 14:00" /
+    "3 Dec 14:00". A deadline at local midnight reads as 24:00 of the day before, as on a notice."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = clock.to_local(value)
+    hour = f"{local:%H:%M}"
+    if deadline and (local.hour, local.minute) == (0, 0):
+        local, hour = local - timedelta(minutes=1), "24:00"
+    if str(get_locale() or "zh").startswith("zh"):
+        return f"{local.month}月{local.day}日 {hour}"
+    return f"{local.day} {_MONTHS_EN[local.month - 1]} {hour}"
+
+
+def day_words(value) -> str:
+    """A calendar day as people say it: "12月3日" / "3 Dec"."""
+    if value is None:
+        return ""
+    if str(get_locale() or "zh").startswith("zh"):
+        return f"{value.month}月{value.day}日"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]}"

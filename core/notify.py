@@ -2,12 +2,99 @@
 
 Services call these functions instead of importing socketio, so the domain stays testable and
 the transport is one place. Pushes happen after the caller's commit (call them after commit).
+
+Each domain registers how its events read (`register_notice`): a title and a sentence in the
+user's language, filled from the event's payload, and the page the event is about. The inbox and
+the live toast show those words; an event name such as `prescription.approved` is never shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
 from core.extensions import db, socketio
-from core.models import Notification
+from core.models import Notification, User
+
+LinkFor = Callable[[dict, str], "str | None"]  # (payload, recipient's role) -> a local path
+
+
+@dataclass(frozen=True)
+class NoticeText:
+    """How one event reads: lazy msgids with %(name)s placeholders filled from the payload."""
+
+    title: object
+    body: object
+    link: LinkFor | None = None
+    action_label: object = None  # a second, bigger link (e.g. "Pay now") for some recipients
+    action_link: LinkFor | None = None
+    params: Callable[[dict], dict] | None = None  # derived placeholders (dates in words …)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification as a person reads it."""
+
+    title: str
+    body: str
+    url: str | None = None
+    action_label: str | None = None
+    action_url: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "body": self.body,
+            "url": self.url,
+            "action_label": self.action_label,
+            "action_url": self.action_url,
+        }
+
+
+_texts: dict[str, NoticeText] = {}
+GENERIC_TITLE = _l("New notification")
+
+
+def register_notice(event: str, title, body, link: LinkFor | None = None, *, role: str = "", **extra) -> None:
+    """Say how `event` reads (called by each domain's notices module at import); with `role`, how
+    it reads for recipients of that role (the patient and the doctor read one approval apart)."""
+    _texts[f"{event}@{role}" if role else event] = NoticeText(title, body, link, **extra)
+
+
+def registered_events() -> set[str]:
+    return {key.split("@")[0] for key in _texts}
+
+
+class _Params(dict):
+    """Payload values for placeholders; a missing one reads as nothing rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fill(text, params: _Params) -> str:
+    return str(text) % params if text is not None else ""
+
+
+def readable(event: str, payload: dict, role: str | None = None) -> Notice:
+    """The event in the current language: title, sentence, link (and an action for some roles)."""
+    spec = _texts.get(f"{event}@{role}") or _texts.get(event)
+    if spec is None:  # an event no domain described: still words, never its name
+        return Notice(str(GENERIC_TITLE), "", payload.get("url"))
+    params = _Params(payload)
+    if spec.params is not None:
+        params.update(spec.params(payload))
+    action_url = spec.action_link(payload, role or "") if spec.action_link else None
+    return Notice(
+        _fill(spec.title, params),
+        _fill(spec.body, params),
+        spec.link(payload, role or "") if spec.link else payload.get("url"),
+        _fill(spec.action_label, params) if action_url else None,
+        action_url,
+    )
 
 
 def user_room(user_id: int) -> str:
@@ -15,11 +102,15 @@ def user_room(user_id: int) -> str:
 
 
 def notify_user(user_id: int, event: str, payload: dict) -> Notification:
-    """Store a notification for the user, commit it, and push it to his personal room."""
+    """Store a notification for the user, commit it, and push it to his personal room with its
+    words in his language (`notice`) so that the page can show it without knowing the event."""
     row = Notification(user_id=user_id, event=event, payload=payload)
     db.session.add(row)
     db.session.commit()
-    socketio.emit(event, {**payload, "notification_id": row.id}, to=user_room(user_id))
+    user = db.session.get(User, user_id)
+    with force_locale((user.locale if user else None) or "zh"):
+        notice = readable(event, payload, user.role if user else None).as_dict()
+    socketio.emit(event, {**payload, "notification_id": row.id, "notice": notice}, to=user_room(user_id))
     return row
 
 
@@ -36,6 +127,29 @@ def broadcast(room: str, event: str, payload: dict, skip_sid: str | None = None)
 def inbox(user_id: int, limit: int = 50) -> list[Notification]:
     query = db.select(Notification).filter_by(user_id=user_id).order_by(Notification.id.desc()).limit(limit)
     return list(db.session.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    notice: Notice
+    created_at: object
+    unread: bool
+
+
+def open_inbox(user: User, limit: int = 50) -> list[InboxItem]:
+    """The user's latest notifications in words; opening the inbox marks them read."""
+    rows = inbox(user.id, limit)
+    items = [InboxItem(r.id, readable(r.event, r.payload or {}, user.role), r.created_at, not r.read) for r in rows]
+    for row in rows:
+        row.read = True
+    db.session.commit()
+    return items
+
+
+def unread_count(user_id: int) -> int:
+    query = db.select(db.func.count(Notification.id)).filter_by(user_id=user_id, read=False)
+    return db.session.execute(query).scalar_one()
 
 
 def mark_read(user_id: int, notification_ids: list[int]) -> int:

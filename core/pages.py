@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
-from core import accounts, audit, nav
+from core import accounts, audit, i18n, nav, notify
 from core.auth import current_user, login_session, page_roles
 from core.errors import AppError
 from core.extensions import limiter
@@ -142,6 +142,16 @@ def audit_page():
 @bp.get("/notifications")
 @page_roles(*[r.value for r in Role])
 def notifications_page():
-    from core import notify
+    """The inbox in words, each with a link to what it is about; opening it reads them."""
+    return render_template("core/notifications.html", items=notify.open_inbox(g.user))
 
-    return render_template("core/notifications.html", items=notify.inbox(g.user.id))
+
+@bp.app_context_processor
+def _unread() -> dict:
+    """The navigation's unread count, asked only by pages that show the menu."""
+    return {"unread_notifications": lambda: notify.unread_count(g.user.id) if g.get("user") else 0}
+
+
+bp.add_app_template_filter(i18n.moment, "moment")
+bp.add_app_template_filter(i18n.day_words, "moment_day")
+bp.add_app_template_filter(lambda value: i18n.moment(value, deadline=True), "moment_deadline")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from flask import g
 from marshmallow import Schema, fields
 
-from core import clock
+from core import clock, notify
 
 
 class LocalDateTime(fields.DateTime):
@@ -84,6 +85,10 @@ class NotificationSchema(Schema):
     payload = fields.Dict()
     created_at = LocalDateTime()
     read = fields.Bool()
+    notice = fields.Function(
+        lambda n: notify.readable(n.event, n.payload or {}, getattr(g.get("user"), "role", None)).as_dict(),
+        metadata={"description": "The notification in words, in the caller's language, with its link."},
+    )
 
 
 class MarkReadSchema(Schema):

@@ -121,7 +121,7 @@ def _stock(pharmacy: Pharmacy, codes: list[str], scale: int) -> None:
                     batch_id=batch.id,
                     kind="adjust",
                     delta=quantity,
-                    reason="demo stock: goods received",
+                    reason="演示库存：到货入库",
                 )
             )
 

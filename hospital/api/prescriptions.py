@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from core.auth import require_user, roles_required
 from core.models import Role
 from hospital.schemas.prescriptions import (
+    MedicineSchema,
     PrescriptionSchema,
     RxCheckResultSchema,
     RxCheckSchema,
@@ -106,6 +107,14 @@ def review_view(prescription_id):
 def review_prescription(data, prescription_id):
     """Approve (signed by the pharmacist) or reject with a reason."""
     return prescriptions.review_prescription(require_user(), prescription_id, data["decision"], data["reason"])
+
+
+@blp.get("/medicines")
+@roles_required(Role.PATIENT)
+@blp.response(200, MedicineSchema(many=True))
+def my_medicines():
+    """My medicines (我的用药): each current medicine, the day it runs out and its prescription."""
+    return renewal.home_context(require_user())["medicines"]
 
 
 @blp.post("/<int:prescription_id>/renew")

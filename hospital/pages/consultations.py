@@ -13,7 +13,7 @@ from core.auth import page_roles
 from core.errors import AppError, ValidationFailed
 from core.models import Role
 from hospital.models.consultations import ConsultationMode, ConsultationStatus
-from hospital.services import chat, network, patients
+from hospital.services import chat, patients, renewal
 from hospital.services import consultation_access as access
 from hospital.services import consultation_handover as shifts
 from hospital.services import consultation_history as history
@@ -86,11 +86,13 @@ def my_consultations():
 @bp.route("/consultations/new", methods=["GET", "POST"])
 @page_roles(Role.PATIENT)
 def new_consultation():
-    """Choose a department, see who is on duty, reference a confirmed diagnosis, describe the visit."""
+    """The diagnosis first (an in-person visit confirmed it); the department follows from it; who
+    is on duty there; what brings the patient today."""
     form, error = request.form, None
     if request.method == "POST":
         try:
-            consultation = svc.request_consultation(g.user, _request_from_form(form))
+            data = renewal.with_department(g.user, _request_from_form(form))
+            consultation = svc.request_consultation(g.user, data)
             for upload in request.files.getlist("photos"):
                 if upload and upload.filename:
                     images.add_image(g.user, consultation.id, upload.read(), upload.filename)
@@ -98,14 +100,16 @@ def new_consultation():
             error = err
         else:
             return redirect(url_for("consultation_pages.detail", consultation_id=consultation.id))
-    departments, diagnoses = network.online_departments(), patients.my_diagnoses(g.user)
-    suggested = network.suggested_department(diagnoses[0].icd10, departments) if diagnoses else None
+    departments, diagnoses, picked = renewal.departments_by_diagnosis(g.user)
+    if not form and len(diagnoses) == 1:  # one sensible answer: nothing to choose
+        form = {"diagnosis_id": str(diagnoses[0].id), "department_id": str(picked.get(diagnoses[0].id, ""))}
     return render_template(
         "hospital/consultations/new.html",
-        form=form or {"department_id": str(suggested.id) if suggested else ""},
+        form=form or {},
         error=error,
         departments=departments,
         diagnoses=diagnoses,
+        picked=picked,
         child=patients.is_young_child(g.user),
         modes=list(ConsultationMode),
         renew=request.args.get("renew") == "1",

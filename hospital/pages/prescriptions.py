@@ -20,6 +20,8 @@ nav.add_nav(Role.PATIENT, _l("My prescriptions"), "/prescriptions", order=30)
 nav.add_nav(Role.DOCTOR, _l("My prescriptions"), "/prescriptions", order=40)
 nav.add_nav(Role.PHARMACIST, _l("Prescription review"), "/pharmacist/review", order=10)
 nav.add_nav(Role.ADMIN, _l("Formulary"), "/admin/formulary", order=40)
+nav.add_nav(Role.PATIENT, _l("My medicines"), "/medicines", order=15)
+nav.add_home_section(Role.PATIENT, "hospital/prescriptions/_home_to_pay.html", renewal.pay_context, order=5)
 nav.add_home_section(Role.PATIENT, "hospital/prescriptions/_home_medicines.html", renewal.home_context, order=10)
 prescriptions.register_with_consultations()
 
@@ -96,16 +98,29 @@ def detail(prescription_id: int):
     return render_template("hospital/prescriptions/detail.html", rx=rx, error=None)
 
 
+@bp.get("/medicines")
+@page_roles(Role.PATIENT)
+def my_medicines():
+    """我的用药: each current medicine with its days left and a one-tap renew button."""
+    return render_template("hospital/prescriptions/medicines.html", **renewal.home_context(g.user), error=None)
+
+
 @bp.post("/prescriptions/<int:prescription_id>/renew")
 @page_roles(Role.PATIENT)
 def renew(prescription_id: int):
-    """One action: ask for a renewal; the follow-up consultation opens with the proposed copy."""
+    """One tap: the renewal consultation opens for this prescription's diagnosis and department
+    (or the one already open for it); an error is said in words on the page the tap came from."""
     try:
         consultation = renewal.request_renewal(g.user, prescription_id)
     except AppError as err:
+        if err.status == 404:
+            raise
+        if request.form.get("from") == "medicines":
+            page = render_template("hospital/prescriptions/medicines.html", **renewal.home_context(g.user), error=err)
+            return page, err.status
         rx = prescriptions.get_with_integrity(g.user, prescription_id)
         return render_template("hospital/prescriptions/detail.html", rx=rx, error=err), err.status
-    return redirect(f"/consultations/{consultation.id}")
+    return redirect(url_for("consultation_pages.detail", consultation_id=consultation.id))
 
 
 def _initial(rx) -> dict:

@@ -198,3 +198,18 @@ class RxReviewViewSchema(Schema):
     diagnoses = fields.List(fields.Nested(DiagnosisSchema), metadata={"description": "Confirmed diagnoses"})
     medications = fields.List(fields.Nested(ActiveMedicationSchema), metadata={"description": "Other drugs in supply"})
     override_label = fields.Str(metadata={"description": "The doctor's coded override reason, in words"})
+
+
+class MedicineSchema(Schema):
+    """One current medicine of the patient (我的用药): when it runs out, and what renewing it opens."""
+
+    prescription_id = fields.Int(metadata={"description": "The prescription a renewal of this medicine copies."})
+    name = fields.Str()
+    name_en = fields.Str()
+    strength = fields.Str()
+    runs_out_on = fields.Date()
+    days_left = fields.Int()
+    renew_soon = fields.Bool(metadata={"description": "Fewer than 7 days left: the renew button stands out."})
+    diagnosis = fields.Str(metadata={"description": "What the prescription was written for (the renewal's)."})
+    department = fields.Str()
+    department_en = fields.Str()

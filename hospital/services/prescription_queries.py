@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 from core import audit
 from core.errors import NotFound
 from core.extensions import db
-from hospital.models.prescriptions import Prescription
+from hospital.models.prescriptions import Prescription, PrescriptionItem
 from hospital.models.prescriptions import PrescriptionStatus as S
 from hospital.services import consultations, medications
+from hospital.services import prescription_safety as safety
 from hospital.services.prescription_signing import iso, verify_integrity
 from hospital.services.prescription_states import ONCE_APPROVED, effective_status
 
@@ -54,6 +55,11 @@ def _mask_name(name: str) -> str:
     return name[0] + "*" * max(1, len(name) - 2) + (name[-1] if len(name) > 2 else "")
 
 
+def _usage(item: PrescriptionItem) -> str:
+    """How often and how long, in words (the doctor's history reads "每日1次 × 7天", not "qd × 7d")."""
+    return f"{safety.FREQUENCY_LABELS.get(item.frequency, item.frequency)} × {_l('%(n)s days') % {'n': item.days}}"
+
+
 def history_for_patient(patient_id: int) -> list[dict]:
     """The patient's prescriptions for the doctor's history panel (consultations' provider)."""
     query = (
@@ -70,7 +76,7 @@ def history_for_patient(patient_id: int) -> list[dict]:
             "signed_at": iso(rx.signed_at),
             "diagnosis": rx.diagnosis_name,
             "icd10": rx.icd10,
-            "items": [f"{i.name_zh} {i.strength} {i.dose:g}{i.dose_unit} {i.frequency} × {i.days}d" for i in rx.items],
+            "items": [f"{i.name_zh} {i.strength} {i.dose:g}{i.dose_unit} {_usage(i)}" for i in rx.items],
         }
         for rx in db.session.execute(query).scalars()
     ]

@@ -42,10 +42,17 @@
     if (region) region.textContent = text;
   }
 
+  // Times as people read them: day and hour, never seconds.
   function fmtTime(iso) {
     if (!iso) return "";
     const d = new Date(iso);
-    return d.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false });
+    return d.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
+      { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+  }
+
+  function fmtHour(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
   }
 
   function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
@@ -61,18 +68,41 @@
     return node;
   }
 
-  // Every stored notification is also pushed live: count it on the menu badge and say it.
+  // Every stored notification is also pushed live with its words (`notice`): count it on the menu
+  // badge and show it as a card at the top of the page, with a link to what it is about. The event
+  // name itself is never shown.
+  function showNotice(notice) {
+    const box = document.getElementById("toasts");
+    if (!box) return;
+    const card = el("div", { class: "toast card" }, el("strong", { class: "toast-title", text: notice.title }));
+    if (notice.body) card.append(el("p", { text: notice.body }));
+    const actions = el("div", { class: "actions" });
+    if (notice.action_url) actions.append(el("a", { class: "btn primary big", href: notice.action_url, text: notice.action_label }));
+    if (notice.url) actions.append(el("a", { class: "btn", href: notice.url, text: t("View") }));
+    const close = el("button", { type: "button", class: "btn", text: t("Got it") });
+    close.addEventListener("click", () => card.remove());
+    actions.append(close);
+    card.append(actions);
+    box.prepend(card);
+    while (box.children.length > 3) box.lastElementChild.remove();
+  }
+
   function followNotifications() {
     const badge = document.getElementById("notify-count");
+    const words = document.getElementById("notify-count-words");
     const s = connect();
     if (!s || !badge) return;
     s.onAny((event, payload) => {
       if (!payload || !payload.notification_id) return;
-      badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
-      announce(payload.title || event);
+      const count = (parseInt(badge.textContent, 10) || 0) + 1;
+      badge.textContent = String(count);
+      if (words) words.textContent = t("%(n)s unread", { n: count });
+      const notice = payload.notice || { title: t("New notification"), body: "", url: "/notifications" };
+      showNotice(notice);
+      announce(notice.title);
     });
   }
 
-  window.App = { api, connect, announce, fmtTime, yuan, text, el, lang, csrf, t };
+  window.App = { api, connect, announce, fmtTime, fmtHour, yuan, text, el, lang, csrf, t };
   document.addEventListener("DOMContentLoaded", followNotifications);
 })();

@@ -3,7 +3,7 @@
   "use strict";
   const select = document.getElementById("f-department_id");
   if (!select || !window.App) return;
-  const { api, el, fmtTime, lang } = window.App;
+  const { api, el, fmtTime, fmtHour, lang } = window.App;
   const onDuty = document.getElementById("on-duty");
   const next = document.getElementById("next-shifts");
   const newBox = document.getElementById("new-diagnosis");
@@ -11,6 +11,11 @@
 
   async function show() {
     const dept = select.value;
+    if (!dept) {
+      onDuty.replaceChildren(el("li", { text: App.t("Choose the diagnosis first: the department follows from it.") }));
+      next.replaceChildren();
+      return;
+    }
     try {
       const [doctors, shifts] = await Promise.all([
         api("GET", `/api/doctors?department=${dept}&on_duty=true`),
@@ -18,7 +23,7 @@
       ]);
       onDuty.replaceChildren(...(doctors.length ? doctors.map((d) => el("li", { text: `${d.name} · ${lang === "zh" ? d.department_name_zh : d.department_name_en}` }))
         : [el("li", { text: App.t("Nobody is on duty now; your request waits for the next shift.") })]));
-      next.replaceChildren(...shifts.slice(0, 6).map((s) => el("li", { text: `${fmtTime(s.starts_at)} – ${fmtTime(s.ends_at).slice(-8)} · ${s.doctor_name} · ${kinds[s.kind] || s.kind}` })));
+      next.replaceChildren(...shifts.slice(0, 6).map((s) => el("li", { text: `${fmtTime(s.starts_at)} – ${fmtHour(s.ends_at)} · ${s.doctor_name} · ${kinds[s.kind] || ""}` })));
     } catch (err) {
       onDuty.replaceChildren(el("li", { text: "⚠ " + err.message }));
     }
@@ -29,8 +34,16 @@
     newBox.hidden = !(chosen && chosen.value === "new");
   }
 
+  // The diagnosis picks the department (the one that follows it up); then who is on duty there.
+  function followDiagnosis(event) {
+    toggleNew();
+    const department = event.target.dataset.department;
+    if (department) select.value = department;
+    show();
+  }
+
   select.addEventListener("change", show);
-  document.querySelectorAll('input[name="diagnosis_id"]').forEach((r) => r.addEventListener("change", toggleNew));
+  document.querySelectorAll('input[name="diagnosis_id"]').forEach((r) => r.addEventListener("change", followDiagnosis));
   toggleNew();
   show();
 })();
