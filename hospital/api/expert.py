@@ -196,7 +196,7 @@ def report(case_id):
     """The signed report (PDF, Chinese): the panel, the requesting doctor and the patient."""
     user = require_user()
     case = expert.report_case(user, case_id)
-    pdf = expert_report.render_report(case, expert.list_opinions(user, case_id))
+    pdf = expert_report.report_for(case, expert.list_opinions(user, case_id))  # rendered once signed
     return Response(
         pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename=case-{case_id}.pdf"}
     )

@@ -1,7 +1,13 @@
-"""The expert consultation report as a PDF (Chinese, reportlab with the vendored CJK font)."""
+"""The expert consultation report as a PDF (Chinese, reportlab with the vendored CJK font).
+
+Once the leader has signed the conclusion the report is rendered once and served from storage
+(`report_for`), named by a digest of its text: a later opinion or anything else printed that
+changes gives a new paper, never a stale one.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -10,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from core import clock
+from core import clock, rendered
 from core.pdf import cjk_font
 from hospital.models.expert import ExpertCase
 from hospital.services import expert
@@ -73,7 +79,19 @@ def _lines(case: ExpertCase, opinions: list) -> list[tuple[str, str]]:
     return lines
 
 
-def render_report(case: ExpertCase, opinions: list) -> bytes:
+REPORT_AREA = "expert-report-pdf"
+
+
+def report_for(case: ExpertCase, opinions: list) -> bytes:
+    """The report's PDF: stored after the first rendering once the conclusion is signed."""
+    lines = _lines(case, opinions)
+    if case.conclusion is None or case.conclusion.signed_at is None:
+        return render_report(case, opinions, lines)
+    digest = hashlib.sha256(repr(lines).encode()).hexdigest()[:24]
+    return rendered.once(REPORT_AREA, f"case-{case.id}-{digest}.pdf", lambda: render_report(case, opinions, lines))
+
+
+def render_report(case: ExpertCase, opinions: list, lines: list[tuple[str, str]] | None = None) -> bytes:
     """The signed report of a concluded case as PDF bytes."""
     styles = _styles()
     buffer = BytesIO()
@@ -87,7 +105,7 @@ def render_report(case: ExpertCase, opinions: list) -> bytes:
         title=f"Expert case {case.id}",
     )
     story = []
-    for style, text in _lines(case, opinions):
+    for style, text in lines if lines is not None else _lines(case, opinions):
         story.append(Paragraph(escape(text).replace("\n", "<br/>"), styles[style]))
         if style == "title":
             story.append(Spacer(1, 4 * mm))

@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 
 from flask import current_app
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from core import clock
+from core import clock, rendered
 from core.pdf import cjk_font, qr_image
-from core.uploads import upload_path
 from hospital.models.prescriptions import Prescription
 from hospital.services import prescriptions
 from hospital.services.prescription_safety import FREQUENCY_LABELS
@@ -101,28 +98,13 @@ def pdf_for(rx: Prescription) -> bytes:
     now (and stored, once the prescription is signed: drafts change and are not kept)."""
     if rx.signed_at is None:
         return render(rx)
-    path = upload_path(PDF_AREA, f"{rx.code}-{_printed_state(rx)}.pdf")
-    if path.exists():
-        return path.read_bytes()
-    content = render(rx)
-    _store_atomically(path, content)
-    return content
+    return rendered.once(PDF_AREA, f"{rx.code}-{_printed_state(rx)}.pdf", lambda: render(rx))
 
 
 def _printed_state(rx: Prescription) -> str:
     """A digest of what can still change on a signed prescription's paper."""
     state = [rx.version, rx.signed_at, rx.valid_until, rx.reviewer_user_id, rx.reviewed_at, verify_url(rx)]
     return hashlib.sha256(repr(state).encode()).hexdigest()[:24]
-
-
-def _store_atomically(path, content: bytes) -> None:
-    """Write to a temporary file and rename: another process never reads half a file, and two
-    processes rendering the same paper at once both end with a whole one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-    os.replace(temporary, path)
 
 
 def render(rx: Prescription, lines: list[str] | None = None, url: str | None = None) -> bytes:
