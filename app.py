@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import chronic.models  # noqa: F401
 import core.events  # noqa: F401  (Socket.IO handlers register themselves on import)
 import core.models  # noqa: F401  (every table in the metadata, for migrations)
 import hospital.events.calls  # noqa: F401
@@ -20,6 +21,9 @@ import hospital.models  # noqa: F401
 import insurance.models  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
+from chronic import api as chronic_api
+from chronic import pages as chronic_pages
+from chronic import seed as chronic_seed
 from core import api as core_api
 from core import clock, i18n, tasks
 from core import pages as core_pages
@@ -63,6 +67,7 @@ API_BLUEPRINTS = [
     expert_api.blp,
     insurance_api.blp,
     pharmacy_api.blp,
+    chronic_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     core_pages.bp,
@@ -73,6 +78,7 @@ PAGE_BLUEPRINTS = [
     expert_pages.bp,
     insurance_pages.bp,
     pharmacy_pages.bp,
+    chronic_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
@@ -83,6 +89,7 @@ DEMO_SEEDERS = [
     insurance_seed.seed_from_context,
     pharmacy_seed.seed_pharmacy,
     seed_expert.seed_expert,
+    chronic_seed.seed_chronic,
 ]
 
 
