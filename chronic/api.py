@@ -54,8 +54,7 @@ blp = Blueprint("chronic", __name__, url_prefix="/api/chronic", description="Chr
 @blp.response(201, ReadingResultSchema)
 def record_reading(data):
     """Record a home reading; impossible values are refused naming the field; the answer says what to do."""
-    reading = readings.record_reading(require_user(), readings.ReadingInput(**data))
-    return {**ReadingSchema().dump(reading), "advice": readings.advice_for(reading)}
+    return readings.record_reading(require_user(), readings.ReadingInput(**data))
 
 
 @blp.post("/readings/import")

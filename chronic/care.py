@@ -19,23 +19,46 @@ from hospital.services import network, patients, rota
 MSG_DOCTORS_ONLY = _l("Only a doctor may do this.")
 
 
-def care_department_id(patient_id: int) -> int | None:
-    """His department between visits: that of his latest consultation, else the one that follows
-    up his first chronic diagnosis (cardiology for hypertension, endocrinology for diabetes …)."""
-    latest = db.session.execute(
+# The diagnoses a kind of reading follows (ICD-10 prefixes): blood pressure for hypertensive and
+# coronary disease, glucose for diabetes.
+_DIAGNOSES_OF_READING = {"blood_pressure": ("I",), "glucose": ("E10", "E11", "E12", "E13", "E14"), "weight": ("E",)}
+
+
+def _diagnosis_departments(patient_id: int, prefixes: tuple[str, ...] = ("",)) -> list[int]:
+    departments = network.online_departments()
+    found = []
+    for diagnosis in patients.list_diagnoses(patient_id):
+        if diagnosis.icd10.upper().startswith(prefixes):
+            department = network.suggested_department(diagnosis.icd10, departments)
+            if department is not None and department.id not in found:
+                found.append(department.id)
+    return found
+
+
+def _consultation_departments(patient_id: int) -> list[int]:
+    query = (
         db.select(Consultation.department_id)
         .where(Consultation.patient_id == patient_id)
         .order_by(Consultation.id.desc())
-        .limit(1)
-    ).scalar()
-    if latest:
-        return latest
-    departments = network.online_departments()
-    for diagnosis in patients.list_diagnoses(patient_id):
-        department = network.suggested_department(diagnosis.icd10, departments)
-        if department is not None:
-            return department.id
-    return None
+        .limit(20)
+    )
+    return list(dict.fromkeys(db.session.execute(query).scalars()))
+
+
+def care_department_id(patient_id: int, reading_kind: str | None = None) -> int | None:
+    """The department that follows this kind of reading for him: the one that follows up the
+    matching confirmed diagnosis (cardiology for blood pressure with hypertension, endocrinology
+    for glucose with diabetes), else that of his latest consultation, else his first diagnosis'."""
+    if reading_kind in _DIAGNOSES_OF_READING:
+        matching = _diagnosis_departments(patient_id, _DIAGNOSES_OF_READING[reading_kind])
+        if matching:
+            return matching[0]
+    return next(iter(_consultation_departments(patient_id) + _diagnosis_departments(patient_id)), None)
+
+
+def care_departments(patient_id: int) -> set[int]:
+    """Every department that looks after him: those of his diagnoses and of his consultations."""
+    return set(_diagnosis_departments(patient_id)) | set(_consultation_departments(patient_id))
 
 
 def doctor_of(user: User):
@@ -55,7 +78,7 @@ def may_see(actor: User, patient_id: int) -> bool:
     doctor = doctor_of(actor)
     if doctor is None:
         return False
-    return doctor.department_id == care_department_id(patient_id) or _has_consulted(doctor.id, patient_id)
+    return doctor.department_id in care_departments(patient_id) or _has_consulted(doctor.id, patient_id)
 
 
 def patient_for(actor: User, patient_id: int) -> User:

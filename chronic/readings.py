@@ -68,12 +68,12 @@ class ReadingInput:
     unit: str | None = None
 
 
-def _in_range(field: str, value: float | None, required: bool = True) -> None:
+def _in_range(field: str, value: float | None, required: bool = True, limits: str | None = None) -> None:
     if value is None:
         if required:
             raise ValidationFailed("reading_required", _l("Please enter this value."), field=field)
         return
-    low, high, unit = LIMITS[field]
+    low, high, unit = LIMITS[limits or field]
     if not low <= value <= high:
         raise ValidationFailed(
             "reading_impossible",
@@ -128,10 +128,10 @@ def validate(data: ReadingInput) -> dict:
                 "glucose_context", _l("Say when it was measured: fasting, after a meal or at random."), field="context"
             )
         value = _glucose_mmol(data)
-        _in_range("glucose", value)
+        _in_range("value", value, limits="glucose")
         values.update(value=round(value, 1), context=data.context)
     else:
-        _in_range("weight", data.value)
+        _in_range("value", data.value, limits="weight")
         values.update(value=round(data.value, 1))
     return values
 
@@ -213,6 +213,7 @@ def record_reading(patient: User, data: ReadingInput) -> Reading:
         )
     db.session.commit()
     _after_readings(patient, [reading])
+    reading.advice = advice_for(reading)  # what to do now, in his language, for the answer
     return reading
 
 
@@ -334,7 +335,7 @@ ALERT_TITLES = {
 
 
 def _raise_alert(patient: User, reading: Reading, kind: str, count: int = 1) -> Alert:
-    department_id = care.care_department_id(patient.id)
+    department_id = care.care_department_id(patient.id, reading.kind)
     alert = Alert(
         patient_id=patient.id,
         department_id=department_id,
