@@ -36,6 +36,10 @@ class Care:
             self._tokens[username] = {"Authorization": f"Bearer {response.get_json()['token']}"}
         return self._tokens[username]
 
+    def relogin(self) -> None:
+        """New tokens (after the frozen clock moved past their lifetime)."""
+        self._tokens.clear()
+
     def post(self, path: str, username: str, **kwargs):
         return self.client.post(path, headers=self.h(username), **kwargs)
 
