@@ -121,6 +121,21 @@ class DoseMark(db.Model):
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class ReminderSent(db.Model):
+    """One row per reminder pushed (a dose due, a medicine running out): the unique key makes the
+    periodic sweep safe to run in every server process at once."""
+
+    __tablename__ = "chronic_reminders_sent"
+    __table_args__ = (UniqueConstraint("kind", "prescription_item_id", "due_at", name="uq_reminder_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # dose / run_out
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    prescription_item_id: Mapped[int] = mapped_column(ForeignKey("prescription_items.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
 class FollowUpPlan(db.Model):
     """随访计划: set by a doctor for a patient; its items fall due at fixed intervals."""
 

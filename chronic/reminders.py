@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from chronic import care
-from chronic.models import DoseMark, DoseStatus
-from core import audit, clock
+from chronic.models import DoseMark, DoseStatus, ReminderSent
+from core import accounts, audit, clock, notify, tasks
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
@@ -215,6 +216,81 @@ def adherence(actor: User, patient_id: int, days: int = ADHERENCE_DAYS) -> dict:
     }
 
 
-def run_out_reminders(patient_id: int) -> list:
+def run_out_reminders(patient_id: int, today: date | None = None) -> list:
     """Medicines running out within a few days (renewal's own rule), each leading to its renewal."""
-    return [m for m in renewal.current_medicines(patient_id) if m.remind]
+    return [m for m in renewal.current_medicines(patient_id, today) if m.remind]
+
+
+# --- pushed reminders ---------------------------------------------------------------------------
+
+REMIND_WINDOW = timedelta(minutes=15)  # a dose due within the last quarter hour is announced
+DOSE_TITLE = _l("Time for your medicine: %(name)s %(amount)s")
+RUN_OUT_TITLE = _l("%(name)s runs out on %(day)s. Renew it now so that you do not run short.")
+
+
+def _claim(kind: str, patient_id: int, item_id: int, due_at: datetime) -> bool:
+    """Record that this reminder goes out; False when another process (or round) sent it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(ReminderSent(kind=kind, patient_id=patient_id, prescription_item_id=item_id, due_at=due_at))
+    except IntegrityError:
+        return False
+    db.session.commit()
+    return True
+
+
+def _push(patient_id: int, event: str, title, payload: dict, **params) -> None:
+    patient = accounts.get_by_id(patient_id)
+    with force_locale((patient.locale if patient else None) or "zh"):
+        text = str(title) % params
+    notify.notify_user(patient_id, event, {**payload, "title": text})
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Push each dose that fell due in the last quarter hour, and each medicine's run-out reminder
+    once; only from active prescriptions, so they stop with the supply."""
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    query = db.select(Prescription.patient_id).where(Prescription.status.in_(ACTIVE)).distinct()
+    sent = 0
+    for patient_id in db.session.execute(query).scalars().all():
+        for dose in schedule(patient_id, today, today):
+            due = now - REMIND_WINDOW < dose.scheduled_at <= now and dose.status is None
+            if due and _claim("dose", patient_id, dose.item_id, dose.scheduled_at):
+                _push_dose(patient_id, dose)
+                sent += 1
+        sent += _run_out(patient_id, today)
+    return sent
+
+
+def _push_dose(patient_id: int, dose: Dose) -> None:
+    payload = {
+        "item_id": dose.item_id,
+        "scheduled_at": clock.to_local(dose.scheduled_at).isoformat(),
+        "url": "/health/medicines",
+    }
+    _push(patient_id, "chronic.dose_due", DOSE_TITLE, payload, name=dose.name, amount=dose.amount)
+
+
+def _run_out(patient_id: int, today: date) -> int:
+    sent = 0
+    for medicine in run_out_reminders(patient_id, today):
+        marker = datetime.combine(medicine.runs_out_on, time(0, 0), tzinfo=clock.local_tz())
+        item_ids = [s.item.id for s in supplies(patient_id) if s.item.prescription_id == medicine.prescription_id]
+        if item_ids and _claim("run_out", patient_id, item_ids[0], marker):
+            _push(
+                patient_id,
+                "chronic.run_out",
+                RUN_OUT_TITLE,
+                {"prescription_id": medicine.prescription_id, "url": f"/prescriptions/{medicine.prescription_id}"},
+                name=medicine.name,
+                day=medicine.runs_out_on.isoformat(),
+            )
+            sent += 1
+    return sent
+
+
+@tasks.every(60)
+def remind() -> None:
+    """Periodic: medication reminders of every patient (safe in several processes)."""
+    send_due_reminders()

@@ -8,6 +8,8 @@ from datetime import datetime, time, timedelta
 
 from chronic import reminders
 from core import clock
+from core.extensions import db
+from core.models import Notification
 from hospital.services import prescriptions
 from hospital.services.prescription_safety import ItemInput
 from tests.chronic.conftest import CARDIOLOGIST, OTHER_PATIENT, PATIENT, user
@@ -100,3 +102,27 @@ def test_run_out_reminder_leads_to_the_renewal(care):
         page_login(care.client, PATIENT2)
         html = care.client.get("/health/medicines").get_data(as_text=True)
         assert f'href="/prescriptions/{rx_id}"' in html
+
+
+def test_reminders_are_pushed_once_at_dose_time_and_stop_with_the_supply(care):
+    rx_id = _dispensed(care, [ItemInput("AML5", 5, "bid", 7)])
+    patient, today = user(PATIENT2), clock.today()
+
+    def pushed(event: str) -> list:
+        rows = db.session.execute(db.select(Notification).filter_by(user_id=patient.id, event=event)).scalars()
+        return [n.payload for n in rows]
+
+    at_eight = _local(today + timedelta(days=1), "08:05")
+    assert reminders.send_due_reminders(at_eight) >= 1
+    reminders.send_due_reminders(at_eight + timedelta(minutes=1))  # the next round (or process) sends nothing new
+    doses = pushed("chronic.dose_due")
+    assert len(doses) == 1 and doses[0]["scheduled_at"].endswith("08:00:00+08:00") and "AML" not in doses[0]["title"]
+    # Near the end of the supply: the run-out reminder, once, leading to the renewal.
+    near_end = _local(today + timedelta(days=4), "13:00")
+    reminders.send_due_reminders(near_end)
+    reminders.send_due_reminders(near_end + timedelta(minutes=5))
+    assert [p["url"] for p in pushed("chronic.run_out")] == [f"/prescriptions/{rx_id}"]
+    # After the supply ended: nothing more.
+    before = len(pushed("chronic.dose_due"))
+    reminders.send_due_reminders(_local(today + timedelta(days=9), "08:05"))
+    assert len(pushed("chronic.dose_due")) == before
