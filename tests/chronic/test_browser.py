@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 
 from tests.conftest import DEMO_PASSWORD, DESKTOP, PHONE, check_accessibility
 
@@ -93,3 +94,53 @@ def test_elder_patient_records_blood_pressure_and_the_doctor_on_duty_sees_the_al
     doctor.wait_for_selector("#chart svg")
     patient_context.close()
     doctor_context.close()
+
+
+def _referred(server) -> int:
+    def api(username):
+        headers = {"Authorization": f"Bearer {server.login(username)}"}
+
+        def call(method, path, **kwargs):
+            response = requests.request(method, server.url + path, headers=headers, timeout=30, **kwargs)
+            assert response.status_code < 300, (path, response.text[:300])
+            return response.json()
+
+        return call
+
+    patient, doctor = api(PATIENT), api(DOCTOR)
+    diagnosis = next(d for d in patient("GET", "/api/diagnoses") if d["icd10"] == "I10")
+    card = next(d for d in patient("GET", "/api/departments") if d["code"] == "CARD")
+    body = {"department_id": card["id"], "diagnosis_id": diagnosis["id"], "complaint": "头晕，血压波动"}
+    consultation = patient("POST", "/api/consultations", json=body)
+    doctor("POST", f"/api/consultations/{consultation['id']}/accept", json={})
+    doctor(
+        "POST",
+        f"/api/consultations/{consultation['id']}/refer-offline",
+        json={"reason": "血压控制不佳，需门诊调整用药"},
+    )
+    return consultation["id"]
+
+
+def test_referred_patient_books_a_timed_visit_on_a_phone_and_cancels(browser, live_server):
+    consultation_id = _referred(live_server)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server, PATIENT)
+    taps = Taps(page)
+    taps.tap("nav.mainnav a[href='/health']")
+    taps.tap("#link-bookings")
+    taps.tap(f"#book-referral-{consultation_id}")
+    page.wait_for_selector("input[name='slot_id']")
+    check_accessibility(page, "chronic-booking-slots-phone")
+    taps.tap("label.slot:not(.full) >> nth=0")
+    taps.tap("#confirm-booking")
+    page.wait_for_url(re.compile(r".*/bookings/\d+$"))
+    page.wait_for_selector("img.qr")
+    assert page.evaluate("() => document.querySelector('img.qr').naturalWidth") > 0  # the QR code loaded
+    check_accessibility(page, "chronic-booking-confirmation-qr-phone")
+    assert taps.count == 5, taps.count
+    taps.tap("#cancel-booking")
+    page.wait_for_selector("#booking-status")
+    assert page.locator("img.qr").count() == 0
+    check_accessibility(page, "chronic-booking-cancelled-phone")
+    context.close()
