@@ -1,5 +1,5 @@
 """Demo data of chronic care: published visit slots for the next two weeks (30 minutes, a few
-places each) at the hub's chronic-care departments and at two member hospitals, a laboratory with
+places each) at the hub's chronic-care departments and at member hospitals, a member hospital's laboratory with
 lab slots, lab results from the network hospitals' records, a month of home readings and a
 follow-up plan for the first demo patient. Idempotent: rows are found by key."""
 
@@ -33,6 +33,9 @@ MEMBER_DEPARTMENTS = [
     ("H35020000001", "ENDO", "内分泌科", "Endocrinology"),
     ("H35030000001", "CARD", "心血管内科", "Cardiology"),
 ]
+# The laboratory where tests ordered online are taken: a member hospital's (the hub's departments
+# are the ones patients consult online).
+LABORATORY_HOSPITAL = "H35010000001"
 LABORATORY = ("LAB", "检验科", "Clinical Laboratory")
 # First demo patient's records from the network hospitals: (code, value, months ago, hospital code).
 LAB_HISTORY = [
@@ -88,8 +91,9 @@ def _seed_slots(hub: Hospital) -> None:
         hospital = db.session.execute(db.select(Hospital).filter_by(code=hospital_code)).scalar_one_or_none()
         if hospital is not None:
             _publish(_department(hospital, code, name_zh, name_en).id, SlotPurpose.VISIT, VISIT_TIMES, VISIT_CAPACITY)
-    laboratory = _department(hub, *LABORATORY)
-    _publish(laboratory.id, SlotPurpose.LAB, VISIT_TIMES[:6], 10)
+    lab_hospital = db.session.execute(db.select(Hospital).filter_by(code=LABORATORY_HOSPITAL)).scalar_one_or_none()
+    if lab_hospital is not None:
+        _publish(_department(lab_hospital, *LABORATORY).id, SlotPurpose.LAB, VISIT_TIMES[:6], 10)
     db.session.commit()
 
 
