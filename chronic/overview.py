@@ -11,7 +11,7 @@ from core import accounts, clock
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
-from hospital.services import network
+from hospital.services import network, renewal
 
 CHART_KINDS = (ReadingKind.BLOOD_PRESSURE, ReadingKind.GLUCOSE, ReadingKind.WEIGHT)
 
@@ -123,6 +123,7 @@ def panel(actor: User, patient_id: int, kind: str | None, days: int | None, cons
         "targets": targets_of(patient_id),
         "alerts": readings.alerts_for_patient(actor, patient_id),
         "adherence": reminders.adherence(actor, patient_id),
+        "medicines": renewal.current_medicines(patient_id),
         "items": plans.items_for(actor, patient_id),
         "results": results,
         "pending": [r for r in results if not r.confirmed],

@@ -26,7 +26,7 @@
   function band(svg, y, low, high, label) {
     const top = y(high), bottom = y(low);
     svg.append(svgEl("rect", { x: PAD.l, y: top, width: W - PAD.l - PAD.r, height: Math.max(bottom - top, 1), class: "band" }));
-    svg.append(svgEl("text", { x: W - PAD.r - 4, y: top + 14, "text-anchor": "end", class: "band-label" }, label));
+    svg.append(svgEl("text", { x: PAD.l + 4, y: top + 14, class: "band-label" }, label));
   }
 
   function limit(svg, y, value, label) {
@@ -72,6 +72,7 @@
       frame(svg, y, 40, 220, 20);
       band(svg, y, 90, b.high, App.t("Target band"));
       limit(svg, y, b.urgent, App.t("Urgent"));
+      svg.append(svgEl("line", { x1: PAD.l, x2: W - PAD.r, y1: y(b.high2), y2: y(b.high2), class: "limit dia-target" }));
       const sys = points.map((p) => [x(Date.parse(p.t)), y(p.s), p]);
       const dia = points.map((p) => [x(Date.parse(p.t)), y(p.d), p]);
       line(svg, sys.map((p) => p.slice(0, 2)), "sys");
