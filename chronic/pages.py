@@ -52,6 +52,7 @@ def labels() -> dict:
         "chronic_orders": ORDER_LABELS,
         "chronic_flags": FLAG_LABELS,
         "plan_label": plans.label,
+        "chronic_open_flags": readings.open_flags,
         "lab_name": labs.test_name,
     }
 

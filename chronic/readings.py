@@ -440,6 +440,12 @@ def alerts_for_patient(actor: User, patient_id: int, only_open: bool = False, li
     return list(db.session.execute(query.order_by(Alert.id.desc()).limit(limit)).scalars())
 
 
+def open_flags(patient_id: int) -> list[Alert]:
+    """A patient's open urgent alerts and trend flags (shown beside him in the doctor's queue)."""
+    query = db.select(Alert).filter_by(patient_id=patient_id, status=AlertStatus.OPEN).order_by(Alert.id.desc())
+    return list(db.session.execute(query.limit(3)).scalars())
+
+
 def department_alerts(doctor_user: User, only_open: bool = True) -> list[Alert]:
     """Open alerts and trend flags of the doctor's department, newest first (audited)."""
     doctor = care.doctor_of(doctor_user)

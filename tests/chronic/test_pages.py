@@ -4,9 +4,12 @@ patient is led from his referred consultation to a booking, and panels of others
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from chronic.models import Booking
+from core import clock
 from core.extensions import db
+from hospital.services import consultations
 from tests.chronic.conftest import CARDIOLOGIST, OTHER_DOCTOR, OTHER_PATIENT, PATIENT, user
 from tests.conftest import csrf_of, page_login
 
@@ -100,3 +103,22 @@ def test_doctor_pages_and_panel_actions(care):
     assert client.get(f"/chronic/patients/{me}").status_code == 404
     page_login(client, OTHER_PATIENT)
     assert client.get(f"/chronic/patients/{me}").status_code == 403
+
+
+def test_trend_flag_shows_beside_the_patient_in_the_doctors_queue(care):
+    now = clock.now()
+    for hours in (30, 20, 2):
+        when = (now - timedelta(hours=hours)).isoformat()
+        care.post(
+            "/api/chronic/readings",
+            PATIENT,
+            json={"kind": "blood_pressure", "systolic": 158, "diastolic": 96, "measured_at": when},
+        )
+    patient = user(PATIENT)
+    consultations.start_consultation(
+        patient.id, care.department("CARD").id, care.hypertension(patient.id), "text", "续方"
+    )
+    client = care.client
+    page_login(client, CARDIOLOGIST)
+    queue = client.get("/doctor").get_data(as_text=True)
+    assert "queue-flag" in queue and "📈" in queue
