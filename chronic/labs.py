@@ -260,3 +260,11 @@ def record_order_results(actor: User, order_id: int, results: list[ResultInput])
     notify.notify_user(order.patient_id, "chronic.lab_results", {**payload, "url": "/health/labs"})
     db.session.refresh(order)
     return order
+
+
+def booked_orders(actor: User) -> list[LabOrder]:
+    """The laboratory's worklist: orders booked and waiting for results."""
+    if actor.role != Role.ADMIN:
+        raise Forbidden("role_refused", _l("Only the laboratory may return results."))
+    query = db.select(LabOrder).filter_by(status=LabOrderStatus.BOOKED).order_by(LabOrder.id)
+    return list(db.session.execute(query).scalars())

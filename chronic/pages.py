@@ -20,6 +20,7 @@ bp = Blueprint("chronic_pages", __name__)
 
 nav.add_nav(Role.PATIENT, _l("My health"), "/health", order=15)
 nav.add_nav(Role.DOCTOR, _l("Follow-ups and alerts"), "/chronic", order=20)
+nav.add_nav(Role.ADMIN, _l("Laboratory results"), "/admin/lab", order=55)
 nav.add_home_section(Role.PATIENT, "chronic/_home_patient.html", overview.patient_home, order=5)
 nav.add_home_section(Role.DOCTOR, "chronic/_home_doctor.html", overview.doctor_home, order=5)
 
@@ -324,3 +325,45 @@ def panel_act(patient_id: int, action: str):
     if action not in actions:
         return _panel(patient_id, ValidationFailed("unknown_action", _l("Unknown action."), field="action"), 404)
     return _panel_action(patient_id, actions[action])
+
+
+# --- the laboratory (an administrator of the network) ------------------------------------------
+
+
+def _lab_worklist(error=None, status=200):
+    return render_template(
+        "chronic/lab_worklist.html",
+        orders=labs.booked_orders(current_user()),
+        error=error,
+        today=clock.today(),
+        form=request.form,
+    ), status
+
+
+@bp.get("/admin/lab")
+@page_roles(Role.ADMIN)
+def lab_worklist():
+    """Booked lab orders waiting for results; entering them sends them to the record and the doctor."""
+    return _lab_worklist()
+
+
+def _results_from(form, codes: list[str]) -> list[labs.ResultInput]:
+    taken_on = date.fromisoformat(form.get("taken_on") or clock.today().isoformat())
+    return [
+        labs.ResultInput(code, _number(form, f"value_{code}"), taken_on, form.get("hospital_name", ""))
+        for code in codes
+    ]
+
+
+@bp.post("/admin/lab/<int:order_id>")
+@page_roles(Role.ADMIN)
+def lab_results(order_id: int):
+    user = current_user()
+    try:
+        order = labs.get_order(user, order_id)
+        labs.record_order_results(user, order_id, _results_from(request.form, order.tests))
+    except ValueError:
+        return _lab_worklist(ValidationFailed("bad_date", _l("Please enter a date."), field="taken_on"), 422)
+    except AppError as err:
+        return _lab_worklist(err, err.status)
+    return redirect(url_for("chronic_pages.lab_worklist", done=order_id))

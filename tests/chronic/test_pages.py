@@ -122,3 +122,38 @@ def test_trend_flag_shows_beside_the_patient_in_the_doctors_queue(care):
     page_login(client, CARDIOLOGIST)
     queue = client.get("/doctor").get_data(as_text=True)
     assert "queue-flag" in queue and "📈" in queue
+
+
+def test_lab_tests_ordered_online_booked_and_returned_through_the_pages(care):
+    me = user(PATIENT).id
+    consultation_id = care.accepted_consultation()
+    client = care.client
+    page_login(client, CARDIOLOGIST)
+    panel = f"/chronic/patients/{me}?consultation={consultation_id}"
+    ordered = _post(
+        client, f"/chronic/patients/{me}/order", {"consultation": consultation_id, "tests": ["HBA1C", "K"]}, panel
+    )
+    assert ordered.status_code == 302
+    page_login(client, PATIENT)
+    labs_page = client.get("/health/labs").get_data(as_text=True)
+    order_id = int(re.search(r'id="book-lab-(\d+)"', labs_page).group(1))
+    choose = client.get(f"/bookings/new?lab_order={order_id}").get_data(as_text=True)
+    slot_id = re.search(r'name="slot_id" value="(\d+)"', choose).group(1)
+    booked = _post(client, "/bookings/new", {"lab_order": order_id, "slot_id": slot_id}, "/health/labs")
+    assert booked.status_code == 302
+    page_login(client, "admin")
+    worklist = client.get("/admin/lab").get_data(as_text=True)
+    assert f'id="send-results-{order_id}"' in worklist
+    missing = _post(
+        client, f"/admin/lab/{order_id}", {"value_HBA1C": "6.4", "hospital_name": "福州市第一医院"}, "/admin/lab"
+    )
+    assert missing.status_code == 422
+    sent = _post(
+        client,
+        f"/admin/lab/{order_id}",
+        {"value_HBA1C": "6.4", "value_K": "4.1", "hospital_name": "福州市第一医院"},
+        "/admin/lab",
+    )
+    assert sent.status_code == 302
+    page_login(client, CARDIOLOGIST)
+    assert "6.4" in client.get(f"/chronic/patients/{me}").get_data(as_text=True)
