@@ -85,7 +85,7 @@ def test_a_full_slot_is_refused(care):
     db.session.commit()
     full = care.post("/api/chronic/bookings", PATIENT, json={"consultation_id": consultation_id, "slot_id": slot["id"]})
     assert full.status_code == 409 and full.get_json()["reason"] == "slot_full"
-    assert "another time" in full.get_json()["message"]
+    assert "其他时段" in full.get_json()["message"]  # Chinese by default: "choose another time"
     assert db.session.execute(db.select(Booking).filter_by(slot_id=slot["id"])).first() is None
 
 
