@@ -10,7 +10,8 @@ from core.extensions import db
 def test_seed_on_postgres(pg_app):
     result = pg_app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert db.session.execute(db.select(db.func.count(VisitSlot.id))).scalar() > 100
-    assert db.session.execute(db.select(db.func.count(Reading.id))).scalar() > 20
+    counts = [db.session.execute(db.select(db.func.count(m.id))).scalar() for m in (VisitSlot, Reading)]
+    assert counts[0] > 100 and counts[1] > 20
     again = pg_app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
     assert again.exit_code == 0
+    assert [db.session.execute(db.select(db.func.count(m.id))).scalar() for m in (VisitSlot, Reading)] == counts
