@@ -483,4 +483,18 @@ def acknowledge(doctor_user: User, alert_id: int) -> Alert:
     move_alert_to(alert, AlertStatus.ACKNOWLEDGED, acknowledged_by_id=doctor_user.id, acknowledged_at=clock.now())
     audit.record(doctor_user.id, alert.patient_id, "acknowledge", "chronic_alert", alert.id)
     db.session.commit()
+    _tell_patient_seen(alert, doctor_user)
     return alert
+
+
+SEEN_TITLE = _l("Dr %(doctor)s has seen your reading %(summary)s.")
+
+
+def _tell_patient_seen(alert: Alert, doctor_user: User) -> None:
+    """The patient learns that a doctor has looked at his alert (he is not left wondering)."""
+    patient = accounts.get_by_id(alert.patient_id)
+    with force_locale((patient.locale if patient else None) or "zh"):
+        title = str(SEEN_TITLE) % {"doctor": doctor_user.name, "summary": alert.summary}
+    notify.notify_user(
+        alert.patient_id, "chronic.alert_seen", {**alert_payload(alert), "url": "/health", "title": title}
+    )

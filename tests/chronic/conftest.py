@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import User
 from hospital.models.network import Department
 from hospital.models.patients import ConfirmedDiagnosis
+from hospital.services import consultations, prescriptions
 from tests.conftest import DEMO_PASSWORD
 
 PATIENT, OTHER_PATIENT = "13800000001", "13800000002"  # 王建国 (hypertension, diabetes), 李秀兰 (COPD)
@@ -73,8 +74,6 @@ class Care:
 
     def accepted_consultation(self, patient_username: str = PATIENT, doctor: str = CARDIOLOGIST) -> int:
         """A follow-up consultation for hypertension, accepted by the cardiologist."""
-        from hospital.services import consultations
-
         patient = user(patient_username)
         consultation = consultations.start_consultation(
             patient.id, self.department("CARD").id, self.hypertension(patient.id), "text", "血压随访"
@@ -94,8 +93,6 @@ class Care:
 
     def prescription(self, patient_username: str, lines, days_long: bool = False) -> int:
         """A signed and approved prescription written in a new accepted consultation."""
-        from hospital.services import prescriptions
-
         doctor = user(CARDIOLOGIST)
         long = any(item.days > 7 for item in lines)
         draft = prescriptions.DraftInput(

@@ -79,6 +79,8 @@ def test_urgent_reading_tells_the_patient_what_to_do_and_alerts_the_doctor_on_du
     assert seen.status_code == 200 and seen.get_json()["status"] == "acknowledged"
     again = care.post(f"/api/chronic/alerts/{alert.id}/acknowledge", CARDIOLOGIST)
     assert again.status_code == 409
+    told = db.session.execute(db.select(Notification).filter_by(user_id=user(PATIENT).id, event="chronic.alert_seen"))
+    assert "186/112" in told.scalar_one().payload["title"]  # the patient learns a doctor has seen it
 
 
 def test_very_high_fasting_glucose_is_urgent(care):

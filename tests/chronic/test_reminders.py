@@ -13,6 +13,7 @@ from core.models import Notification
 from hospital.services import prescriptions
 from hospital.services.prescription_safety import ItemInput
 from tests.chronic.conftest import CARDIOLOGIST, OTHER_PATIENT, PATIENT, user
+from tests.conftest import page_login
 
 PATIENT2 = OTHER_PATIENT  # 李秀兰: no medicines of her own in the demo data
 
@@ -97,8 +98,6 @@ def test_run_out_reminder_leads_to_the_renewal(care):
     patient = user(PATIENT2)
     with clock.frozen(_local(clock.today() + timedelta(days=3), "09:00")):
         assert rx_id in [m.prescription_id for m in reminders.run_out_reminders(patient.id)]
-        from tests.conftest import page_login
-
         page_login(care.client, PATIENT2)
         html = care.client.get("/health/medicines").get_data(as_text=True)
         assert f'href="/prescriptions/{rx_id}"' in html
