@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import chronic.models  # noqa: F401
 import core.events  # noqa: F401  (Socket.IO handlers register themselves on import)
 import core.models  # noqa: F401  (every table in the metadata, for migrations)
 import hospital.audit_vocabulary  # noqa: F401  (how the audit log names each domain's objects)
@@ -25,6 +26,9 @@ import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 import pharmacy.notices  # noqa: F401
+from chronic import api as chronic_api
+from chronic import pages as chronic_pages
+from chronic import seed as chronic_seed
 from core import accounts, clock, i18n, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
@@ -76,6 +80,7 @@ API_BLUEPRINTS = [
     insurance_api.blp,
     pharmacy_api.blp,
     dashboard_api.blp,
+    chronic_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     core_pages.bp,
@@ -88,6 +93,7 @@ PAGE_BLUEPRINTS = [
     insurance_pages.bp,
     pharmacy_pages.bp,
     dashboard_pages.bp,
+    chronic_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
@@ -99,6 +105,7 @@ DEMO_SEEDERS = [
     pharmacy_seed.seed_pharmacy,
     seed_clinical.seed_clinical,
     seed_expert.seed_expert,
+    chronic_seed.seed_chronic,
 ]
 
 # Where pharmacy staff work decides which prescriptions they see (hospital never imports pharmacy).

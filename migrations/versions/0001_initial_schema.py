@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:06:25.614958
+Create Date: 2026-12-01 22:13:19.789068
 
 """
 from alembic import op
@@ -263,6 +263,50 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_log_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index('ix_audit_patient_time', ['patient_id', 'at'], unique=False)
 
+    op.create_table('chronic_readings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('context', sa.String(length=12), nullable=True),
+    sa.Column('systolic', sa.Integer(), nullable=True),
+    sa.Column('diastolic', sa.Integer(), nullable=True),
+    sa.Column('pulse', sa.Integer(), nullable=True),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('unit', sa.String(length=8), nullable=False),
+    sa.Column('measured_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('level', sa.String(length=8), nullable=False),
+    sa.Column('source', sa.String(length=8), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('patient_id', 'kind', 'measured_at', name='uq_reading_time')
+    )
+    with op.batch_alter_table('chronic_readings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_readings_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_readings_measured_at'), ['measured_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_readings_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('chronic_targets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('bp_systolic_target', sa.Integer(), nullable=False),
+    sa.Column('bp_diastolic_target', sa.Integer(), nullable=False),
+    sa.Column('bp_systolic_urgent', sa.Integer(), nullable=False),
+    sa.Column('bp_diastolic_urgent', sa.Integer(), nullable=False),
+    sa.Column('glucose_fasting_low', sa.Float(), nullable=False),
+    sa.Column('glucose_fasting_high', sa.Float(), nullable=False),
+    sa.Column('glucose_after_meal_high', sa.Float(), nullable=False),
+    sa.Column('glucose_urgent', sa.Float(), nullable=False),
+    sa.Column('glucose_urgent_low', sa.Float(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('patient_id')
+    )
     op.create_table('departments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('hospital_id', sa.Integer(), nullable=False),
@@ -417,6 +461,63 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id')
     )
+    op.create_table('chronic_alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('reading_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('reading_kind', sa.String(length=16), nullable=False),
+    sa.Column('summary', sa.String(length=120), nullable=False),
+    sa.Column('status', sa.String(length=14), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),
+    sa.Column('acknowledged_at', core.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['acknowledged_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['reading_id'], ['chronic_readings.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('chronic_alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_alerts_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_alerts_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_alerts_status'), ['status'], unique=False)
+
+    op.create_table('chronic_plans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('doctor_user_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], ),
+    sa.ForeignKeyConstraint(['doctor_user_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('chronic_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_plans_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_plans_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('chronic_slots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=8), nullable=False),
+    sa.Column('starts_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('booked', sa.Integer(), nullable=False),
+    sa.CheckConstraint('booked <= capacity', name='ck_slot_capacity'),
+    sa.CheckConstraint('booked >= 0', name='ck_slot_booked'),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('department_id', 'purpose', 'starts_at', name='uq_slot_time')
+    )
+    with op.batch_alter_table('chronic_slots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_slots_department_id'), ['department_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_slots_starts_at'), ['starts_at'], unique=False)
+
     op.create_table('couriers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pharmacy_id', sa.Integer(), nullable=False),
@@ -554,6 +655,25 @@ def upgrade():
     with op.batch_alter_table('stock_levels', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stock_levels_drug_code'), ['drug_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_levels_pharmacy_id'), ['pharmacy_id'], unique=False)
+
+    op.create_table('chronic_plan_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('interval_days', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('last_done_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('last_done_by', sa.String(length=40), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['plan_id'], ['chronic_plans.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('chronic_plan_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_plan_items_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_plan_items_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_plan_items_plan_id'), ['plan_id'], unique=False)
 
     op.create_table('confirmed_diagnoses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -860,6 +980,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_call_sessions_consultation_id'), ['consultation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_call_sessions_status'), ['status'], unique=False)
 
+    op.create_table('chronic_lab_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('doctor_user_id', sa.Integer(), nullable=False),
+    sa.Column('tests', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('resulted_at', core.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], ),
+    sa.ForeignKeyConstraint(['doctor_user_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('chronic_lab_orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_lab_orders_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_lab_orders_doctor_user_id'), ['doctor_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_lab_orders_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_lab_orders_status'), ['status'], unique=False)
+
+    op.create_table('chronic_referrals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.Column('chosen_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['chosen_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], ),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('consultation_id')
+    )
     op.create_table('consultation_attachments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -978,6 +1130,60 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_prescriptions_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_prescriptions_status'), ['status'], unique=False)
 
+    op.create_table('chronic_bookings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slot_id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=True),
+    sa.Column('lab_order_id', sa.Integer(), nullable=True),
+    sa.Column('code', sa.String(length=24), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('cancelled_at', core.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultations.id'], ),
+    sa.ForeignKeyConstraint(['lab_order_id'], ['chronic_lab_orders.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['slot_id'], ['chronic_slots.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('chronic_bookings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_bookings_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_bookings_lab_order_id'), ['lab_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_bookings_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_bookings_slot_id'), ['slot_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_bookings_status'), ['status'], unique=False)
+
+    op.create_table('chronic_lab_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('unit', sa.String(length=16), nullable=False),
+    sa.Column('ref_low', sa.Float(), nullable=True),
+    sa.Column('ref_high', sa.Float(), nullable=True),
+    sa.Column('flag', sa.String(length=2), nullable=False),
+    sa.Column('hospital_name', sa.String(length=100), nullable=False),
+    sa.Column('taken_on', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=8), nullable=False),
+    sa.Column('confirmed', sa.Boolean(), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('lab_order_id', sa.Integer(), nullable=True),
+    sa.Column('report_upload', sa.String(length=80), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['lab_order_id'], ['chronic_lab_orders.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('chronic_lab_results', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_lab_results_code'), ['code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_lab_results_lab_order_id'), ['lab_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_lab_results_patient_id'), ['patient_id'], unique=False)
+
     op.create_table('consultation_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('consultation_id', sa.Integer(), nullable=False),
@@ -1045,11 +1251,51 @@ def upgrade():
     with op.batch_alter_table('prescription_trail', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_prescription_trail_prescription_id'), ['prescription_id'], unique=False)
 
+    op.create_table('chronic_dose_marks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('prescription_item_id', sa.Integer(), nullable=False),
+    sa.Column('scheduled_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('marked_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['prescription_item_id'], ['prescription_items.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('prescription_item_id', 'scheduled_at', name='uq_dose_once')
+    )
+    with op.batch_alter_table('chronic_dose_marks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_dose_marks_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chronic_dose_marks_prescription_item_id'), ['prescription_item_id'], unique=False)
+
+    op.create_table('chronic_reminders_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('prescription_item_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['prescription_item_id'], ['prescription_items.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'prescription_item_id', 'due_at', name='uq_reminder_once')
+    )
+    with op.batch_alter_table('chronic_reminders_sent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chronic_reminders_sent_patient_id'), ['patient_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('chronic_reminders_sent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_reminders_sent_patient_id'))
+
+    op.drop_table('chronic_reminders_sent')
+    with op.batch_alter_table('chronic_dose_marks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_dose_marks_prescription_item_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_dose_marks_patient_id'))
+
+    op.drop_table('chronic_dose_marks')
     with op.batch_alter_table('prescription_trail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_prescription_trail_prescription_id'))
 
@@ -1062,6 +1308,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consultation_messages_consultation_id'))
 
     op.drop_table('consultation_messages')
+    with op.batch_alter_table('chronic_lab_results', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_lab_results_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_lab_results_lab_order_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_lab_results_code'))
+
+    op.drop_table('chronic_lab_results')
+    with op.batch_alter_table('chronic_bookings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_bookings_status'))
+        batch_op.drop_index(batch_op.f('ix_chronic_bookings_slot_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_bookings_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_bookings_lab_order_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_bookings_consultation_id'))
+
+    op.drop_table('chronic_bookings')
     with op.batch_alter_table('prescriptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_prescriptions_status'))
         batch_op.drop_index(batch_op.f('ix_prescriptions_patient_id'))
@@ -1083,6 +1343,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_consultation_attachments_consultation_id'))
 
     op.drop_table('consultation_attachments')
+    op.drop_table('chronic_referrals')
+    with op.batch_alter_table('chronic_lab_orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_lab_orders_status'))
+        batch_op.drop_index(batch_op.f('ix_chronic_lab_orders_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_lab_orders_doctor_user_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_lab_orders_consultation_id'))
+
+    op.drop_table('chronic_lab_orders')
     with op.batch_alter_table('call_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_call_sessions_status'))
         batch_op.drop_index(batch_op.f('ix_call_sessions_consultation_id'))
@@ -1153,6 +1421,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_confirmed_diagnoses_patient_id'))
 
     op.drop_table('confirmed_diagnoses')
+    with op.batch_alter_table('chronic_plan_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_plan_items_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_plan_items_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_plan_items_due_on'))
+
+    op.drop_table('chronic_plan_items')
     with op.batch_alter_table('stock_levels', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stock_levels_pharmacy_id'))
         batch_op.drop_index(batch_op.f('ix_stock_levels_drug_code'))
@@ -1187,6 +1461,22 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_couriers_pharmacy_id'))
 
     op.drop_table('couriers')
+    with op.batch_alter_table('chronic_slots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_slots_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_chronic_slots_department_id'))
+
+    op.drop_table('chronic_slots')
+    with op.batch_alter_table('chronic_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_plans_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_plans_department_id'))
+
+    op.drop_table('chronic_plans')
+    with op.batch_alter_table('chronic_alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_alerts_status'))
+        batch_op.drop_index(batch_op.f('ix_chronic_alerts_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_alerts_department_id'))
+
+    op.drop_table('chronic_alerts')
     op.drop_table('signing_keys')
     with op.batch_alter_table('pharmacies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pharmacies_hospital_id'))
@@ -1215,6 +1505,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_departments_hospital_id'))
 
     op.drop_table('departments')
+    op.drop_table('chronic_targets')
+    with op.batch_alter_table('chronic_readings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chronic_readings_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_chronic_readings_measured_at'))
+        batch_op.drop_index(batch_op.f('ix_chronic_readings_kind'))
+
+    op.drop_table('chronic_readings')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_patient_time')
         batch_op.drop_index(batch_op.f('ix_audit_log_actor_id'))
