@@ -21,13 +21,15 @@ import insurance.models  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 from core import api as core_api
-from core import clock, i18n, tasks
+from core import clock, health, i18n, tasks
 from core import pages as core_pages
 from core.auth import check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
+from core.fields import BoundedIntConverter
+from core.inputs import check_json_body
 from core.security import add_security_headers
 from hospital import cli_consultations, cli_prescriptions, seed_expert, seed_formulary, seed_rota
 from hospital import seed as hospital_seed
@@ -65,6 +67,7 @@ API_BLUEPRINTS = [
     pharmacy_api.blp,
 ]
 PAGE_BLUEPRINTS = [
+    health.bp,
     core_pages.bp,
     network_pages.bp,
     rota_pages.bp,
@@ -160,11 +163,13 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.url_map.converters["int"] = BoundedIntConverter  # every <int:id> within 64 bits (else 404)
     clock.configure(app.config["TIMEZONE"])
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
     _init_extensions(app)
     app.before_request(_fresh_request_globals)
+    app.before_request(check_json_body)
     app.before_request(load_current_user)
     app.before_request(lambda: check_api_csrf() if request.path.startswith("/api") else None)
     app.after_request(add_security_headers)

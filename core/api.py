@@ -11,6 +11,7 @@ from core.extensions import limiter
 from core.models import Role
 from core.schemas import (
     AuditEntrySchema,
+    AuditQuerySchema,
     LoginSchema,
     MarkReadSchema,
     NotificationSchema,
@@ -27,8 +28,13 @@ blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts, logi
 
 def login_limit_key() -> str:
     """Rate-limit per address and username, so one guessed account cannot be hammered."""
-    body = request.get_json(silent=True) or request.form
-    return f"{request.remote_addr}|{(body.get('username') or '').strip()}"
+    try:
+        body = request.get_json(silent=True) if request.is_json else request.form
+    except RecursionError:  # the limiter runs before the body checks
+        body = None
+    username = body.get("username") if isinstance(body, dict) else None
+    # Any JSON may arrive here before the schema has looked at it: only a string is a name.
+    return f"{request.remote_addr}|{username.strip()[:64] if isinstance(username, str) else ''}"
 
 
 def login_limit() -> str:
@@ -115,8 +121,9 @@ def mark_read(data):
 
 @blp.get("/audit")
 @roles_required(Role.ADMIN)
+@blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditEntrySchema(many=True))
-def audit_log():
+def audit_log(query):
     """The latest audit entries: who read or changed which patient's data (administrators)."""
-    patient = request.args.get("patient_id", type=int)
+    patient = query["patient_id"]
     return audit.entries_for_patient(patient) if patient else audit.recent()

@@ -23,6 +23,10 @@ class Config:
     SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE")
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    # Redis down: count in this process's memory (and log it) rather than refuse every login;
+    # short timeouts so that a dead Redis costs a login one second, not a hang.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")

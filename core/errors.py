@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import logging
+
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+
+from core.extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+# The database did not answer (down, restarting, connections cut, pool exhausted): retry later.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
+# A value the database cannot hold (beyond 64 bits, a NUL in text) that no schema caught.
+VALUE_REFUSED = (sa_exc.DataError, OverflowError)
 
 
 class AppError(Exception):
@@ -111,6 +123,26 @@ def _fields(messages: dict) -> list[str]:
     return names
 
 
+def _forget_session() -> None:
+    """Drop the failed transaction and the user loaded with it (its attributes would reload)."""
+    g.user = None
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the pool replaces it on the next checkout
+        db.session.close()
+
+
+def _error_response(status: int, message: str, reason: str):
+    response = jsonify(error_body(status, message, reason)) if _wants_json() else app_page_error(status, message)
+    response.status_code = status
+    return response
+
+
+def app_page_error(status: int, message: str):
+    """The error page (language and navigation work without the database)."""
+    return make_response(render_template("error.html", code=status, message=message))
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers: domain errors, HTTP errors outside the API, and unexpected ones."""
 
@@ -119,13 +151,29 @@ def register_error_handlers(app: Flask) -> None:
         body = error_body(err.status, err.render_message(), err.reason, err.field)
         return jsonify(body), err.status
 
+    def handle_database_unavailable(err: Exception):
+        log.warning("database unavailable: %s", err.__class__.__name__, exc_info=True)
+        _forget_session()
+        message = gettext("The service is briefly unavailable. Please try again in a few seconds.")
+        response = _error_response(503, message, "service_unavailable")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    def handle_value_refused(err: Exception):
+        log.warning("value refused by the database: %s", err)
+        _forget_session()
+        return _error_response(422, gettext("A value is out of range or not allowed."), "value_out_of_range")
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, handle_database_unavailable)
+    for kind in VALUE_REFUSED:
+        app.register_error_handler(kind, handle_value_refused)
+
     @app.errorhandler(429)
     def handle_rate_limit(err):
         message = gettext("Too many attempts. Please wait a minute and try again.")
         if _wants_json():
             return jsonify(error_body(429, message, "rate_limited")), 429
-        from flask import render_template
-
         return render_template("error.html", code=429, message=message), 429
 
     @app.errorhandler(HTTPException)
@@ -138,8 +186,6 @@ def register_error_handlers(app: Flask) -> None:
                 body["errors"] = data["messages"]
                 body["message"] = gettext("Please correct: %(fields)s", fields=", ".join(_fields(data["messages"])))
             return jsonify(body), err.code
-        from flask import render_template
-
         return render_template("error.html", code=err.code, message=err.description), err.code
 
 

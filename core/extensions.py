@@ -15,7 +15,9 @@ class Base(DeclarativeBase):
     """Declarative base shared by every domain's models."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Pre-ping: a connection the database dropped (restart, outage) is replaced on checkout instead
+# of failing the request, so service comes back by itself once the database does.
+db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
 migrate = Migrate()
 socketio = SocketIO()
 api = Api()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from core import clock
+from core.fields import BoundedInt
 
 
 class LocalDateTime(fields.DateTime):
@@ -67,7 +68,7 @@ class StaffQuerySchema(Schema):
 
 
 class NotificationSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     event = fields.Str()
     payload = fields.Dict()
     created_at = LocalDateTime()
@@ -75,14 +76,18 @@ class NotificationSchema(Schema):
 
 
 class MarkReadSchema(Schema):
-    ids = fields.List(fields.Int(), required=True)
+    ids = fields.List(BoundedInt(), required=True)
+
+
+class AuditQuerySchema(Schema):
+    patient_id = BoundedInt(load_default=None, metadata={"description": "Only this patient's entries"})
 
 
 class AuditEntrySchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     at = LocalDateTime()
-    actor_id = fields.Int(allow_none=True)
-    patient_id = fields.Int(allow_none=True)
+    actor_id = BoundedInt(allow_none=True)
+    patient_id = BoundedInt(allow_none=True)
     action = fields.Str()
     object_type = fields.Str()
     object_id = fields.Str(allow_none=True)

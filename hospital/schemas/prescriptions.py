@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 from hospital.services.prescription_safety import FREQUENCIES
 
@@ -12,7 +13,7 @@ class RxItemInSchema(Schema):
     drug_code = fields.Str(required=True)
     dose = fields.Float(required=True, metadata={"description": "One dose, in the drug's dose_unit"})
     frequency = fields.Str(required=True, validate=validate.OneOf(list(FREQUENCIES)))
-    days = fields.Int(required=True, validate=validate.Range(min=1, max=365))
+    days = BoundedInt(required=True, validate=validate.Range(min=1, max=365))
     route = fields.Str(load_default=None, allow_none=True)
     instructions = fields.Str(load_default="")
 
@@ -22,13 +23,13 @@ class RxDraftSchema(Schema):
     long_prescription = fields.Bool(load_default=False)
     long_reason = fields.Str(load_default="")
     acute = fields.Bool(load_default=None, allow_none=True, metadata={"description": "Default: not chronic"})
-    validity_days = fields.Int(load_default=1, metadata={"description": "1 (issue day) to 3"})
+    validity_days = BoundedInt(load_default=1, metadata={"description": "1 (issue day) to 3"})
     note = fields.Str(load_default="")
     icd10 = fields.Str(load_default=None, allow_none=True, metadata={"description": "Must equal the consultation's"})
 
 
 class RxCreateSchema(RxDraftSchema):
-    consultation_id = fields.Int(required=True)
+    consultation_id = BoundedInt(required=True)
 
 
 class RxFindingSchema(Schema):
@@ -41,9 +42,9 @@ class RxFindingSchema(Schema):
 
 class RxCheckResultSchema(Schema):
     findings = fields.List(fields.Nested(RxFindingSchema))
-    blocking = fields.Int()
-    warnings = fields.Int()
-    quantities = fields.List(fields.Int(allow_none=True))
+    blocking = BoundedInt()
+    warnings = BoundedInt()
+    quantities = fields.List(BoundedInt(allow_none=True))
 
 
 class RxSignSchema(Schema):
@@ -62,11 +63,11 @@ class RxRenewSchema(Schema):
 
 class RxListQuerySchema(Schema):
     status = fields.Str(load_default=None)
-    consultation_id = fields.Int(load_default=None)
+    consultation_id = BoundedInt(load_default=None)
 
 
 class RxItemSchema(Schema):
-    position = fields.Int()
+    position = BoundedInt()
     drug_code = fields.Str()
     name_zh = fields.Str()
     name_en = fields.Str()
@@ -75,53 +76,53 @@ class RxItemSchema(Schema):
     dose_unit = fields.Str()
     frequency = fields.Str()
     route = fields.Str()
-    days = fields.Int()
-    quantity = fields.Int(metadata={"description": "Packages"})
+    days = BoundedInt()
+    quantity = BoundedInt(metadata={"description": "Packages"})
     package_unit_zh = fields.Str()
     package_unit_en = fields.Str()
-    unit_price_fen = fields.Int()
-    total_fen = fields.Int()
+    unit_price_fen = BoundedInt()
+    total_fen = BoundedInt()
     insurance_class = fields.Str()
     cold_chain = fields.Bool()
     instructions = fields.Str()
 
 
 class RxPersonSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     name = fields.Str()
 
 
 class PrescriptionSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     code = fields.Str()
     status = fields.Str(attribute="effective_status")
-    version = fields.Int()
-    consultation_id = fields.Int()
-    patient_id = fields.Int()
+    version = BoundedInt()
+    consultation_id = BoundedInt()
+    patient_id = BoundedInt()
     patient = fields.Nested(RxPersonSchema)
     doctor_user = fields.Nested(RxPersonSchema, data_key="doctor")
     reviewer = fields.Nested(RxPersonSchema, data_key="pharmacist", allow_none=True)
-    hospital_id = fields.Int()
+    hospital_id = BoundedInt()
     icd10 = fields.Str()
     diagnosis_name = fields.Str()
     chronic = fields.Bool()
     acute = fields.Bool()
     long_prescription = fields.Bool()
     long_reason = fields.Str()
-    validity_days = fields.Int()
+    validity_days = BoundedInt()
     note = fields.Str()
     findings = fields.List(fields.Nested(RxFindingSchema))
     override_reason = fields.Str()
     reject_reason = fields.Str()
-    revision_of_id = fields.Int(allow_none=True)
-    renewal_of_id = fields.Int(allow_none=True)
+    revision_of_id = BoundedInt(allow_none=True)
+    renewal_of_id = BoundedInt(allow_none=True)
     created_at = LocalDateTime()
     signed_at = LocalDateTime(allow_none=True)
     valid_until = LocalDateTime(allow_none=True)
     reviewed_at = LocalDateTime(allow_none=True)
     paid_at = LocalDateTime(allow_none=True)
     dispensed_at = LocalDateTime(allow_none=True)
-    total_fen = fields.Int()
+    total_fen = BoundedInt()
     items = fields.List(fields.Nested(RxItemSchema))
     integrity = fields.Dict(metadata={"description": "doctor_signature, review_signature, genuine"})
 
@@ -129,7 +130,7 @@ class PrescriptionSchema(Schema):
 class RxVerifyItemSchema(Schema):
     name = fields.Str()
     strength = fields.Str()
-    quantity = fields.Int()
+    quantity = BoundedInt()
     unit = fields.Str()
 
 
@@ -156,6 +157,6 @@ class RxVerifySchema(Schema):
 
 
 class RxConsultationRefSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     status = fields.Str()
-    renewal_of_prescription_id = fields.Int(allow_none=True)
+    renewal_of_prescription_id = BoundedInt(allow_none=True)
