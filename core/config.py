@@ -35,7 +35,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Secure cookies need HTTPS; loopback development is plain HTTP, so production sets it.
     SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "0") == "1"
-    TOKEN_LIFETIME_HOURS = int(_env("TOKEN_LIFETIME_HOURS", "12"))
+    # A bearer token lives this long; its refresh token (used once, then replaced) longer. A
+    # browser session slides: it ends after BROWSER_SESSION_DAYS without use.
+    TOKEN_LIFETIME_MINUTES = int(_env("TOKEN_LIFETIME_MINUTES", str(int(_env("TOKEN_LIFETIME_HOURS", "12")) * 60)))
+    REFRESH_LIFETIME_DAYS = int(_env("REFRESH_LIFETIME_DAYS", "30"))
+    BROWSER_SESSION_DAYS = int(_env("BROWSER_SESSION_DAYS", "30"))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
     WTF_CSRF_TIME_LIMIT = None  # no time limit that interrupts a person mid-task
