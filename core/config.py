@@ -47,6 +47,7 @@ class Config:
     SHIFT_TIMES = {"morning": ("08:00", "12:00"), "evening": ("18:00", "22:00")}
     ICE_SERVERS = _env("ICE_SERVERS", "[]")
     LOOPBACK_ICE_ONLY = _env("LOOPBACK_ICE_ONLY", "0") == "1"
+    FAILPOINTS = _env("FAILPOINTS", "")  # crash tests only: see core/failpoints.py
     EXPERT_STAGE_SIZE = int(_env("EXPERT_STAGE_SIZE", "4"))
     INSURANCE_GATEWAY = _env("INSURANCE_GATEWAY", "in-process")
     INSURANCE_URL = _env("INSURANCE_URL", "http://127.0.0.1:5001")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 21:02:26.251786
+Create Date: 2026-12-01 21:07:24.694373
 
 """
 from alembic import op
@@ -272,6 +272,7 @@ def upgrade():
     sa.Column('response_body', sa.JSON(), nullable=True),
     sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
     sa.Column('finished_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('resource', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id', 'key', name='uq_idempotency_user_key')
