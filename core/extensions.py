@@ -1,5 +1,7 @@
 """Extension instances, created unbound and bound in create_app (so `python app.py` is safe)."""
 
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,3 +26,7 @@ api = Api()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# flask-limiter logs to a silent handler: let it say when its store (Redis) fails and it counts
+# in memory instead, and when the store is back.
+limiter.logger.addHandler(logging.StreamHandler())
+limiter.logger.setLevel(logging.INFO)
