@@ -52,4 +52,4 @@ clean:
 	rm -rf $(VENV) .stamp-deps instance test-artifacts
 
 fuzz: setup  ## fuzz the API from its OpenAPI document, every role, 50 cases per operation (~15 min)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(BIN)/python -m pytest -q -p no:cacheprovider tests/hardening/test_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(BIN)/python -m pytest -q -p no:cacheprovider --timeout=3600 tests/hardening/test_fuzz.py
