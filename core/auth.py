@@ -54,6 +54,17 @@ def session_user() -> tuple[int | None, User | None]:
     return (row.id if row else None), user
 
 
+def socket_identity(auth) -> tuple[int | None, User | None]:
+    """Who opens a Socket.IO connection: (session id, user) from `auth={"token": …}` or else the
+    session cookie; (None, None) when neither stands. The session id lets the socket layer end
+    exactly the sockets of a revoked session (see core.signals.user_sessions_revoked)."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        row, user = sessions.for_token(token)
+        return (row.id if row else None), user
+    return session_user()
+
+
 def load_current_user():
     """before_request: resolve g.user (and g.session_id) from the bearer token or the session."""
     g.user = g.auth_via = g.session_id = None

@@ -179,3 +179,18 @@ def test_the_session_cookie_holds_an_opaque_id_only_and_logout_ends_it_on_the_se
     client.post("/logout", data={"csrf_token": csrf_of(page.get_data(as_text=True))})
     client.set_cookie("session", stolen)  # a copy of the cookie taken before the logout
     assert client.get("/account").status_code == 302
+
+
+def test_a_socket_is_identified_by_its_session_and_refused_once_that_ended(app, client, users):
+    from core.auth import socket_identity
+
+    patient = users.patient()
+    with app.test_request_context("/socket.io/"):
+        session_id, user = socket_identity({"token": patient["token"]})
+        assert user.id == patient["user"]["id"] and session_id
+        assert socket_identity({"token": "not-a-token"}) == (None, None)
+        assert socket_identity({"token": {"a": 1}}) == (None, None)  # any payload shape
+        assert socket_identity(None) == (None, None)
+    client.post("/api/auth/logout", headers=patient["headers"])
+    with app.test_request_context("/socket.io/"):
+        assert socket_identity({"token": patient["token"]}) == (None, None)
