@@ -29,7 +29,7 @@ import pharmacy.notices  # noqa: F401
 from chronic import api as chronic_api
 from chronic import pages as chronic_pages
 from chronic import seed as chronic_seed
-from core import accounts, clock, i18n, socket_queue, tasks
+from core import accounts, clock, health, i18n, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
 from core.auth import check_api_csrf, load_current_user
@@ -37,6 +37,8 @@ from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
+from core.fields import BoundedIntConverter
+from core.inputs import check_json_body
 from core.security import add_security_headers
 from dashboard import api as dashboard_api
 from dashboard import pages as dashboard_pages
@@ -83,6 +85,7 @@ API_BLUEPRINTS = [
     chronic_api.blp,
 ]
 PAGE_BLUEPRINTS = [
+    health.bp,
     core_pages.bp,
     network_pages.bp,
     rota_pages.bp,
@@ -197,11 +200,13 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.url_map.converters["int"] = BoundedIntConverter  # every <int:id> within 64 bits (else 404)
     clock.configure(app.config["TIMEZONE"])
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
     _init_extensions(app)
     app.before_request(_fresh_request_globals)
+    app.before_request(check_json_body)
     app.before_request(load_current_user)
     app.before_request(lambda: check_api_csrf() if request.path.startswith("/api") else None)
     app.after_request(add_security_headers)

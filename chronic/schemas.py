@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 
 
@@ -21,13 +22,13 @@ class ReadingInSchema(Schema):
 
 
 class ReadingSchema(Schema):
-    id = fields.Int()
-    patient_id = fields.Int()
+    id = BoundedInt()
+    patient_id = BoundedInt()
     kind = fields.Str()
     context = fields.Str(allow_none=True)
-    systolic = fields.Int(allow_none=True)
-    diastolic = fields.Int(allow_none=True)
-    pulse = fields.Int(allow_none=True)
+    systolic = BoundedInt(allow_none=True)
+    diastolic = BoundedInt(allow_none=True)
+    pulse = BoundedInt(allow_none=True)
     value = fields.Float(allow_none=True)
     unit = fields.Str()
     measured_at = LocalDateTime()
@@ -40,7 +41,7 @@ class ReadingResultSchema(ReadingSchema):
 
 
 class ReadingQuerySchema(Schema):
-    days = fields.Int(load_default=30, metadata={"description": "7, 30 or 90"})
+    days = BoundedInt(load_default=30, metadata={"description": "7, 30 or 90"})
     kind = fields.Str(load_default=None)
 
 
@@ -49,15 +50,15 @@ class CsvUploadSchema(Schema):
 
 
 class ImportResultSchema(Schema):
-    imported = fields.Int()
-    skipped = fields.Int()
+    imported = BoundedInt()
+    skipped = BoundedInt()
 
 
 class TargetsSchema(Schema):
-    bp_systolic_target = fields.Int()
-    bp_diastolic_target = fields.Int()
-    bp_systolic_urgent = fields.Int()
-    bp_diastolic_urgent = fields.Int()
+    bp_systolic_target = BoundedInt()
+    bp_diastolic_target = BoundedInt()
+    bp_systolic_urgent = BoundedInt()
+    bp_diastolic_urgent = BoundedInt()
     glucose_fasting_low = fields.Float()
     glucose_fasting_high = fields.Float()
     glucose_after_meal_high = fields.Float()
@@ -68,11 +69,11 @@ class TargetsSchema(Schema):
 
 
 class AlertSchema(Schema):
-    id = fields.Int()
-    patient_id = fields.Int()
+    id = BoundedInt()
+    patient_id = BoundedInt()
     patient_name = fields.Str(attribute="patient.name")
-    department_id = fields.Int(allow_none=True)
-    reading_id = fields.Int(allow_none=True)
+    department_id = BoundedInt(allow_none=True)
+    reading_id = BoundedInt(allow_none=True)
     kind = fields.Str(metadata={"description": "urgent or trend"})
     reading_kind = fields.Str()
     summary = fields.Str()
@@ -82,8 +83,8 @@ class AlertSchema(Schema):
 
 
 class DoseSchema(Schema):
-    item_id = fields.Int()
-    prescription_id = fields.Int()
+    item_id = BoundedInt()
+    prescription_id = BoundedInt()
     drug_code = fields.Str()
     name = fields.Str()
     strength = fields.Str()
@@ -93,23 +94,23 @@ class DoseSchema(Schema):
 
 
 class DoseMarkSchema(Schema):
-    item_id = fields.Int(required=True)
+    item_id = BoundedInt(required=True)
     scheduled_at = fields.AwareDateTime(required=True)
     status = fields.Str(required=True, metadata={"description": "taken or skipped"})
 
 
 class AdherenceSchema(Schema):
-    days = fields.Int()
-    scheduled = fields.Int()
-    taken = fields.Int()
-    skipped = fields.Int()
-    missed = fields.Int()
-    percent = fields.Int(allow_none=True)
+    days = BoundedInt()
+    scheduled = BoundedInt()
+    taken = BoundedInt()
+    skipped = BoundedInt()
+    missed = BoundedInt()
+    percent = BoundedInt(allow_none=True)
 
 
 class PlanItemInSchema(Schema):
     kind = fields.Str(required=True, metadata={"description": "blood_pressure, glucose, weight, visit, lab:HBA1C …"})
-    interval_days = fields.Int(required=True)
+    interval_days = BoundedInt(required=True)
     first_due = fields.Date(load_default=None)
 
 
@@ -119,22 +120,22 @@ class PlanInSchema(Schema):
 
 
 class PlanItemSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     kind = fields.Str()
     label = fields.Str()
     due_on = fields.Date()
-    days = fields.Int(metadata={"description": "days until due; negative when overdue"})
+    days = BoundedInt(metadata={"description": "days until due; negative when overdue"})
     overdue = fields.Bool()
     last_done_at = LocalDateTime(allow_none=True)
     last_done_by = fields.Str(allow_none=True)
-    patient_id = fields.Int()
+    patient_id = BoundedInt()
     patient_name = fields.Str()
 
 
 class PlanSchema(Schema):
-    id = fields.Int()
-    patient_id = fields.Int()
-    department_id = fields.Int()
+    id = BoundedInt()
+    patient_id = BoundedInt()
+    department_id = BoundedInt()
     note = fields.Str()
     created_at = LocalDateTime()
 
@@ -150,8 +151,8 @@ class LabResultInSchema(Schema):
 
 
 class LabResultSchema(Schema):
-    id = fields.Int()
-    patient_id = fields.Int()
+    id = BoundedInt()
+    patient_id = BoundedInt()
     code = fields.Str()
     name = fields.Str()
     value = fields.Float()
@@ -163,7 +164,7 @@ class LabResultSchema(Schema):
     taken_on = fields.Date()
     source = fields.Str(metadata={"description": "network, upload or order"})
     confirmed = fields.Bool()
-    lab_order_id = fields.Int(allow_none=True)
+    lab_order_id = BoundedInt(allow_none=True)
 
 
 class LabQuerySchema(Schema):
@@ -191,15 +192,15 @@ class CatalogueEntrySchema(Schema):
 
 
 class LabOrderInSchema(Schema):
-    consultation_id = fields.Int(required=True)
+    consultation_id = BoundedInt(required=True)
     tests = fields.List(fields.Str(), required=True)
 
 
 class LabOrderSchema(Schema):
-    id = fields.Int()
-    patient_id = fields.Int()
-    consultation_id = fields.Int()
-    doctor_user_id = fields.Int()
+    id = BoundedInt()
+    patient_id = BoundedInt()
+    consultation_id = BoundedInt()
+    doctor_user_id = BoundedInt()
     tests = fields.List(fields.Str())
     status = fields.Str()
     created_at = LocalDateTime()
@@ -211,27 +212,27 @@ class LabOrderResultsSchema(Schema):
 
 
 class SlotPublishSchema(Schema):
-    department_id = fields.Int(required=True)
+    department_id = BoundedInt(required=True)
     day = fields.Date(required=True)
     first = fields.Time(required=True, metadata={"description": "local start of the first slot, e.g. 08:00"})
-    count = fields.Int(load_default=1)
-    capacity = fields.Int(required=True)
+    count = BoundedInt(load_default=1)
+    capacity = BoundedInt(required=True)
     purpose = fields.Str(load_default="visit", metadata={"description": "visit or lab"})
 
 
 class SlotQuerySchema(Schema):
-    department_id = fields.Int(required=True)
+    department_id = BoundedInt(required=True)
     purpose = fields.Str(load_default="visit")
 
 
 class SlotSchema(Schema):
-    id = fields.Int()
-    department_id = fields.Int()
+    id = BoundedInt()
+    department_id = BoundedInt()
     purpose = fields.Str()
     starts_at = LocalDateTime()
     ends_at = LocalDateTime()
-    capacity = fields.Int()
-    booked = fields.Int()
+    capacity = BoundedInt()
+    booked = BoundedInt()
     free = fields.Method("_free")
 
     def _free(self, slot) -> int:
@@ -239,27 +240,27 @@ class SlotSchema(Schema):
 
 
 class DestinationSchema(Schema):
-    department_id = fields.Int(required=True)
+    department_id = BoundedInt(required=True)
 
 
 class ReferralSchema(Schema):
-    consultation_id = fields.Int()
-    department_id = fields.Int()
+    consultation_id = BoundedInt()
+    department_id = BoundedInt()
 
 
 class BookingInSchema(Schema):
-    slot_id = fields.Int(required=True)
-    consultation_id = fields.Int(load_default=None, metadata={"description": "the referred consultation"})
-    lab_order_id = fields.Int(load_default=None, metadata={"description": "tests ordered online"})
-    department_id = fields.Int(load_default=None, metadata={"description": "the laboratory (lab bookings)"})
+    slot_id = BoundedInt(required=True)
+    consultation_id = BoundedInt(load_default=None, metadata={"description": "the referred consultation"})
+    lab_order_id = BoundedInt(load_default=None, metadata={"description": "tests ordered online"})
+    department_id = BoundedInt(load_default=None, metadata={"description": "the laboratory (lab bookings)"})
 
 
 class BookingSchema(Schema):
-    id = fields.Int()
-    slot_id = fields.Int()
-    patient_id = fields.Int()
-    consultation_id = fields.Int(allow_none=True)
-    lab_order_id = fields.Int(allow_none=True)
+    id = BoundedInt()
+    slot_id = BoundedInt()
+    patient_id = BoundedInt()
+    consultation_id = BoundedInt(allow_none=True)
+    lab_order_id = BoundedInt(allow_none=True)
     code = fields.Str()
     status = fields.Str()
     starts_at = LocalDateTime(attribute="slot.starts_at")

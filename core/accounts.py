@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, clock, crypto, resident_id
+from core import audit, clock, crypto, resident_id, sessions
 from core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db
-from core.models import STAFF_ROLES, ApiToken, Role, User
+from core.models import STAFF_ROLES, Role, User
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
@@ -135,34 +133,49 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(user: User) -> tuple[str, ApiToken]:
-    """A new bearer token for the user (only its hash is stored)."""
-    token = secrets.token_urlsafe(32)
-    hours = current_app.config["TOKEN_LIFETIME_HOURS"]
-    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), expires_at=clock.now() + timedelta(hours=hours))
-    db.session.add(row)
-    db.session.commit()
-    return token, row
-
-
 def user_for_token(token: str) -> User | None:
-    """The active user a valid, unexpired, unrevoked token belongs to."""
-    row = db.session.execute(db.select(ApiToken).filter_by(token_hash=_token_hash(token))).scalar_one_or_none()
-    if row is None or row.revoked or row.expires_at <= clock.now():
-        return None
-    user = db.session.get(User, row.user_id)
-    return user if user and user.active else None
+    """The active user a valid, unexpired, unrevoked bearer token belongs to."""
+    return sessions.for_token(token)[1]
 
 
-def revoke_token(token: str) -> None:
-    row = db.session.execute(db.select(ApiToken).filter_by(token_hash=_token_hash(token))).scalar_one_or_none()
-    if row is not None:
-        row.revoked = True
-        db.session.commit()
+def change_password(user: User, old_password: str, new_password: str) -> None:
+    """The user changes his password (the old one is required); every session of his ends."""
+    if not check_password_hash(user.password_hash, old_password or ""):
+        raise ValidationFailed("wrong_password", _l("The current password is wrong."), field="old_password")
+    check_password_strength(new_password, field="new_password")
+    if check_password_hash(user.password_hash, new_password):
+        raise ValidationFailed(
+            "same_password", _l("Choose a password different from the current one."), field="new_password"
+        )
+    _set_password(user, new_password, must_change=False)
+    audit.record(user.id, user.id if user.role == Role.PATIENT else None, "update", "password", user.id)
+    db.session.commit()
+    sessions.revoke_all(user.id)
+
+
+def reset_password(admin: User, user_id: int, temporary_password: str | None = None) -> str:
+    """An administrator sets a temporary password; the user must change it at his next login.
+    Returns the temporary password (generated when none is given) to hand to the user."""
+    user = get_user(user_id)
+    temporary = temporary_password or _temporary_password()
+    check_password_strength(temporary, field="temporary_password")
+    _set_password(user, temporary, must_change=True)
+    audit.record(admin.id, user.id if user.role == Role.PATIENT else None, "reset", "password", user.id)
+    db.session.commit()
+    sessions.revoke_all(user.id)
+    return temporary
+
+
+def _temporary_password() -> str:
+    """Letters and digits a person can read out: 10 characters with both kinds."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(6)) + f"{secrets.randbelow(10_000):04d}"
+
+
+def _set_password(user: User, password: str, must_change: bool) -> None:
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    user.password_changed_at = clock.now()
 
 
 def get_user(user_id: int) -> User:
@@ -195,6 +208,8 @@ def set_active(user_id: int, active: bool) -> User:
     user = get_user(user_id)
     user.active = active
     db.session.commit()
+    if not active:  # a deactivated user keeps no session, and his sockets are closed
+        sessions.revoke_all(user.id)
     return user
 
 

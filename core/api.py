@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request, session
 from flask_smorest import Blueprint
 
-from core import accounts, audit, notify
-from core.auth import bearer_token, require_user, roles_required
+from core import accounts, audit, notify, sessions
+from core.auth import require_user, roles_required
 from core.extensions import limiter
 from core.models import Role
 from core.schemas import (
     AuditEntrySchema,
+    AuditQuerySchema,
     LoginSchema,
     MarkReadSchema,
     MeSchema,
     NotificationSchema,
+    PasswordChangeSchema,
+    PasswordResetResultSchema,
+    PasswordResetSchema,
     PreferencesSchema,
+    RefreshSchema,
     RegisterSchema,
+    SessionSchema,
     StaffCreateSchema,
     StaffQuerySchema,
     TokenSchema,
@@ -28,8 +34,13 @@ blp = Blueprint("auth", __name__, url_prefix="/api", description="Accounts, logi
 
 def login_limit_key() -> str:
     """Rate-limit per address and username, so one guessed account cannot be hammered."""
-    body = request.get_json(silent=True) or request.form
-    return f"{request.remote_addr}|{(body.get('username') or '').strip()}"
+    try:
+        body = request.get_json(silent=True) if request.is_json else request.form
+    except RecursionError:  # the limiter runs before the body checks
+        body = None
+    username = body.get("username") if isinstance(body, dict) else None
+    # Any JSON may arrive here before the schema has looked at it: only a string is a name.
+    return f"{request.remote_addr}|{username.strip()[:64] if isinstance(username, str) else ''}"
 
 
 def login_limit() -> str:
@@ -44,25 +55,85 @@ def register(data):
     return accounts.register_patient(**data)
 
 
+def _client() -> tuple[str, str | None]:
+    return request.user_agent.string, request.remote_addr
+
+
 @blp.post("/auth/login")
 @limiter.limit(login_limit, key_func=login_limit_key)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def login(data):
-    """Exchange a username and password for a bearer token."""
+    """Exchange a username and password for a bearer token and a refresh token.
+
+    A user whose password an administrator reset gets `user.must_change_password` true and may
+    only change it (`POST /api/me/password`) until he has.
+    """
     user = accounts.authenticate(data["username"], data["password"])
-    token, row = accounts.issue_token(user)
-    return {"token": token, "expires_at": row.expires_at, "user": user}
+    return sessions.open_api_session(user, *_client())
+
+
+@blp.post("/auth/refresh")
+@blp.arguments(RefreshSchema)
+@blp.response(200, TokenSchema)
+def refresh(data):
+    """A new bearer token and refresh token for a refresh token (which then stops working)."""
+    return sessions.refresh(data["refresh_token"])
 
 
 @blp.post("/auth/logout")
 @blp.response(204)
 def logout():
-    """Revoke the bearer token used for this request."""
-    require_user()
-    token = bearer_token()
-    if token:
-        accounts.revoke_token(token)
+    """End the session of this request (its bearer token, or the browser session)."""
+    user = require_user()
+    if g.session_id:
+        sessions.revoke(user.id, g.session_id)
+    session.clear()
+
+
+@blp.post("/auth/logout-everywhere")
+@blp.response(204)
+def logout_everywhere():
+    """End every session and token of the caller, on every device (sockets are closed too)."""
+    sessions.revoke_all(require_user().id)
+    session.clear()
+
+
+@blp.post("/me/password")
+@blp.arguments(PasswordChangeSchema)
+@blp.response(200, TokenSchema)
+def change_password(data):
+    """Change the password (the current one is required). Every session and token of the user
+    ends; the answer holds a new token pair for this client."""
+    user = require_user()
+    accounts.change_password(user, data["old_password"], data["new_password"])
+    session.clear()
+    return sessions.open_api_session(user, *_client())
+
+
+@blp.get("/me/sessions")
+@blp.response(200, SessionSchema(many=True))
+def my_sessions():
+    """The caller's active sessions (browsers and API tokens), the current one marked."""
+    return sessions.listing(require_user().id, g.session_id)
+
+
+@blp.post("/me/sessions/<int:session_id>/revoke")
+@blp.response(204)
+def revoke_session(session_id):
+    """End one of the caller's sessions (404 for any other's)."""
+    sessions.revoke(require_user().id, session_id)
+
+
+@blp.post("/users/<int:user_id>/reset-password")
+@roles_required(Role.ADMIN)
+@blp.arguments(PasswordResetSchema)
+@blp.response(200, PasswordResetResultSchema)
+def reset_password(data, user_id):
+    """Set a temporary password (administrators): the user's sessions end and he must choose a
+    new password at his next login."""
+    temporary = accounts.reset_password(require_user(), user_id, data["temporary_password"])
+    return {"user": accounts.get_user(user_id), "temporary_password": temporary}
 
 
 @blp.get("/me")
@@ -123,8 +194,9 @@ def mark_read(data):
 
 @blp.get("/audit")
 @roles_required(Role.ADMIN)
+@blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditEntrySchema(many=True))
-def audit_log():
+def audit_log(query):
     """The latest audit entries: who read or changed which patient's data (administrators)."""
-    patient = request.args.get("patient_id", type=int)
+    patient = query["patient_id"]
     return audit.entries_for_patient(patient) if patient else audit.recent()

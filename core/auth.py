@@ -1,7 +1,10 @@
 """Who is asking: a bearer token (API clients) or the session cookie (pages), and role checks.
 
-Session-authenticated writes to /api must carry the CSRF token (header X-CSRFToken), since the
-browser sends the cookie on its own; bearer requests cannot be forged that way.
+The session cookie holds only an opaque session id (`sid`), resolved to a server-side
+`UserSession`; revoking that row ends the session. Session-authenticated writes to /api must
+carry the CSRF token (header X-CSRFToken), since the browser sends the cookie on its own; bearer
+requests cannot be forged that way. A user whose password an administrator reset may do nothing
+but change it (and log out) until he has.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
 
-from core import accounts
+from core import sessions
 from core.errors import MSG_LOGIN_REQUIRED, MSG_ROLE_REFUSED, Forbidden, Unauthorized
 from core.models import User
 
@@ -23,19 +27,68 @@ def bearer_token() -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def load_current_user() -> None:
-    """before_request: resolve g.user from the bearer token or the session."""
-    g.user = None
-    g.auth_via = None
+# What a user who must change his password may still reach (endpoints by name).
+_WHILE_PASSWORD_CHANGE = {
+    "auth.me",
+    "auth.change_password",
+    "auth.logout",
+    "auth.logout_everywhere",
+    "auth.refresh",
+    "core_pages.password_page",
+    "core_pages.logout",
+    "core_pages.set_language",
+    "core_pages.set_elder_mode",
+    "static",
+    "health.healthz",
+    "health.readyz",
+}
+
+
+def session_user() -> tuple[int | None, User | None]:
+    """The browser session id and user behind this request's session cookie (None, None if it
+    ended). Also what the Socket.IO connect handler uses for cookie-authenticated sockets."""
+    secret = session.get("sid")
+    if not isinstance(secret, str):
+        return None, None
+    row, user = sessions.for_browser(secret)
+    return (row.id if row else None), user
+
+
+def socket_identity(auth) -> tuple[int | None, User | None]:
+    """Who opens a Socket.IO connection: (session id, user) from `auth={"token": …}` or else the
+    session cookie; (None, None) when neither stands. The session id lets the socket layer end
+    exactly the sockets of a revoked session (see core.signals.user_sessions_revoked)."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        row, user = sessions.for_token(token)
+        return (row.id if row else None), user
+    return session_user()
+
+
+def load_current_user():
+    """before_request: resolve g.user (and g.session_id) from the bearer token or the session."""
+    g.user = g.auth_via = g.session_id = None
     token = bearer_token()
     if token:
-        g.user, g.auth_via = accounts.user_for_token(token), "token"
-    elif session.get("user_id"):
-        user = accounts.get_by_id(session["user_id"])
-        if user is not None and user.active and session.get("pw") == user.password_hash[-16:]:
-            g.user, g.auth_via = user, "session"
+        row, g.user = sessions.for_token(token)
+        g.auth_via, g.session_id = "token", row.id if row else None
+    elif session.get("sid") or session.get("user_id"):
+        g.session_id, g.user = session_user()
+        if g.user is not None:
+            g.auth_via = "session"
         else:
-            session.clear()
+            session.clear()  # ended, expired, or an old cookie of another shape
+    return _password_change_first()
+
+
+def _password_change_first():
+    """A user with a reset password is sent to change it (pages) or refused (API, 403)."""
+    user = g.user
+    if user is None or not user.must_change_password or request.endpoint in _WHILE_PASSWORD_CHANGE:
+        return None
+    if request.path.startswith("/api"):
+        raise Forbidden("password_change_required", _l("Choose a new password first."))
+    return redirect(url_for("core_pages.password_page"))
 
 
 def check_api_csrf() -> None:
@@ -62,11 +115,17 @@ def require_user(*roles: str) -> User:
 
 
 def login_session(user: User) -> None:
-    """Start a page session (the password fingerprint ends it when the password changes)."""
+    """Start a page session: a server-side row, and only its opaque id in the cookie."""
     session.clear()
-    session["user_id"] = user.id
-    session["pw"] = user.password_hash[-16:]
+    session["sid"] = sessions.open_browser_session(user, request.user_agent.string, request.remote_addr)
     session.permanent = True
+
+
+def logout_session() -> None:
+    """End this browser's session (server-side too) and forget the cookie."""
+    if g.get("auth_via") == "session" and g.get("session_id") and g.get("user"):
+        sessions.revoke(g.user.id, g.session_id)
+    session.clear()
 
 
 def roles_required(*roles: str):

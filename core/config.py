@@ -36,6 +36,10 @@ class Config:
     PROXY_COUNT = int(_env("PROXY_COUNT", "0"))
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute")
+    # Redis down: count in this process's memory (and log it) rather than refuse every login;
+    # short timeouts so that a dead Redis costs a login one second, not a hang.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
@@ -44,7 +48,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Secure cookies need HTTPS; loopback development is plain HTTP, so production sets it.
     SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "0") == "1"
-    TOKEN_LIFETIME_HOURS = int(_env("TOKEN_LIFETIME_HOURS", "12"))
+    # A bearer token lives this long; its refresh token (used once, then replaced) longer. A
+    # browser session slides: it ends after BROWSER_SESSION_DAYS without use.
+    TOKEN_LIFETIME_MINUTES = int(_env("TOKEN_LIFETIME_MINUTES", str(int(_env("TOKEN_LIFETIME_HOURS", "12")) * 60)))
+    REFRESH_LIFETIME_DAYS = int(_env("REFRESH_LIFETIME_DAYS", "30"))
+    BROWSER_SESSION_DAYS = int(_env("BROWSER_SESSION_DAYS", "30"))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
     WTF_CSRF_TIME_LIMIT = None  # no time limit that interrupts a person mid-task
@@ -52,6 +60,7 @@ class Config:
     SHIFT_TIMES = {"morning": ("08:00", "12:00"), "evening": ("18:00", "22:00")}
     ICE_SERVERS = _env("ICE_SERVERS", "[]")
     LOOPBACK_ICE_ONLY = _env("LOOPBACK_ICE_ONLY", "0") == "1"
+    FAILPOINTS = _env("FAILPOINTS", "")  # crash tests only: see core/failpoints.py
     EXPERT_STAGE_SIZE = int(_env("EXPERT_STAGE_SIZE", "4"))
     INSURANCE_GATEWAY = _env("INSURANCE_GATEWAY", "in-process")
     INSURANCE_URL = _env("INSURANCE_URL", "http://127.0.0.1:5001")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import logging
+
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from core.extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+# The database did not answer (down, restarting, connections cut, pool exhausted): retry later.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
+# A value the database cannot hold (beyond 64 bits, a NUL in text) that no schema caught.
+VALUE_REFUSED = (sa_exc.DataError, OverflowError)
 
 
 class AppError(Exception):
@@ -113,6 +123,26 @@ def _fields(messages: dict) -> list[str]:
     return names
 
 
+def _forget_session() -> None:
+    """Drop the failed transaction and the user loaded with it (its attributes would reload)."""
+    g.user = None
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the pool replaces it on the next checkout
+        db.session.close()
+
+
+def _error_response(status: int, message: str, reason: str):
+    response = jsonify(error_body(status, message, reason)) if _wants_json() else app_page_error(status, message)
+    response.status_code = status
+    return response
+
+
+def app_page_error(status: int, message: str):
+    """The error page as a response (language and navigation work without the database)."""
+    return make_response(*error_page(status, message))
+
+
 # What a person reads for an HTTP error outside the API, in his language (never werkzeug's English).
 PAGE_MESSAGES = {
     400: _l("The request could not be understood. Go back and try again."),
@@ -136,7 +166,7 @@ def _page_message(code: int, fallback: str | None = None) -> str:
 def error_page(code: int, message: str):
     """The error page: what happened in words and the way back home, in the user's language."""
     if code >= 500:
-        db.session.rollback()  # the page itself reads the database (the menu's unread count)
+        _forget_session()  # the page itself reads the database (the menu's unread count)
     title = PAGE_TITLES.get(code) or _l("Something went wrong")
     return render_template("error.html", code=code, title=str(title), message=message), code
 
@@ -151,6 +181,24 @@ def register_error_handlers(app: Flask) -> None:
         body = error_body(err.status, err.render_message(), err.reason, err.field)
         body.update(getattr(err, "extra", None) or {})  # e.g. every finding of a refused prescription
         return jsonify(body), err.status
+
+    def handle_database_unavailable(err: Exception):
+        log.warning("database unavailable: %s", err.__class__.__name__, exc_info=True)
+        _forget_session()
+        message = gettext("The service is briefly unavailable. Please try again in a few seconds.")
+        response = _error_response(503, message, "service_unavailable")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    def handle_value_refused(err: Exception):
+        log.warning("value refused by the database: %s", err)
+        _forget_session()
+        return _error_response(422, gettext("A value is out of range or not allowed."), "value_out_of_range")
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, handle_database_unavailable)
+    for kind in VALUE_REFUSED:
+        app.register_error_handler(kind, handle_value_refused)
 
     @app.errorhandler(429)
     def handle_rate_limit(err):

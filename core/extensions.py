@@ -1,5 +1,7 @@
 """Extension instances, created unbound and bound in create_app (so `python app.py` is safe)."""
 
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -15,10 +17,16 @@ class Base(DeclarativeBase):
     """Declarative base shared by every domain's models."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Pre-ping: a connection the database dropped (restart, outage) is replaced on checkout instead
+# of failing the request, so service comes back by itself once the database does.
+db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
 migrate = Migrate()
 socketio = SocketIO()
 api = Api()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# flask-limiter logs to a silent handler: let it say when its store (Redis) fails and it counts
+# in memory instead, and when the store is back.
+limiter.logger.addHandler(logging.StreamHandler())
+limiter.logger.setLevel(logging.INFO)

@@ -3,20 +3,25 @@
 Common practice (DESIGN §6): the first request's answer is stored and replayed for the same key;
 the same key with a different body is a 422; a key whose first request is still running is a
 409. The database decides who is first: a unique constraint on (user, key), not Python.
-An answer of 5xx is not stored (the key is released), so that the client can retry. A key
-still "running" after STALE_AFTER belongs to a request whose process died mid-way: the next
-request with it takes it over (the action below is itself safe to repeat: one order per
-prescription, one settlement per order), so a crash never blocks the patient for good.
+An answer of 5xx is not stored (the key is released), so that the client can retry.
+
+A request whose process dies leaves its key "running". If the request had already written what
+it acts on, it bound the key to it (`bind(record_id, "order:12")` in the same transaction), and
+a retry follows that object's outcome through the resolver its domain registered
+(`register_resolver("order", fn)`): the order's answer once it is paid or failed, a 409 while it
+is still being resolved. A key that was never bound belongs to a request that died before it
+wrote anything: after UNBOUND_STALE_AFTER the next request with it takes it over.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
@@ -30,8 +35,12 @@ from core.types import UTCDateTime
 
 HEADER = "Idempotency-Key"
 RUNNING, DONE = "running", "done"
-# Longer than any request may run (the insurer's bounded retries included).
-STALE_AFTER = timedelta(minutes=5)
+# Longer than any request may take before it writes what it acts on (the insurer's identity
+# check with its bounded retries included).
+UNBOUND_STALE_AFTER = timedelta(seconds=90)
+# kind -> fn(object id, user id) -> (status, body) once the object's outcome is final, else None
+Resolver = Callable[[int, int], tuple[int, dict] | None]
+_resolvers: dict[str, Resolver] = {}
 
 HEADER_DOC = {
     "in": "header",
@@ -59,6 +68,28 @@ class IdempotencyRecord(db.Model):
     response_body: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the request acts on ("order:12"), bound in the transaction that wrote it.
+    resource: Mapped[str | None] = mapped_column(String(40))
+
+
+def register_resolver(kind: str, fn: Resolver) -> None:
+    """fn(id, user_id) gives the final answer for a bound object of this kind, or None if pending."""
+    _resolvers[kind] = fn
+
+
+def current_id() -> int | None:
+    """The Idempotency-Key record of the running request (for the service to bind)."""
+    return g.get("idempotency_record_id")
+
+
+def bind(record_id: int, resource: str) -> None:
+    """Bind the key to what its request wrote, in the caller's transaction (not committed)."""
+    db.session.execute(
+        db.update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .values(resource=resource[:40])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fingerprint(scope: str, body) -> str:
@@ -91,9 +122,22 @@ def begin(user_id: int, key: str | None, scope: str, request_hash: str) -> Idemp
         raise ValidationFailed(
             "idempotency_key_reused", _l("This Idempotency-Key was used for a different request."), field=HEADER
         )
-    if existing.state == RUNNING and not _take_over_stale(existing):
+    if existing.state == RUNNING and not (_follow_resource(existing) or _take_over_stale(existing)):
         raise Conflict("idempotency_in_progress", _l("The first request with this key is still running; try again."))
     return existing
+
+
+def _follow_resource(record: IdempotencyRecord) -> bool:
+    """A key bound to an object whose outcome is final takes that outcome as its answer."""
+    kind, _, ident = (record.resource or "").partition(":")
+    resolver = _resolvers.get(kind)
+    if resolver is None or not ident.isdigit():
+        return False
+    outcome = resolver(int(ident), record.user_id)
+    if outcome is None:
+        return False
+    finish(record, *outcome)
+    return True
 
 
 def _take_over_stale(record: IdempotencyRecord) -> bool:
@@ -104,7 +148,8 @@ def _take_over_stale(record: IdempotencyRecord) -> bool:
         .where(
             IdempotencyRecord.id == record.id,
             IdempotencyRecord.state == RUNNING,
-            IdempotencyRecord.created_at < now - STALE_AFTER,
+            IdempotencyRecord.resource.is_(None),
+            IdempotencyRecord.created_at < now - UNBOUND_STALE_AFTER,
         )
         .values(created_at=now)
         .execution_options(synchronize_session=False)
@@ -150,6 +195,7 @@ def idempotent(view):
             replay.status_code = record.response_status
             replay.headers["Idempotent-Replayed"] = "true"
             return replay
+        g.idempotency_record_id = record.id
         try:
             status, body, response = _run(view, args, kwargs)
         except Exception:

@@ -44,6 +44,9 @@ class User(db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     elder_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an administrator's reset: the user must choose a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     @property
@@ -51,17 +54,33 @@ class User(db.Model):
         return self.role in STAFF_ROLES
 
 
-class ApiToken(db.Model):
-    """A bearer token; only its SHA-256 is stored, so a database leak yields no usable token."""
+class SessionKind(enum.StrEnum):
+    BROWSER = "browser"  # a page session: its opaque id travels in the signed session cookie
+    API = "api"  # a bearer token with its refresh token
 
-    __tablename__ = "api_tokens"
+
+class UserSession(db.Model):
+    """One login of a user: a browser session or an API token, listed for him and revocable.
+
+    Only SHA-256 digests of the secrets are stored (the browser's session id, the bearer token,
+    the refresh token), so a database leak yields nothing usable; nothing here derives from the
+    password. A session ends when it expires, is revoked, or its user is deactivated.
+    """
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class SigningKey(db.Model):

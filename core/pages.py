@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
-from core import accounts, audit, i18n, nav, notify
-from core.auth import current_user, login_session, page_roles
+from core import accounts, audit, i18n, nav, notify, sessions
+from core.auth import current_user, login_session, logout_session, page_roles
 from core.errors import AppError
 from core.extensions import limiter
 from core.models import Role
@@ -16,6 +16,8 @@ bp = Blueprint("core_pages", __name__)
 nav.add_nav(Role.ADMIN, _l("Staff"), "/admin/staff", order=80)
 nav.add_nav(Role.ADMIN, _l("Audit log"), "/admin/audit", order=90)
 nav.add_nav(Role.ADMIN, _l("API"), "/api/docs", order=99)
+for _role in Role:
+    nav.add_nav(_role, _l("My account"), "/account", order=95)
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,8 +75,77 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    logout_session()
+    return redirect(url_for("core_pages.login"))
+
+
+ALL_ROLES = [r.value for r in Role]
+
+
+def _account_page(error=None, notice=None, status: int = 200):
+    listing = sessions.listing(g.user.id, g.session_id)
+    return render_template("core/account.html", sessions=listing, error=error, notice=notice), status
+
+
+@bp.get("/account")
+@page_roles(*ALL_ROLES)
+def account():
+    """The user's account: change the password, see and end his sessions, log out everywhere."""
+    return _account_page(notice=request.args.get("done"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@page_roles(*ALL_ROLES)
+def password_page():
+    """Change the password; the only page a user with a reset password may use until he has."""
+    if request.method == "GET" and not g.user.must_change_password:
+        return redirect(url_for("core_pages.account"))
+    error = None
+    if request.method == "POST":
+        try:
+            accounts.change_password(g.user, request.form.get("old_password", ""), request.form.get("new_password", ""))
+        except AppError as err:
+            error = err
+        else:
+            login_session(g.user)  # every old session ended; this browser starts a new one
+            return redirect(url_for("core_pages.account", done="password"))
+    if g.user.must_change_password:
+        return render_template("core/password.html", error=error), (422 if error else 200)
+    return _account_page(error=error, status=422)
+
+
+@bp.post("/account/sessions/<int:session_id>/revoke")
+@page_roles(*ALL_ROLES)
+def revoke_session(session_id: int):
+    sessions.revoke(g.user.id, session_id)
+    if session_id == g.session_id:
+        session.clear()
+        return redirect(url_for("core_pages.login"))
+    return redirect(url_for("core_pages.account", done="revoked"))
+
+
+@bp.post("/account/logout-everywhere")
+@page_roles(*ALL_ROLES)
+def logout_everywhere():
+    sessions.revoke_all(g.user.id)
     session.clear()
     return redirect(url_for("core_pages.login"))
+
+
+@bp.post("/admin/users/<int:user_id>/reset-password")
+@page_roles(Role.ADMIN)
+def reset_password(user_id: int):
+    """An administrator gives a user a temporary password (shown once on the staff page)."""
+    temporary = accounts.reset_password(g.user, user_id, None)
+    reset_user = accounts.get_user(user_id)
+    return render_template(
+        "core/staff.html",
+        staff=accounts.list_staff(),
+        form={},
+        error=None,
+        created=None,
+        reset=(reset_user, temporary),
+    )
 
 
 def _remember(response, name: str, value: str):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import g
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from core import clock, notify
+from core.fields import BoundedInt
 
 
 class LocalDateTime(fields.DateTime):
@@ -18,7 +19,7 @@ class LocalDateTime(fields.DateTime):
 class UserSchema(Schema):
     """A user as others may see him: the resident ID number is always masked."""
 
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     username = fields.Str()
     role = fields.Str()
     name = fields.Str()
@@ -29,6 +30,7 @@ class UserSchema(Schema):
     locale = fields.Str(allow_none=True)
     elder_mode = fields.Bool()
     active = fields.Bool()
+    must_change_password = fields.Bool(dump_only=True, metadata={"description": "Choose a new password first"})
 
 
 class MeSchema(UserSchema):
@@ -56,9 +58,47 @@ class LoginSchema(Schema):
 
 
 class TokenSchema(Schema):
-    token = fields.Str()
+    token = fields.Str(metadata={"description": "Bearer token for the Authorization header"})
     expires_at = LocalDateTime()
+    refresh_token = fields.Str(metadata={"description": "Exchange at /api/auth/refresh for a new pair (once)"})
+    refresh_expires_at = LocalDateTime()
     user = fields.Nested(UserSchema)
+
+
+class RefreshSchema(Schema):
+    refresh_token = fields.Str(required=True, validate=validate.Length(max=200))
+
+
+class PasswordChangeSchema(Schema):
+    old_password = fields.Str(required=True, load_only=True, validate=validate.Length(max=200))
+    new_password = fields.Str(required=True, load_only=True, validate=validate.Length(max=200))
+
+
+class PasswordResetSchema(Schema):
+    temporary_password = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Leave out to have one generated"},
+    )
+
+
+class PasswordResetResultSchema(Schema):
+    user = fields.Nested(UserSchema)
+    temporary_password = fields.Str(metadata={"description": "Hand to the user; he must change it at login"})
+
+
+class SessionSchema(Schema):
+    """One of the user's logins: a browser session or an API token."""
+
+    id = BoundedInt(dump_only=True)
+    kind = fields.Str(dump_only=True, metadata={"description": "browser or api"})
+    created_at = LocalDateTime(dump_only=True)
+    last_seen_at = LocalDateTime(dump_only=True)
+    expires_at = LocalDateTime(dump_only=True)
+    user_agent = fields.Str(dump_only=True, allow_none=True)
+    ip = fields.Str(dump_only=True, allow_none=True)
+    current = fields.Bool(dump_only=True, metadata={"description": "The session of this request"})
 
 
 class PreferencesSchema(Schema):
@@ -80,7 +120,7 @@ class StaffQuerySchema(Schema):
 
 
 class NotificationSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     event = fields.Str()
     payload = fields.Dict()
     created_at = LocalDateTime()
@@ -92,14 +132,18 @@ class NotificationSchema(Schema):
 
 
 class MarkReadSchema(Schema):
-    ids = fields.List(fields.Int(), required=True)
+    ids = fields.List(BoundedInt(), required=True)
+
+
+class AuditQuerySchema(Schema):
+    patient_id = BoundedInt(load_default=None, metadata={"description": "Only this patient's entries"})
 
 
 class AuditEntrySchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     at = LocalDateTime()
-    actor_id = fields.Int(allow_none=True)
-    patient_id = fields.Int(allow_none=True)
+    actor_id = BoundedInt(allow_none=True)
+    patient_id = BoundedInt(allow_none=True)
     action = fields.Str()
     object_type = fields.Str()
     object_id = fields.Str(allow_none=True)

@@ -11,8 +11,10 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the user id whose sessions and tokens were all revoked (logout everywhere, password
-# change, administrator reset). Listeners disconnect every socket of that user.
+# sender: the user id whose sessions and tokens were revoked (logout, a session ended from his
+# list, logout everywhere, password change, administrator reset, deactivation). Keywords:
+# `session_ids` (the ended `UserSession` ids, None when all were) and `everywhere` (bool).
+# Listeners disconnect the sockets of those sessions (every socket of the user when everywhere).
 user_sessions_revoked = _signals.signal("user-sessions-revoked")
 
 # sender: the room name ("consultation:12"); keyword `user_ids`: the users who lost access to

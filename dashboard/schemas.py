@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from core.fields import BoundedInt
+
 
 class PeriodQuerySchema(Schema):
     from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "First local day (default today)"})
@@ -11,56 +13,56 @@ class PeriodQuerySchema(Schema):
 
 
 class SpreadSchema(Schema):
-    count = fields.Int()
+    count = BoundedInt()
     p50 = fields.Float(allow_none=True, metadata={"description": "Median, minutes (nearest rank)"})
     p90 = fields.Float(allow_none=True, metadata={"description": "90th percentile, minutes (nearest rank)"})
 
 
 class DepartmentCountSchema(Schema):
-    department_id = fields.Int()
+    department_id = BoundedInt()
     department_zh = fields.Str()
     department_en = fields.Str()
     hospital_zh = fields.Str()
     hospital_en = fields.Str()
-    count = fields.Int()
+    count = BoundedInt()
 
 
 class DutyPointSchema(Schema):
     at = fields.Str(metadata={"description": "The hour (ISO 8601, local offset)"})
-    on_duty = fields.Int(metadata={"description": "Doctors on a shift"})
-    waiting = fields.Int(metadata={"description": "Patients waiting for a doctor"})
+    on_duty = BoundedInt(metadata={"description": "Doctors on a shift"})
+    waiting = BoundedInt(metadata={"description": "Patients waiting for a doctor"})
 
 
 class PrescriptionFiguresSchema(Schema):
-    signed = fields.Int()
-    reviewed = fields.Int()
-    approved = fields.Int()
-    rejected = fields.Int()
-    waiting = fields.Int()
+    signed = BoundedInt()
+    reviewed = BoundedInt()
+    approved = BoundedInt()
+    rejected = BoundedInt()
+    waiting = BoundedInt()
     review_minutes = fields.Nested(SpreadSchema)
 
 
 class OrderFiguresSchema(Schema):
-    placed = fields.Int()
-    by_status = fields.Dict(keys=fields.Str(), values=fields.Int())
-    settled = fields.Int()
-    refunded = fields.Int()
-    total_fen = fields.Int()
-    fund_fen = fields.Int()
-    account_fen = fields.Int()
-    cash_fen = fields.Int()
+    placed = BoundedInt()
+    by_status = fields.Dict(keys=fields.Str(), values=BoundedInt())
+    settled = BoundedInt()
+    refunded = BoundedInt()
+    total_fen = BoundedInt()
+    fund_fen = BoundedInt()
+    account_fen = BoundedInt()
+    cash_fen = BoundedInt()
     fund_share = fields.Float(allow_none=True, metadata={"description": "Fund payment / total settled"})
 
 
 class DeliveryFiguresSchema(SpreadSchema):
-    failed = fields.Int()
+    failed = BoundedInt()
 
 
 class FiguresSchema(Schema):
     first = fields.Date()
     last = fields.Date()
     consultations_by_department = fields.List(fields.Nested(DepartmentCountSchema))
-    consultations_by_hour = fields.List(fields.Int(), metadata={"description": "24 counts, local hours 0-23"})
+    consultations_by_hour = fields.List(BoundedInt(), metadata={"description": "24 counts, local hours 0-23"})
     waiting_minutes = fields.Nested(SpreadSchema)
     duty_against_queue = fields.List(fields.Nested(DutyPointSchema))
     prescriptions = fields.Nested(PrescriptionFiguresSchema)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 
 FEN = {"description": "fen (1/100 yuan)"}
@@ -30,14 +31,14 @@ class InsuredPersonSchema(Schema):
     psn_no = fields.Str()
     name = fields.Str()
     insutype = fields.Str(metadata={"description": "310 employee, 390 resident"})
-    balance_fen = fields.Int(metadata={"description": "Personal-account balance, fen"})
+    balance_fen = BoundedInt(metadata={"description": "Personal-account balance, fen"})
     certno_masked = fields.Str(metadata={"description": "Resident ID, masked"})
     insuplc_admdvs = fields.Str()
     chronic = fields.List(fields.Nested(ChronicFilingSchema), metadata={"description": "Chronic-disease filings"})
 
 
 class PresettleSchema(Schema):
-    prescription_id = fields.Int(required=True)
+    prescription_id = BoundedInt(required=True)
     token = fields.Str(load_default=None, allow_none=True, metadata={"description": "ecToken; none: self-pay"})
 
 
@@ -45,26 +46,26 @@ class SettlementSplitLineSchema(Schema):
     code = fields.Str()
     name = fields.Str()
     drug_class = fields.Str(metadata={"description": "chrgitm_lv: 01 class A, 02 class B, 03 class C"})
-    total_fen = fields.Int(metadata=FEN)
-    preselfpay_amt = fields.Int(metadata=FEN)
-    fulamt_ownpay_amt = fields.Int(metadata=FEN)
-    inscp_scp_amt = fields.Int(metadata=FEN)
+    total_fen = BoundedInt(metadata=FEN)
+    preselfpay_amt = BoundedInt(metadata=FEN)
+    fulamt_ownpay_amt = BoundedInt(metadata=FEN)
+    inscp_scp_amt = BoundedInt(metadata=FEN)
 
 
 class SettlementSplitSchema(Schema):
     """medfee_sumamt = fund_pay_sumamt + acct_pay + psn_cash_pay."""
 
-    medfee_sumamt = fields.Int(metadata=FEN)
-    fund_pay_sumamt = fields.Int(metadata={"description": "Paid by the pooled fund, fen"})
-    hifp_pay = fields.Int(metadata=FEN)
-    acct_pay = fields.Int(metadata={"description": "Paid from the personal account, fen"})
-    psn_cash_pay = fields.Int(metadata={"description": "Paid in cash by the patient, fen"})
-    psn_part_amt = fields.Int(metadata=FEN)
-    preselfpay_amt = fields.Int(metadata=FEN)
-    fulamt_ownpay_amt = fields.Int(metadata=FEN)
-    inscp_scp_amt = fields.Int(metadata=FEN)
-    act_pay_dedc = fields.Int(metadata={"description": "Deductible applied, fen"})
-    balc = fields.Int(metadata={"description": "Personal-account balance after, fen"})
+    medfee_sumamt = BoundedInt(metadata=FEN)
+    fund_pay_sumamt = BoundedInt(metadata={"description": "Paid by the pooled fund, fen"})
+    hifp_pay = BoundedInt(metadata=FEN)
+    acct_pay = BoundedInt(metadata={"description": "Paid from the personal account, fen"})
+    psn_cash_pay = BoundedInt(metadata={"description": "Paid in cash by the patient, fen"})
+    psn_part_amt = BoundedInt(metadata=FEN)
+    preselfpay_amt = BoundedInt(metadata=FEN)
+    fulamt_ownpay_amt = BoundedInt(metadata=FEN)
+    inscp_scp_amt = BoundedInt(metadata=FEN)
+    act_pay_dedc = BoundedInt(metadata={"description": "Deductible applied, fen"})
+    balc = BoundedInt(metadata={"description": "Personal-account balance after, fen"})
     med_type = fields.Str(metadata={"description": "11 outpatient, 14 chronic-disease outpatient"})
     insutype = fields.Str(allow_none=True)
     setl_type = fields.Str(metadata={"description": "HI insurance, CASH self-pay"})
@@ -72,7 +73,7 @@ class SettlementSplitSchema(Schema):
 
 
 class InsuranceSettlementSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     med_org_ord = fields.Str()
     status = fields.Str(metadata={"description": "pending, settled, failed, unknown, reversing, reversed"})
     pay_kind = fields.Str()
@@ -80,10 +81,10 @@ class InsuranceSettlementSchema(Schema):
     setl_id = fields.Str(allow_none=True)
     psn_no = fields.Str(allow_none=True)
     med_type = fields.Str()
-    medfee_sumamt = fields.Int(metadata=FEN)
-    fund_pay_sumamt = fields.Int(metadata=FEN)
-    acct_pay = fields.Int(metadata=FEN)
-    psn_cash_pay = fields.Int(metadata=FEN)
+    medfee_sumamt = BoundedInt(metadata=FEN)
+    fund_pay_sumamt = BoundedInt(metadata=FEN)
+    acct_pay = BoundedInt(metadata=FEN)
+    psn_cash_pay = BoundedInt(metadata=FEN)
     created_at = LocalDateTime()
     settled_at = LocalDateTime(allow_none=True)
     reversed_at = LocalDateTime(allow_none=True)
@@ -95,11 +96,11 @@ class InsuranceDayQuerySchema(Schema):
 
 
 class LedgerTotalsSchema(Schema):
-    medfee_sumamt = fields.Int(metadata=FEN)
-    fund_pay_sumamt = fields.Int(metadata=FEN)
-    acct_pay = fields.Int(metadata=FEN)
-    psn_cash_pay = fields.Int(metadata=FEN)
-    count = fields.Int()
+    medfee_sumamt = BoundedInt(metadata=FEN)
+    fund_pay_sumamt = BoundedInt(metadata=FEN)
+    acct_pay = BoundedInt(metadata=FEN)
+    psn_cash_pay = BoundedInt(metadata=FEN)
+    count = BoundedInt()
 
 
 class ReconciliationDifferenceSchema(Schema):
@@ -131,12 +132,12 @@ class ReconciliationSchema(Schema):
 
 
 class MockFaultsSchema(Schema):
-    delay_ms = fields.Int(validate=validate.Range(min=0, max=60_000))
-    delay_after_ms = fields.Int(validate=validate.Range(min=0, max=60_000))
+    delay_ms = BoundedInt(validate=validate.Range(min=0, max=60_000))
+    delay_after_ms = BoundedInt(validate=validate.Range(min=0, max=60_000))
     fail = fields.Bool()
-    fail_next = fields.Int(validate=validate.Range(min=0, max=1000))
+    fail_next = BoundedInt(validate=validate.Range(min=0, max=1000))
     timeout_after_charge = fields.Bool()
-    hang_ms = fields.Int(validate=validate.Range(min=0, max=120_000))
+    hang_ms = BoundedInt(validate=validate.Range(min=0, max=120_000))
     infnos = fields.List(fields.Str(validate=validate.Length(equal=4)))
     replace = fields.Bool(load_only=True, load_default=False, metadata={"description": "Reset the faults not given"})
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, clock
+from core import audit, clock, failpoints
 from core.errors import AppError, Conflict, NotFound
 from core.extensions import db
 from insurance import ledger
@@ -138,6 +138,39 @@ def settle(claim: Claim, actor_id: int | None = None) -> SettlementView:
     return _charge(row, claim, person, med_type, actor_id)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A claim ready to be charged: its payer identified (1101) and its 2207 msgid reserved."""
+
+    person: InsuredPerson | None
+    med_type: str
+    msgid: str
+
+
+def prepare(claim: Claim) -> Prepared:
+    """Phase 0 of a phased payment: identify the payer and reserve a msgid. Nothing is charged,
+    and nothing of the caller's is written (call it with no transaction open)."""
+    claim.validate()
+    person, med_type = identify(claim)
+    return Prepared(person, med_type, ledger.allocate_msgid(SETTLE))
+
+
+def add_pending(claim: Claim, prepared: Prepared) -> None:
+    """Phase 1: add the pending settlement to the caller's transaction (the caller commits it
+    together with what is paid for, before anything is sent to the insurer)."""
+    db.session.add(pending_row(claim, prepared.person, prepared.med_type, prepared.msgid))
+
+
+def charge_pending(claim: Claim, prepared: Prepared, actor_id: int | None = None) -> SettlementView:
+    """Phase 2: send the committed pending settlement's 2207 (same errors as `settle`)."""
+    row = ledger.live_settlement(claim.med_org_ord)
+    if row is None:  # resolved as not charged meanwhile (2601): never a second, new charge
+        raise Conflict("settlement_closed", _l("This payment was closed meanwhile; please pay again."))
+    if row.msgid != prepared.msgid or row.status != S.PENDING:
+        return _outcome_of(row, claim)
+    return _charge(row, claim, prepared.person, prepared.med_type, actor_id)
+
+
 def _outcome_of(row: Settlement, claim: Claim) -> SettlementView:
     """What a repeated settle call for an order that already has a live settlement gets."""
     if row.fingerprint != claim.fingerprint():
@@ -149,14 +182,14 @@ def _outcome_of(row: Settlement, claim: Claim) -> SettlementView:
     raise SettlementInProgress("settlement_in_progress", MSG_IN_PROGRESS)
 
 
-def _open(claim: Claim, person: InsuredPerson | None, med_type: str) -> Settlement | SettlementView:
-    """Write the pending row and commit it before anything is sent; the unique order decides races."""
-    row = Settlement(
+def pending_row(claim: Claim, person: InsuredPerson | None, med_type: str, msgid: str) -> Settlement:
+    """The `pending` settlement of a claim under an allocated msgid (not added to any session)."""
+    return Settlement(
         med_org_ord=claim.med_org_ord,
         active_ord=claim.med_org_ord,
         status=S.PENDING.value,
         pay_kind="self_pay" if person is None else "insurance",
-        msgid=ledger.allocate_msgid(SETTLE),
+        msgid=msgid,
         fingerprint=claim.fingerprint(),
         patient_id=claim.patient_id,
         prescription_id=claim.prescription_id,
@@ -177,6 +210,11 @@ def _open(claim: Claim, person: InsuredPerson | None, med_type: str) -> Settleme
             for ln in claim.lines
         ],
     )
+
+
+def _open(claim: Claim, person: InsuredPerson | None, med_type: str) -> Settlement | SettlementView:
+    """Write the pending row and commit it before anything is sent; the unique order decides races."""
+    row = pending_row(claim, person, med_type, ledger.allocate_msgid(SETTLE))
     db.session.add(row)
     try:
         db.session.commit()
@@ -220,6 +258,7 @@ def _released(value):
 def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int | None) -> SettlementView:
     try:
         split = get_gateway().settle(claim, person, med_type, _released(row.msgid))
+        failpoints.hit("settlement.answered")  # crash tests: the insurer answered, nothing recorded yet
     except InsurerRefused as refusal:
         row.move_to(S.FAILED, last_error=refusal.err_msg)
         audit.record(actor_id, claim.patient_id, "settle_failed", "settlement", row.id, reason=refusal.code)

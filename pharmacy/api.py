@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
+from core import idempotency
 from core.auth import require_user
+from core.errors import error_body
 from core.idempotency import HEADER_DOC, idempotent
 from core.models import Role
 from pharmacy import delivery, dispensing, orders, staff, stock
@@ -58,7 +61,22 @@ def create_order(data):
     Out of stock is a 409 with reason `out_of_stock`, and nothing is charged. Send an
     `Idempotency-Key`: a retry with the same key returns the same order.
     """
-    return orders.place_order(require_user(Role.PATIENT), **data)
+    return orders.place_order(require_user(Role.PATIENT), **data, idempotency_id=idempotency.current_id())
+
+
+def _order_outcome(order_id: int, user_id: int) -> tuple[int, dict] | None:
+    """The answer a key bound to this order gets once the order's payment is decided (a retry
+    after the first request died): the order, or why its payment failed; None while pending."""
+    order = orders.order_outcome(order_id, user_id)
+    if order is None:
+        return None
+    if order.status == orders.OrderStatus.PAYMENT_FAILED:
+        message = str(_l("The payment did not go through; nothing was charged. Please pay again."))
+        return 409, error_body(409, message, "payment_failed")
+    return 201, OrderSchema().dump(order)
+
+
+idempotency.register_resolver("order", _order_outcome)
 
 
 @blp.get("/orders")

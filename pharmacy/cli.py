@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from core import accounts
-from pharmacy import staff, stock
+from pharmacy import orders, staff, stock
 
 cli = AppGroup("pharmacy", help="Pharmacy: staff and stock.")
 
@@ -30,3 +30,11 @@ def flags(pharmacy_id: int) -> None:
     for row in stock.pharmacy_stock(pharmacy_id, flagged_only=True):
         marks = [name for name in ("low", "near_expiry", "expired") if getattr(row, name)]
         click.echo(f"{row.drug_code:<10} {row.name_zh:<12} available={row.available:<5} {' '.join(marks)}")
+
+
+@cli.command("resolve-payments")
+@click.option("--older-than", default=120.0, show_default=True, help="Seconds a payment must have been left.")
+def resolve_payments(older_than: float) -> None:
+    """Finish orders a crash left pending: ask the insurer (6301), then settle or release (2601)."""
+    for ref, outcome in orders.resolve_stranded_payments(older_than):
+        click.echo(f"{ref}: {outcome}")

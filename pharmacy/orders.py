@@ -1,10 +1,17 @@
 """Orders: quote, pay (settle through the gateway and reserve stock in one outcome), look up.
 
-Paying: (1) the order row and the stock reservation commit together — a conditional UPDATE
-per drug, so a short drug stops everything before the insurer is asked (nothing is charged);
-(2) the gateway settles under the order reference (it writes its pending row first and never
-charges twice); (3) on any failure the reservation is released in the same failure path and the
-order ends `payment_failed`; on success it is `paid` and the prescription is marked paid.
+Paying runs in phases, each of which a crash may end:
+(0) the payer is identified (1101) and the settlement's msgid reserved — nothing charged, nothing
+    of the order written;
+(1) ONE transaction writes the order, its stock reservation (a conditional UPDATE per drug, so a
+    short drug stops everything before the insurer is asked to charge) and the pending
+    settlement, and binds the request's Idempotency-Key to the order;
+(2) the 2207 is sent under the order reference (retries repeat its msgid: never two charges);
+(3) refused → the reservation is released and the order ends `payment_failed`; charged → the
+    order is `paid` and the prescription marked paid; no answer → it waits for resolution.
+Whatever a crash leaves between (1) and (3), `resolve_stranded_payments` (a periodic task) ends:
+it asks the insurer (6301) and finishes the order paid, or bars the lost message (2601),
+releases the reservation and fails the order — so nothing stays pending beyond a few minutes.
 """
 
 from __future__ import annotations
@@ -12,17 +19,20 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, clock, crypto, notify
+from core import audit, clock, crypto, failpoints, idempotency, notify, tasks
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from hospital.services import prescriptions as rx_service
 from pharmacy import payment, stock
 from pharmacy.models import Order, OrderLine, OrderStatus, Pharmacy
-from pharmacy.staff import get_pharmacy, list_pharmacies, pharmacy_id_of
+from pharmacy.pricing import default_pharmacy_for, delivery_fee
+from pharmacy.staff import get_pharmacy, pharmacy_id_of
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 OS = OrderStatus
@@ -37,11 +47,14 @@ ORDER_TRANSITIONS: dict[OS, frozenset[OS]] = {
 LIVE_STATES = frozenset({OS.PENDING_PAYMENT, OS.PAID, OS.DISPENSED, OS.DELIVERED})
 
 
-def rx():
-    """hospital's prescription services (imported late: pharmacy depends on hospital, not the reverse)."""
-    from hospital.services import prescriptions
+# A payment whose request is still alive has finished long before this (the insurer's bounded
+# retries included); older than this, it was left by a crash and the sweep resolves it.
+STRANDED_AFTER_SECONDS = 120
 
-    return prescriptions
+
+def rx():
+    """hospital's prescription services (pharmacy depends on hospital, never the reverse)."""
+    return rx_service
 
 
 @dataclass(frozen=True)
@@ -98,18 +111,6 @@ def check_address(data: dict) -> Address:
     return Address(**values)
 
 
-def default_pharmacy_for(hospital_id: int | None) -> Pharmacy:
-    """The prescribing hospital's own pharmacy, else the first one."""
-    pharmacies = list_pharmacies()
-    if not pharmacies:
-        raise NotFound("pharmacy_not_found", _l("No pharmacy is open."))
-    return next((p for p in pharmacies if p.hospital_id == hospital_id), pharmacies[0])
-
-
-def delivery_fee(pharmacy: Pharmacy, cold_chain: bool) -> int:
-    return pharmacy.cold_chain_fee_fen if cold_chain else pharmacy.delivery_fee_fen
-
-
 def _pharmacy(payable, pharmacy_id: int | None) -> Pharmacy:
     return get_pharmacy(pharmacy_id) if pharmacy_id else default_pharmacy_for(payable.hospital_id)
 
@@ -153,12 +154,12 @@ def _diagnosis(payable) -> str:
     return f"{payable.icd10} {payable.diagnosis_name}".strip()
 
 
-def _new_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_method: str) -> Order:
+def _new_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_method: str, ref: str) -> Order:
     cold = any(line.cold_chain for line in payable.lines)
     fee = delivery_fee(pharmacy, cold)
     drug_total = sum(line.total_fen for line in payable.lines)
     order = Order(
-        ref=_new_ref(),
+        ref=ref,
         patient_id=user.id,
         pharmacy_id=pharmacy.id,
         prescription_id=payable.id,
@@ -199,12 +200,41 @@ def _reserve_all(order: Order) -> None:
         stock.reserve(order.pharmacy_id, line.drug_code, line.quantity, order.id, line.name_zh)
 
 
-def _open_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_method: str) -> Order:
-    """Step 1: the order and its reservation, committed together or not at all."""
+@dataclass(frozen=True)
+class _Payment:
+    """What phase 0 produced: the order reference, its claim and the prepared settlement."""
+
+    ref: str
+    claim: object
+    prepared: payment.Prepared
+
+
+def _prepare_payment(user: User, payable, pharmacy: Pharmacy, voucher_token: str | None) -> _Payment:
+    """Phase 0: the claim under a new order reference; payer identified, msgid reserved."""
+    ref = _new_ref()
+    fee = delivery_fee(pharmacy, any(line.cold_chain for line in payable.lines))
+    claim = payment.build_claim(payable, ref, voucher_token, fee, _certno(user))
+    return _Payment(ref, claim, payment.prepare(claim))
+
+
+def _open_order(
+    user: User,
+    payable,
+    pharmacy: Pharmacy,
+    address: Address,
+    paying: _Payment,
+    pay_method: str,
+    idempotency_id: int | None,
+) -> Order:
+    """Phase 1: the order, its reservation and the pending settlement, committed together or not
+    at all (and the Idempotency-Key bound to the order in the same transaction)."""
     try:
-        order = _new_order(user, payable, pharmacy, address, pay_method)
+        order = _new_order(user, payable, pharmacy, address, pay_method, paying.ref)
         db.session.flush()
         _reserve_all(order)
+        payment.add_pending(paying.claim, paying.prepared)
+        if idempotency_id is not None:
+            idempotency.bind(idempotency_id, f"order:{order.id}")
         audit.record(user.id, user.id, "create", "order", order.id, prescription_id=payable.id)
         db.session.commit()
     except IntegrityError:
@@ -216,12 +246,13 @@ def _open_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_m
     return order
 
 
-def _fail_payment(order: Order, err: Exception) -> None:
+def _fail_payment(order: Order, err: Exception | str) -> None:
     """Step 3, failure: release every reserved package and close the order; nothing was charged."""
     db.session.rollback()
     for line in order.lines:
         stock.release(order.pharmacy_id, line.drug_code, line.quantity, order.id, "payment failed")
-    order.failure_reason = (err.render_message() if isinstance(err, AppError) else type(err).__name__)[:200]
+    reason = err if isinstance(err, str) else err.render_message() if isinstance(err, AppError) else type(err).__name__
+    order.failure_reason = reason[:200]
     move_to(order, OrderStatus.PAYMENT_FAILED)
     db.session.commit()
 
@@ -232,31 +263,38 @@ def place_order(
     address: dict,
     voucher_token: str | None = None,
     pharmacy_id: int | None = None,
+    idempotency_id: int | None = None,
 ) -> Order:
-    """Pay for an approved prescription: reserve stock, settle, and end paid — or change nothing."""
+    """Pay for an approved prescription: reserve stock, settle, and end paid — or change nothing.
+
+    `idempotency_id` (the request's Idempotency-Key record) is bound to the order when it is
+    written, so that a retry after a crash gets the order's outcome.
+    """
     address_ok = check_address(address)
-    payable = rx().payable_prescription(prescription_id, user.id)
+    payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
+    paying = _prepare_payment(user, payable, pharmacy, voucher_token)
     pay_method = "voucher" if voucher_token else "self"
-    order = _open_order(user, payable, pharmacy, address_ok, pay_method)
+    order = _open_order(user, payable, pharmacy, address_ok, paying, pay_method, idempotency_id)
+    failpoints.hit("payment.before_insurer")
     try:
-        claim = payment.build_claim(payable, order.ref, voucher_token, order.delivery_fee_fen, _certno(user))
-        paid = payment.settle(claim, actor_id=user.id)
+        paid = payment.charge(paying.claim, paying.prepared, actor_id=user.id)
     except Exception as err:
         if payment.outcome_unknown(err):
-            # The insurer may have charged: keep the reservation; the gateway's resolve step
-            # tells us the outcome (settlement_resolved below), never a second charge.
+            # The insurer may have charged: keep the reservation; resolution (the gateway's
+            # resolve step or the sweep) tells us the outcome, never a second charge.
             db.session.rollback()
             raise
         _fail_payment(order, err)
         raise
+    failpoints.hit("payment.settled")
     _finish_paid(order, paid)
     return order
 
 
 def _finish_paid(order: Order, paid: payment.Paid) -> None:
     _record_paid(order, paid)
-    rx().mark_paid(order.prescription_id, order.ref)
+    rx_service.mark_paid(order.prescription_id, order.ref)
     announce(order, "order.paid")
 
 
@@ -268,11 +306,40 @@ def settlement_resolved(ref: str, paid: payment.Paid | None, status: str) -> Non
     if paid is not None:
         _finish_paid(order, paid)
     elif status == "failed":
-        _fail_payment(order, RuntimeError("settlement failed"))
+        _fail_payment(order, "settlement failed")
         announce(order, "order.payment_failed")
 
 
 payment.on_resolved(settlement_resolved)
+
+
+@tasks.every(60)
+def resolve_stranded_payments(older_than_seconds: float = STRANDED_AFTER_SECONDS) -> list[tuple[str, str]]:
+    """Finish every order a crash left `pending_payment`: first the insurer resolves unfinished
+    settlements (6301 query → settled, else 2601 correction → failed), then each stranded order
+    follows its settlement — paid, or its reservation released and the order failed.
+    Safe to run in several processes at once (every change is a checked transition)."""
+    payment.resolve_unknown(older_than_seconds)
+    cutoff = clock.now() - timedelta(seconds=older_than_seconds)
+    stranded = db.session.execute(
+        db.select(Order).where(Order.status == OrderStatus.PENDING_PAYMENT, Order.created_at <= cutoff)
+    ).scalars()
+    return [(order.ref, _resolve_stranded(order)) for order in list(stranded)]
+
+
+def _resolve_stranded(order: Order) -> str:
+    status, paid = payment.settlement_status(order.ref)
+    try:
+        if paid is not None:
+            _finish_paid(order, paid)
+            return "paid"
+        if status in (None, "failed"):
+            _fail_payment(order, "payment not completed")
+            announce(order, "order.payment_failed")
+            return "failed"
+    except Conflict:  # another process finished it meanwhile
+        db.session.rollback()
+    return status or "unknown"
 
 
 def _record_paid(order: Order, paid: payment.Paid) -> None:
@@ -311,6 +378,14 @@ def may_see(user: User, order: Order) -> bool:
     if user.role == Role.ADMIN:
         return True
     return pharmacy_id_of(user) == order.pharmacy_id
+
+
+def order_outcome(order_id: int, patient_id: int) -> Order | None:
+    """The patient's order once its payment is decided (paid or failed), else None."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.patient_id != patient_id or order.status == OrderStatus.PENDING_PAYMENT:
+        return None
+    return order
 
 
 def get_order(user: User, order_id: int, audit_read: bool = True) -> Order:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 
 
 class PharmacySchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     code = fields.Str()
     name_zh = fields.Str()
     name_en = fields.Str()
-    hospital_id = fields.Int(allow_none=True)
+    hospital_id = BoundedInt(allow_none=True)
     city = fields.Str()
     address = fields.Str()
     phone = fields.Str()
-    delivery_fee_fen = fields.Int()
-    cold_chain_fee_fen = fields.Int()
+    delivery_fee_fen = BoundedInt()
+    cold_chain_fee_fen = BoundedInt()
 
 
 class AddressSchema(Schema):
@@ -30,11 +31,11 @@ class AddressSchema(Schema):
 
 
 class QuoteRequestSchema(Schema):
-    prescription_id = fields.Int(required=True)
+    prescription_id = BoundedInt(required=True)
     voucher_token = fields.Str(
         load_default=None, allow_none=True, metadata={"description": "The e-voucher QR token; empty for self-pay"}
     )
-    pharmacy_id = fields.Int(load_default=None, allow_none=True)
+    pharmacy_id = BoundedInt(load_default=None, allow_none=True)
 
 
 class OrderCreateSchema(QuoteRequestSchema):
@@ -46,9 +47,9 @@ class LineSchema(Schema):
     name_zh = fields.Str()
     name_en = fields.Str()
     insurance_class = fields.Str()
-    quantity = fields.Int()
-    unit_price_fen = fields.Int()
-    total_fen = fields.Int()
+    quantity = BoundedInt()
+    unit_price_fen = BoundedInt()
+    total_fen = BoundedInt()
     cold_chain = fields.Bool()
 
 
@@ -57,22 +58,22 @@ class OrderLineSchema(LineSchema):
 
 
 class QuoteSchema(Schema):
-    prescription_id = fields.Int()
+    prescription_id = BoundedInt()
     prescription_code = fields.Str()
     pharmacy = fields.Nested(PharmacySchema)
     lines = fields.List(fields.Nested(LineSchema))
     cold_chain = fields.Bool()
-    drug_total_fen = fields.Int()
-    delivery_fee_fen = fields.Int()
-    total_fen = fields.Int()
-    fund_pay_fen = fields.Int(metadata={"description": "fund_pay_sumamt: paid by the pooled fund"})
-    acct_pay_fen = fields.Int(metadata={"description": "acct_pay: paid from the personal account"})
-    cash_pay_fen = fields.Int(metadata={"description": "psn_cash_pay: paid in cash (self-pay)"})
+    drug_total_fen = BoundedInt()
+    delivery_fee_fen = BoundedInt()
+    total_fen = BoundedInt()
+    fund_pay_fen = BoundedInt(metadata={"description": "fund_pay_sumamt: paid by the pooled fund"})
+    acct_pay_fen = BoundedInt(metadata={"description": "acct_pay: paid from the personal account"})
+    cash_pay_fen = BoundedInt(metadata={"description": "psn_cash_pay: paid in cash (self-pay)"})
     insured = fields.Bool()
 
 
 class CourierSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     name = fields.Str()
     phone = fields.Str()
     cold_chain = fields.Bool()
@@ -91,9 +92,9 @@ class TimelineStepSchema(Schema):
 
 
 class DeliverySummarySchema(Schema):
-    id = fields.Int()
-    order_id = fields.Int()
-    pharmacy_id = fields.Int()
+    id = BoundedInt()
+    order_id = BoundedInt()
+    pharmacy_id = BoundedInt()
     status = fields.Str()
     cold_chain = fields.Bool()
     courier = fields.Nested(CourierSchema, allow_none=True)
@@ -123,11 +124,11 @@ class DeliverySchema(DeliverySummarySchema):
 
 
 class OrderSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     ref = fields.Str()
-    patient_id = fields.Int()
+    patient_id = BoundedInt()
     pharmacy = fields.Nested(PharmacySchema)
-    prescription_id = fields.Int()
+    prescription_id = BoundedInt()
     prescription_code = fields.Str()
     status = fields.Str()
     pay_method = fields.Str()
@@ -135,12 +136,12 @@ class OrderSchema(Schema):
     diagnosis = fields.Str()
     address = fields.Method("_address")
     lines = fields.List(fields.Nested(OrderLineSchema))
-    drug_total_fen = fields.Int()
-    delivery_fee_fen = fields.Int()
-    total_fen = fields.Int()
-    fund_pay_fen = fields.Int()
-    acct_pay_fen = fields.Int()
-    cash_pay_fen = fields.Int()
+    drug_total_fen = BoundedInt()
+    delivery_fee_fen = BoundedInt()
+    total_fen = BoundedInt()
+    fund_pay_fen = BoundedInt()
+    acct_pay_fen = BoundedInt()
+    cash_pay_fen = BoundedInt()
     setl_id = fields.Str(allow_none=True)
     failure_reason = fields.Str(allow_none=True)
     created_at = LocalDateTime()
@@ -176,14 +177,14 @@ class DeliveryActionSchema(Schema):
 
 
 class AssignCourierSchema(Schema):
-    courier_id = fields.Int(required=True)
+    courier_id = BoundedInt(required=True)
 
 
 class BatchSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     batch_no = fields.Str()
     expiry = fields.Date()
-    quantity = fields.Int()
+    quantity = BoundedInt()
     near_expiry = fields.Bool()
     expired = fields.Bool()
 
@@ -192,9 +193,9 @@ class StockRowSchema(Schema):
     drug_code = fields.Str()
     name_zh = fields.Str()
     name_en = fields.Str()
-    available = fields.Int(metadata={"description": "Not yet promised to paid orders"})
-    on_hand = fields.Int()
-    low_threshold = fields.Int()
+    available = BoundedInt(metadata={"description": "Not yet promised to paid orders"})
+    on_hand = BoundedInt()
+    low_threshold = BoundedInt()
     low = fields.Bool()
     near_expiry = fields.Bool()
     expired = fields.Bool()
@@ -209,7 +210,7 @@ class StockQuerySchema(Schema):
 class StockAdjustSchema(Schema):
     drug_code = fields.Str(required=True)
     batch_no = fields.Str(required=True)
-    delta = fields.Int(
+    delta = BoundedInt(
         required=True,
         validate=validate.Range(-100000, 100000),
         metadata={"description": "Packages added (+) or removed (-)"},
@@ -219,23 +220,23 @@ class StockAdjustSchema(Schema):
 
 
 class MovementSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     at = LocalDateTime()
     drug_code = fields.Str()
-    batch_id = fields.Int(allow_none=True)
+    batch_id = BoundedInt(allow_none=True)
     kind = fields.Str()
-    delta = fields.Int()
+    delta = BoundedInt()
     reason = fields.Str()
-    actor_id = fields.Int(allow_none=True)
-    order_id = fields.Int(allow_none=True)
+    actor_id = BoundedInt(allow_none=True)
+    order_id = BoundedInt(allow_none=True)
 
 
 class BoardQuerySchema(Schema):
-    courier_id = fields.Int(load_default=None, metadata={"description": "Only this courier's parcels"})
+    courier_id = BoundedInt(load_default=None, metadata={"description": "Only this courier's parcels"})
     cold_chain = fields.Bool(load_default=None, metadata={"description": "Only cold-chain (true) or ambient (false)"})
     q = fields.Str(load_default=None, metadata={"description": "Order reference, recipient or mobile"})
 
 
 class BulkAssignSchema(Schema):
-    delivery_ids = fields.List(fields.Int(), required=True, validate=validate.Length(min=1, max=100))
-    courier_id = fields.Int(required=True)
+    delivery_ids = fields.List(BoundedInt(), required=True, validate=validate.Length(min=1, max=100))
+    courier_id = BoundedInt(required=True)

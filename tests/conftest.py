@@ -209,17 +209,23 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT
         )
-        self._wait()
+        try:
+            self._wait()
+        except RuntimeError:
+            self.stop()
+            raise
 
-    def _wait(self, timeout: float = 30) -> None:
+    def _wait(self, timeout: float = 120) -> None:
+        """Until the server answers (a busy machine makes it slower, not wrong: the limit is a
+        last resort, and a slow answer is waited for rather than taken for a failure)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {Path(self.log.name).read_text()}")
             try:
-                requests.get(self.url + "/api/hospitals", timeout=1)
+                requests.get(self.url + "/api/hospitals", timeout=10)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
 
@@ -236,6 +242,7 @@ class LiveServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(timeout=30)
         self.log.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 from hospital.models.calls import CallMode
 
@@ -21,13 +22,13 @@ class CallEndSchema(Schema):
 
 
 class CallSchema(Schema):
-    id = fields.Int()
-    consultation_id = fields.Int()
+    id = BoundedInt()
+    consultation_id = BoundedInt()
     mode = fields.Str()
     status = fields.Str(metadata={"description": "active or ended"})
-    started_by_id = fields.Int()
+    started_by_id = BoundedInt()
     started_at = LocalDateTime()
-    ended_by_id = fields.Int(allow_none=True)
+    ended_by_id = BoundedInt(allow_none=True)
     ended_at = LocalDateTime(allow_none=True)
-    duration_seconds = fields.Int(allow_none=True)
+    duration_seconds = BoundedInt(allow_none=True)
     end_reason = fields.Str(allow_none=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 from hospital.models.consultations import ConsultationMode, ConsultationStatus
 from hospital.schemas.patients import DiagnosisSchema
@@ -17,14 +18,14 @@ class GuardianSchema(Schema):
 
 
 class ConsultationCreateSchema(Schema):
-    department_id = fields.Int(required=True)
-    diagnosis_id = fields.Int(load_default=None, metadata={"description": "A confirmed in-person diagnosis"})
+    department_id = BoundedInt(required=True)
+    diagnosis_id = BoundedInt(load_default=None, metadata={"description": "A confirmed in-person diagnosis"})
     new_diagnosis = fields.Nested(DiagnosisSchema, load_default=None, metadata={"description": "Or add one"})
     mode = fields.Str(load_default="text", validate=validate.OneOf([m.value for m in ConsultationMode]))
     complaint = fields.Str(required=True)
-    doctor_id = fields.Int(load_default=None, metadata={"description": "A chosen doctor (else the department)"})
+    doctor_id = BoundedInt(load_default=None, metadata={"description": "A chosen doctor (else the department)"})
     guardian = fields.Nested(GuardianSchema, load_default=None, metadata={"description": "Required under 6"})
-    renewal_of_prescription_id = fields.Int(load_default=None)
+    renewal_of_prescription_id = BoundedInt(load_default=None)
 
 
 class RecordSchema(Schema):
@@ -38,13 +39,13 @@ class RecordSchema(Schema):
 
 
 class ConsultationSchema(Schema):
-    id = fields.Int(dump_only=True)
-    patient_id = fields.Int()
+    id = BoundedInt(dump_only=True)
+    patient_id = BoundedInt()
     patient_name = fields.Str(attribute="patient.name")
-    department_id = fields.Int()
+    department_id = BoundedInt()
     department_name_zh = fields.Str(attribute="department.name_zh")
     department_name_en = fields.Str(attribute="department.name_en")
-    doctor_id = fields.Int(allow_none=True)
+    doctor_id = BoundedInt(allow_none=True)
     doctor_name = fields.Method("_doctor_name")
     diagnosis = fields.Nested(DiagnosisSchema)
     mode = fields.Str()
@@ -52,14 +53,14 @@ class ConsultationSchema(Schema):
     complaint = fields.Str()
     guardian_name = fields.Str(allow_none=True)
     guardian_relation = fields.Str(allow_none=True)
-    renewal_of_prescription_id = fields.Int(allow_none=True)
+    renewal_of_prescription_id = BoundedInt(allow_none=True)
     created_at = LocalDateTime()
     expires_at = LocalDateTime(allow_none=True)
     accepted_at = LocalDateTime(allow_none=True)
     ended_at = LocalDateTime(allow_none=True)
     end_reason = fields.Str(allow_none=True)
     kept_by_doctor = fields.Bool()
-    last_seq = fields.Int()
+    last_seq = BoundedInt()
 
     def _doctor_name(self, obj):
         return obj.doctor.user.name if obj.doctor else None
@@ -86,15 +87,15 @@ class ReferSchema(RecordSchema):
 
 class HandoverSchema(Schema):
     keep = fields.Bool(load_default=False, metadata={"description": "Keep it past the shift end"})
-    to_doctor_id = fields.Int(load_default=None, metadata={"description": "A colleague (else the next shift's)"})
+    to_doctor_id = BoundedInt(load_default=None, metadata={"description": "A colleague (else the next shift's)"})
     note = fields.Str(load_default="")
 
 
 class MessageSchema(Schema):
-    id = fields.Int(dump_only=True)
-    consultation_id = fields.Int(dump_only=True)
-    seq = fields.Int(dump_only=True, metadata={"description": "Monotonic per consultation"})
-    sender_id = fields.Int(dump_only=True, allow_none=True)
+    id = BoundedInt(dump_only=True)
+    consultation_id = BoundedInt(dump_only=True)
+    seq = BoundedInt(dump_only=True, metadata={"description": "Monotonic per consultation"})
+    sender_id = BoundedInt(dump_only=True, allow_none=True)
     sender_name = fields.Str(dump_only=True, allow_none=True)
     kind = fields.Str(dump_only=True, metadata={"enum": ["text", "image", "system"]})
     text = fields.Str(required=True)
@@ -104,7 +105,7 @@ class MessageSchema(Schema):
 
 
 class MessageQuerySchema(Schema):
-    since = fields.Int(load_default=0, metadata={"description": "Return messages with seq greater than this"})
+    since = BoundedInt(load_default=0, metadata={"description": "Return messages with seq greater than this"})
 
 
 class ImageUploadSchema(Schema):
@@ -116,12 +117,12 @@ class ImageFormSchema(Schema):
 
 
 class ReadSchema(Schema):
-    seq = fields.Int(required=True)
-    user_id = fields.Int(dump_only=True)
-    consultation_id = fields.Int(dump_only=True)
+    seq = BoundedInt(required=True)
+    user_id = BoundedInt(dump_only=True)
+    consultation_id = BoundedInt(dump_only=True)
 
 
 class SweepResultSchema(Schema):
-    expired = fields.Int()
-    handed_over = fields.Int()
-    kept = fields.Int()
+    expired = BoundedInt()
+    handed_over = BoundedInt()
+    kept = BoundedInt()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 from hospital.services import expert
 
@@ -13,12 +14,12 @@ class CaseRequestSchema(Schema):
     title = fields.Str(required=True, validate=validate.Length(min=2, max=200))
     summary = fields.Str(required=True, validate=validate.Length(min=2, max=5000))
     questions = fields.List(fields.Str(validate=validate.Length(max=500)), load_default=list)
-    expert_ids = fields.List(fields.Int(), required=True, metadata={"description": "Doctor ids of invited experts"})
-    leader_id = fields.Int(required=True, metadata={"description": "Doctor id of the panel leader"})
+    expert_ids = fields.List(BoundedInt(), required=True, metadata={"description": "Doctor ids of invited experts"})
+    leader_id = BoundedInt(required=True, metadata={"description": "Doctor id of the panel leader"})
     scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True)
     urgent = fields.Bool(load_default=False)
     urgent_department_ids = fields.List(
-        fields.Int(), load_default=list, metadata={"description": "Urgent: invite the on-duty doctors of these"}
+        BoundedInt(), load_default=list, metadata={"description": "Urgent: invite the on-duty doctors of these"}
     )
     records_consent = fields.Bool(load_default=False, metadata={"description": "The patient agreed to share records"})
     consent_note = fields.Str(load_default="", validate=validate.Length(max=200))
@@ -29,8 +30,8 @@ class CaseQuerySchema(Schema):
 
 
 class PanelMemberSchema(Schema):
-    user_id = fields.Int()
-    doctor_id = fields.Int()
+    user_id = BoundedInt()
+    doctor_id = BoundedInt()
     name = fields.Str()
     role = fields.Str(metadata={"description": "leader, requester or expert"})
     invitation = fields.Str(metadata={"description": "invited, accepted or declined"})
@@ -66,7 +67,7 @@ class ConclusionSchema(Schema):
     diagnosis = fields.Str()
     treatment_advice = fields.Str()
     answers = fields.List(fields.Dict())
-    signed_by_id = fields.Int()
+    signed_by_id = BoundedInt()
     signed_at = LocalDateTime()
     content_digest = fields.Str()
     signature = fields.Str()
@@ -78,26 +79,26 @@ class ConclusionSchema(Schema):
 
 
 class CaseSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     title = fields.Str()
     summary = fields.Str()
     questions = fields.List(fields.Str())
     status = fields.Str()
     urgent = fields.Bool()
-    patient_id = fields.Int()
+    patient_id = BoundedInt()
     patient_name = fields.Str(attribute="patient.name")
-    hospital_id = fields.Int()
+    hospital_id = BoundedInt()
     hospital_name = fields.Str(attribute="hospital.name_zh")
-    requesting_doctor_id = fields.Int()
-    leader_id = fields.Int()
+    requesting_doctor_id = BoundedInt()
+    leader_id = BoundedInt()
     scheduled_at = LocalDateTime(allow_none=True)
     created_at = LocalDateTime()
     started_at = LocalDateTime(allow_none=True)
     concluded_at = LocalDateTime(allow_none=True)
     closed_at = LocalDateTime(allow_none=True)
     records_consent = fields.Bool()
-    stage_user_ids = fields.List(fields.Int())
-    hand_queue = fields.List(fields.Int())
+    stage_user_ids = fields.List(BoundedInt())
+    hand_queue = fields.List(BoundedInt())
     panel = fields.Method("_panel", metadata={"description": "Requesting doctor, leader and invited experts"})
     conclusion = fields.Nested(ConclusionSchema, allow_none=True)
 
@@ -111,9 +112,9 @@ class AnswerSchema(Schema):
 
 
 class InvitationSchema(Schema):
-    id = fields.Int()
-    case_id = fields.Int()
-    doctor_id = fields.Int()
+    id = BoundedInt()
+    case_id = BoundedInt()
+    doctor_id = BoundedInt()
     status = fields.Str()
     answered_at = LocalDateTime(allow_none=True)
 
@@ -136,21 +137,21 @@ class MaterialFileSchema(Schema):
 
 
 class MaterialSchema(Schema):
-    id = fields.Int()
-    case_id = fields.Int()
+    id = BoundedInt()
+    case_id = BoundedInt()
     kind = fields.Str()
     title = fields.Str()
     filename = fields.Str()
     content_type = fields.Str()
-    size = fields.Int()
-    uploaded_by_id = fields.Int()
+    size = BoundedInt()
+    uploaded_by_id = BoundedInt()
     created_at = LocalDateTime()
 
 
 class EventSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     at = LocalDateTime()
-    user_id = fields.Int(allow_none=True)
+    user_id = BoundedInt(allow_none=True)
     user_name = fields.Str(attribute="user.name", allow_none=True)
     kind = fields.Str()
     text = fields.Str()
@@ -158,7 +159,7 @@ class EventSchema(Schema):
 
 
 class EventQuerySchema(Schema):
-    after = fields.Int(load_default=0, metadata={"description": "Only events after this id"})
+    after = BoundedInt(load_default=0, metadata={"description": "Only events after this id"})
     kind = fields.Str(load_default=None)
 
 
@@ -167,9 +168,9 @@ class OpinionCreateSchema(Schema):
 
 
 class OpinionSchema(Schema):
-    id = fields.Int()
-    case_id = fields.Int()
-    doctor_id = fields.Int()
+    id = BoundedInt()
+    case_id = BoundedInt()
+    doctor_id = BoundedInt()
     expert_name = fields.Str(attribute="doctor.user.name")
     hospital = fields.Str(attribute="doctor.hospital.name_zh")
     text = fields.Str()
@@ -183,8 +184,8 @@ class ConclusionCreateSchema(Schema):
 
 
 class ActivitySchema(Schema):
-    by_status = fields.Dict(keys=fields.Str(), values=fields.Int())
-    by_kind = fields.Dict(keys=fields.Str(), values=fields.Int())
+    by_status = fields.Dict(keys=fields.Str(), values=BoundedInt())
+    by_kind = fields.Dict(keys=fields.Str(), values=BoundedInt())
     cases = fields.Method("_cases")
 
     def _cases(self, obj) -> list[dict]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
+
 
 class DrugQuerySchema(Schema):
     q = fields.Str(load_default=None, metadata={"description": "Chinese name, generic name, pinyin or initials (aldp)"})
-    limit = fields.Int(load_default=20, validate=validate.Range(min=1, max=50))
+    limit = BoundedInt(load_default=20, validate=validate.Range(min=1, max=50))
 
 
 class DrugSchema(Schema):
@@ -26,7 +28,7 @@ class DrugSchema(Schema):
     package_unit_en = fields.Str()
     dose_unit = fields.Str()
     units_per_package = fields.Float(metadata={"description": "Amount of dose_unit in one package"})
-    price_fen = fields.Int(metadata={"description": "Price of one package in fen"})
+    price_fen = BoundedInt(metadata={"description": "Price of one package in fen"})
     insurance_class = fields.Str(metadata={"description": "A, B or C"})
     max_daily_dose = fields.Float(allow_none=True)
     cold_chain = fields.Bool()

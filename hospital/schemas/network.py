@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from hospital.models.network import DoctorTitle, HospitalLevel
 
 
 class HospitalSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     code = fields.Str(required=True, validate=validate.Length(min=2, max=12))
     name_zh = fields.Str(required=True, validate=validate.Length(min=2, max=100))
     name_en = fields.Str(required=True, validate=validate.Length(min=2, max=160))
@@ -33,26 +34,26 @@ class HospitalQuerySchema(Schema):
 
 
 class DepartmentSchema(Schema):
-    id = fields.Int(dump_only=True)
-    hospital_id = fields.Int(required=True)
+    id = BoundedInt(dump_only=True)
+    hospital_id = BoundedInt(required=True)
     code = fields.Str(required=True, validate=validate.Length(min=1, max=20))
     name_zh = fields.Str(required=True, validate=validate.Length(min=2, max=60))
     name_en = fields.Str(required=True, validate=validate.Length(min=2, max=100))
 
 
 class DepartmentQuerySchema(Schema):
-    hospital_id = fields.Int(load_default=None)
+    hospital_id = BoundedInt(load_default=None)
 
 
 class DoctorSchema(Schema):
-    id = fields.Int(dump_only=True)
-    user_id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
+    user_id = BoundedInt(dump_only=True)
     name = fields.Str(attribute="user.name", dump_only=True)
     username = fields.Str(attribute="user.username", dump_only=True)
-    hospital_id = fields.Int()
+    hospital_id = BoundedInt()
     hospital_name_zh = fields.Str(attribute="hospital.name_zh", dump_only=True)
     hospital_name_en = fields.Str(attribute="hospital.name_en", dump_only=True)
-    department_id = fields.Int()
+    department_id = BoundedInt()
     department_name_zh = fields.Str(attribute="department.name_zh", dump_only=True)
     department_name_en = fields.Str(attribute="department.name_en", dump_only=True)
     title = fields.Str(validate=validate.OneOf([x.value for x in DoctorTitle]))
@@ -66,8 +67,8 @@ class DoctorCreateSchema(Schema):
     name = fields.Str(required=True)
     password = fields.Str(required=True, load_only=True)
     phone = fields.Str(load_default=None, allow_none=True)
-    hospital_id = fields.Int(required=True)
-    department_id = fields.Int(required=True)
+    hospital_id = BoundedInt(required=True)
+    department_id = BoundedInt(required=True)
     title = fields.Str(required=True, validate=validate.OneOf([x.value for x in DoctorTitle]))
     practice_since = fields.Date(required=True, metadata={"description": "Start of independent practice"})
     license_no = fields.Str(load_default="")
@@ -75,7 +76,7 @@ class DoctorCreateSchema(Schema):
 
 
 class DoctorUpdateSchema(Schema):
-    department_id = fields.Int()
+    department_id = BoundedInt()
     title = fields.Str(validate=validate.OneOf([x.value for x in DoctorTitle]))
     practice_since = fields.Date()
     license_no = fields.Str()
@@ -83,8 +84,8 @@ class DoctorUpdateSchema(Schema):
 
 
 class DoctorQuerySchema(Schema):
-    department = fields.Int(load_default=None, metadata={"description": "Department id"})
-    hospital = fields.Int(load_default=None, metadata={"description": "Hospital id"})
+    department = BoundedInt(load_default=None, metadata={"description": "Department id"})
+    hospital = BoundedInt(load_default=None, metadata={"description": "Hospital id"})
     on_duty = fields.Bool(load_default=None, metadata={"description": "true: only doctors on a shift now"})
     title = fields.Str(load_default=None)
     q = fields.Str(load_default=None, metadata={"description": "Part of the doctor's name"})

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 from hospital.models.patients import AllergySeverity, DiagnosisSource, DiagnosisStatus
 
 
 class VisitSchema(Schema):
-    hospital_id = fields.Int()
+    hospital_id = BoundedInt()
     hospital_name = fields.Str(attribute="hospital.name_zh")
     department_name = fields.Str(attribute="department.name_zh", allow_none=True)
     doctor_name = fields.Str()
@@ -19,7 +20,7 @@ class VisitSchema(Schema):
 
 
 class DiagnosisSchema(Schema):
-    id = fields.Int(dump_only=True)
+    id = BoundedInt(dump_only=True)
     hospital_name = fields.Str(required=True, validate=validate.Length(max=100))
     diagnosis = fields.Str(required=True, validate=validate.Length(max=200))
     icd10 = fields.Str(required=True, metadata={"description": "ICD-10 code, e.g. I10 or E11.9"})
@@ -44,17 +45,17 @@ class RecordUploadSchema(Schema):
 
 
 class DiagnosisDecisionSchema(Schema):
-    consultation_id = fields.Int(required=True, metadata={"description": "The doctor's accepted consultation"})
+    consultation_id = BoundedInt(required=True, metadata={"description": "The doctor's accepted consultation"})
     chronic = fields.Bool(load_default=None, allow_none=True, metadata={"description": "Confirm only"})
 
 
 class DiagnosisRejectSchema(Schema):
-    consultation_id = fields.Int(required=True)
+    consultation_id = BoundedInt(required=True)
     reason = fields.Str(required=True, metadata={"description": "Shown to the patient"})
 
 
 class StableSchema(Schema):
-    consultation_id = fields.Int(required=True)
+    consultation_id = BoundedInt(required=True)
     stable = fields.Bool(load_default=True)
 
 
@@ -62,7 +63,7 @@ class AllergyInSchema(Schema):
     allergen = fields.Str(required=True, metadata={"description": "An allergen group code, or free text"})
     reaction = fields.Str(load_default="", validate=validate.Length(max=200))
     severity = fields.Str(load_default="moderate", validate=validate.OneOf([s.value for s in AllergySeverity]))
-    consultation_id = fields.Int(
+    consultation_id = BoundedInt(
         load_default=None, allow_none=True, metadata={"description": "Required for a doctor: his accepted consultation"}
     )
 
@@ -72,8 +73,8 @@ class AllergyUpdateSchema(AllergyInSchema):
 
 
 class AllergySchema(Schema):
-    id = fields.Int()
-    patient_id = fields.Int()
+    id = BoundedInt()
+    patient_id = BoundedInt()
     allergen = fields.Str()
     in_catalogue = fields.Bool()
     reaction = fields.Str()
@@ -100,10 +101,10 @@ class ActiveMedicationSchema(Schema):
     dose = fields.Float()
     dose_unit = fields.Str()
     frequency = fields.Str()
-    days = fields.Int()
+    days = BoundedInt()
     supply_from = fields.Date()
     supply_until = fields.Date(metadata={"description": "Last day the supply covers"})
-    prescription_id = fields.Int()
+    prescription_id = BoundedInt()
     prescription_code = fields.Str()
     doctor_name = fields.Str()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import BoundedInt
 from core.schemas import LocalDateTime
 from hospital.schemas.patients import ActiveMedicationSchema, AllergySchema, DiagnosisSchema
 from hospital.services.prescription_safety import FREQUENCIES
@@ -14,7 +15,7 @@ class RxItemInSchema(Schema):
     drug_code = fields.Str(required=True)
     dose = fields.Float(required=True, metadata={"description": "One dose, in the drug's dose_unit"})
     frequency = fields.Str(required=True, validate=validate.OneOf(list(FREQUENCIES)))
-    days = fields.Int(required=True, validate=validate.Range(min=1, max=365))
+    days = BoundedInt(required=True, validate=validate.Range(min=1, max=365))
     route = fields.Str(load_default=None, allow_none=True)
     instructions = fields.Str(load_default="")
 
@@ -24,23 +25,23 @@ class RxDraftSchema(Schema):
     long_prescription = fields.Bool(load_default=False)
     long_reason = fields.Str(load_default="")
     acute = fields.Bool(load_default=None, allow_none=True, metadata={"description": "Default: not chronic"})
-    validity_days = fields.Int(load_default=1, metadata={"description": "1 (issue day) to 3"})
+    validity_days = BoundedInt(load_default=1, metadata={"description": "1 (issue day) to 3"})
     note = fields.Str(load_default="")
     icd10 = fields.Str(load_default=None, allow_none=True, metadata={"description": "Must equal the consultation's"})
 
 
 class RxCreateSchema(RxDraftSchema):
-    consultation_id = fields.Int(required=True)
+    consultation_id = BoundedInt(required=True)
 
 
 class RxCheckSchema(RxCreateSchema):
-    prescription_id = fields.Int(
+    prescription_id = BoundedInt(
         load_default=None, allow_none=True, metadata={"description": "The draft being edited (not its own history)"}
     )
 
 
 class RxEarlierSchema(Schema):
-    prescription_id = fields.Int()
+    prescription_id = BoundedInt()
     code = fields.Str()
     drug_code = fields.Str()
     name = fields.Str()
@@ -60,9 +61,9 @@ class RxFindingSchema(Schema):
 
 class RxCheckResultSchema(Schema):
     findings = fields.List(fields.Nested(RxFindingSchema))
-    blocking = fields.Int()
-    warnings = fields.Int()
-    quantities = fields.List(fields.Int(allow_none=True))
+    blocking = BoundedInt()
+    warnings = BoundedInt()
+    quantities = fields.List(BoundedInt(allow_none=True))
 
 
 class RxSignSchema(Schema):
@@ -88,11 +89,11 @@ class RxRenewSchema(Schema):
 
 class RxListQuerySchema(Schema):
     status = fields.Str(load_default=None)
-    consultation_id = fields.Int(load_default=None)
+    consultation_id = BoundedInt(load_default=None)
 
 
 class RxItemSchema(Schema):
-    position = fields.Int()
+    position = BoundedInt()
     drug_code = fields.Str()
     name_zh = fields.Str()
     name_en = fields.Str()
@@ -101,54 +102,54 @@ class RxItemSchema(Schema):
     dose_unit = fields.Str()
     frequency = fields.Str()
     route = fields.Str()
-    days = fields.Int()
-    quantity = fields.Int(metadata={"description": "Packages"})
+    days = BoundedInt()
+    quantity = BoundedInt(metadata={"description": "Packages"})
     package_unit_zh = fields.Str()
     package_unit_en = fields.Str()
-    unit_price_fen = fields.Int()
-    total_fen = fields.Int()
+    unit_price_fen = BoundedInt()
+    total_fen = BoundedInt()
     insurance_class = fields.Str()
     cold_chain = fields.Bool()
     instructions = fields.Str()
 
 
 class RxPersonSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     name = fields.Str()
 
 
 class PrescriptionSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     code = fields.Str()
     status = fields.Str(attribute="effective_status")
-    version = fields.Int()
-    consultation_id = fields.Int()
-    patient_id = fields.Int()
+    version = BoundedInt()
+    consultation_id = BoundedInt()
+    patient_id = BoundedInt()
     patient = fields.Nested(RxPersonSchema)
     doctor_user = fields.Nested(RxPersonSchema, data_key="doctor")
     reviewer = fields.Nested(RxPersonSchema, data_key="pharmacist", allow_none=True)
-    hospital_id = fields.Int()
+    hospital_id = BoundedInt()
     icd10 = fields.Str()
     diagnosis_name = fields.Str()
     chronic = fields.Bool()
     acute = fields.Bool()
     long_prescription = fields.Bool()
     long_reason = fields.Str()
-    validity_days = fields.Int()
+    validity_days = BoundedInt()
     note = fields.Str()
     findings = fields.List(fields.Nested(RxFindingSchema))
     override_code = fields.Str()
     override_reason = fields.Str()
     reject_reason = fields.Str()
-    revision_of_id = fields.Int(allow_none=True)
-    renewal_of_id = fields.Int(allow_none=True)
+    revision_of_id = BoundedInt(allow_none=True)
+    renewal_of_id = BoundedInt(allow_none=True)
     created_at = LocalDateTime()
     signed_at = LocalDateTime(allow_none=True)
     valid_until = LocalDateTime(allow_none=True)
     reviewed_at = LocalDateTime(allow_none=True)
     paid_at = LocalDateTime(allow_none=True)
     dispensed_at = LocalDateTime(allow_none=True)
-    total_fen = fields.Int()
+    total_fen = BoundedInt()
     items = fields.List(fields.Nested(RxItemSchema))
     integrity = fields.Dict(metadata={"description": "doctor_signature, review_signature, genuine"})
 
@@ -156,7 +157,7 @@ class PrescriptionSchema(Schema):
 class RxVerifyItemSchema(Schema):
     name = fields.Str()
     strength = fields.Str()
-    quantity = fields.Int()
+    quantity = BoundedInt()
     unit = fields.Str()
 
 
@@ -183,16 +184,16 @@ class RxVerifySchema(Schema):
 
 
 class RxConsultationRefSchema(Schema):
-    id = fields.Int()
+    id = BoundedInt()
     status = fields.Str()
-    renewal_of_prescription_id = fields.Int(allow_none=True)
+    renewal_of_prescription_id = BoundedInt(allow_none=True)
 
 
 class RxReviewViewSchema(Schema):
     """What the reviewing pharmacist sees: the prescription and the patient's clinical background."""
 
     prescription = fields.Nested(PrescriptionSchema, attribute="rx")
-    age = fields.Int(allow_none=True)
+    age = BoundedInt(allow_none=True)
     sex = fields.Str(allow_none=True)
     allergies = fields.List(fields.Nested(AllergySchema))
     diagnoses = fields.List(fields.Nested(DiagnosisSchema), metadata={"description": "Confirmed diagnoses"})
@@ -203,12 +204,12 @@ class RxReviewViewSchema(Schema):
 class MedicineSchema(Schema):
     """One current medicine of the patient (我的用药): when it runs out, and what renewing it opens."""
 
-    prescription_id = fields.Int(metadata={"description": "The prescription a renewal of this medicine copies."})
+    prescription_id = BoundedInt(metadata={"description": "The prescription a renewal of this medicine copies."})
     name = fields.Str()
     name_en = fields.Str()
     strength = fields.Str()
     runs_out_on = fields.Date()
-    days_left = fields.Int()
+    days_left = BoundedInt()
     renew_soon = fields.Bool(metadata={"description": "Fewer than 7 days left: the renew button stands out."})
     diagnosis = fields.Str(metadata={"description": "What the prescription was written for (the renewal's)."})
     department = fields.Str()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:13:19.789068
+Create Date: 2026-12-01 22:14:56.374484
 
 """
 from alembic import op
@@ -201,6 +201,8 @@ def upgrade():
     sa.Column('locale', sa.String(length=8), nullable=True),
     sa.Column('elder_mode', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
+    sa.Column('password_changed_at', core.types.UTCDateTime(), nullable=True),
     sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('id_number_hash'),
@@ -230,20 +232,6 @@ def upgrade():
     )
     with op.batch_alter_table('allergies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_allergies_patient_id'), ['patient_id'], unique=False)
-
-    op.create_table('api_tokens',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', core.types.UTCDateTime(), nullable=False),
-    sa.Column('revoked', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('token_hash')
-    )
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
 
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -332,6 +320,7 @@ def upgrade():
     sa.Column('response_body', sa.JSON(), nullable=True),
     sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
     sa.Column('finished_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('resource', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id', 'key', name='uq_idempotency_user_key')
@@ -461,6 +450,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id')
     )
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('refresh_hash', sa.String(length=64), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('last_seen_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('refresh_expires_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('user_agent', sa.String(length=200), nullable=True),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('refresh_hash'),
+    sa.UniqueConstraint('secret_hash')
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
     op.create_table('chronic_alerts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
@@ -1477,6 +1487,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_chronic_alerts_department_id'))
 
     op.drop_table('chronic_alerts')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+
+    op.drop_table('user_sessions')
     op.drop_table('signing_keys')
     with op.batch_alter_table('pharmacies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pharmacies_hospital_id'))
@@ -1517,10 +1531,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_log_actor_id'))
 
     op.drop_table('audit_log')
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
-
-    op.drop_table('api_tokens')
     with op.batch_alter_table('allergies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_allergies_patient_id'))
 

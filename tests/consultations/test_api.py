@@ -173,7 +173,18 @@ def test_messages_dedupe_and_since(hosp, in_shift):
     assert read.status_code == 200 and read.get_json()["seq"] == seqs[-1]
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def _png() -> bytes:
+    """A real PNG: stored images are decoded and re-encoded, so a header alone no longer passes."""
+    from io import BytesIO as _Buffer
+
+    from PIL import Image
+
+    out = _Buffer()
+    Image.new("RGB", (2, 2), (10, 20, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def test_images_checked_by_content_and_size_and_served_to_participants(hosp, in_shift, demo_app):

@@ -11,7 +11,19 @@ from hospital.models.expert import CaseConclusion, ExpertCase
 from hospital.services import expert, network
 from tests.conftest import DEMO_PASSWORD
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png() -> bytes:
+    """A real PNG: stored images are decoded and re-encoded, so a header alone no longer passes."""
+    from io import BytesIO as _Buffer
+
+    from PIL import Image
+
+    out = _Buffer()
+    Image.new("RGB", (2, 2), (10, 20, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 @pytest.fixture

@@ -9,8 +9,11 @@ from insurance.claims import Claim, ClaimLine, claim_builder, set_claim_builder
 from insurance.gateway import get_gateway, in_process_insurer, reset_gateway
 from tests.conftest import valid_id
 
-# Fast retries for tests: 3 attempts, 10 ms then 20 ms apart, 2 s per attempt.
-FAST = {"INSURANCE_RETRIES": 3, "INSURANCE_BACKOFF": 0.01, "INSURANCE_BACKOFF_CAP": 0.05, "INSURANCE_TIMEOUT": 2.0}
+# Fast retries for tests: 3 attempts, 10 ms then 20 ms apart. The time limit per attempt is
+# generous on purpose: a test that means slowness injects it (the mock's faults), and a busy
+# machine must not make an ordinary call look like a timeout (the in-process insurer measures
+# wall-clock time; under load its first call took more than 2 s and the seed gave up).
+FAST = {"INSURANCE_RETRIES": 3, "INSURANCE_BACKOFF": 0.01, "INSURANCE_BACKOFF_CAP": 0.05, "INSURANCE_TIMEOUT": 30.0}
 
 LINES = (
     ClaimLine("XA01", "氨氯地平片 amlodipine", "A", 2, 3_000),  # 60 yuan, class A

@@ -52,12 +52,12 @@ class MockInsurerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # a last resort: a busy machine starts it slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"mock insurer exited: {self.log_path.read_text()}")
             try:
-                requests.get(self.url + "/health", timeout=0.5)
+                requests.get(self.url + "/health", timeout=5)
                 return
             except requests.RequestException:
                 time.sleep(0.1)
@@ -155,7 +155,7 @@ def test_http_timeout_after_charging_is_resolved_to_one_settlement(ins_app, http
     assert http_insured.balance(person) == 100_000 - 6_650
 
 
-def _wait_for(predicate, timeout: float = 10) -> None:
+def _wait_for(predicate, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -166,13 +166,15 @@ def _wait_for(predicate, timeout: float = 10) -> None:
 @pytest.mark.parametrize("flow", ["counter", "mobile"])
 @pytest.mark.parametrize("moment", ["before_charging", "after_charging"])
 def test_insurer_killed_mid_call_and_restarted(ins_app, http_insured, mock_server, moment, flow):
-    # Retries over ~6 s: 1 s per attempt, backoff 0.3 s doubling to 1 s, 8 attempts.
+    # Retries for up to ~2 minutes: 1 s per attempt, backoff 0.3 s doubling to 1 s, 60 attempts.
+    # The payer stops retrying as soon as the restarted insurer answers, so this costs nothing
+    # on a quiet machine, and on a busy one the restart may take far longer than a few seconds.
     configure(
         ins_app,
         INSURANCE_GATEWAY="http",
         INSURANCE_URL=mock_server.url,
         INSURANCE_TIMEOUT=1.0,
-        INSURANCE_RETRIES=8,
+        INSURANCE_RETRIES=60,
         INSURANCE_BACKOFF=0.3,
         INSURANCE_BACKOFF_CAP=1.0,
         INSURANCE_FLOW=flow,
@@ -201,7 +203,7 @@ def test_insurer_killed_mid_call_and_restarted(ins_app, http_insured, mock_serve
         assert mock_server.settlements("HTTP-KILL") == []
     mock_server.kill()
     mock_server.start()  # same port, same ledger file, no faults
-    payer.join(timeout=30)
+    payer.join(timeout=180)
     assert "error" not in outcome, outcome
     assert outcome["view"].status == "settled"
     [charge] = mock_server.settlements("HTTP-KILL")

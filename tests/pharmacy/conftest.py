@@ -15,7 +15,8 @@ from insurance.gateway import get_gateway, in_process_insurer, reset_gateway
 from pharmacy.models import Pharmacy, StockBatch, StockLevel
 from tests.conftest import DEMO_PASSWORD
 
-FAST = {"INSURANCE_RETRIES": 2, "INSURANCE_BACKOFF": 0.01, "INSURANCE_BACKOFF_CAP": 0.02, "INSURANCE_TIMEOUT": 2.0}
+# A generous time limit: slowness is injected where meant, never read from a busy machine's clock.
+FAST = {"INSURANCE_RETRIES": 2, "INSURANCE_BACKOFF": 0.01, "INSURANCE_BACKOFF_CAP": 0.02, "INSURANCE_TIMEOUT": 30.0}
 # What the doctor writes: amlodipine 5 mg twice a day for 4 weeks (a long prescription for stable
 # hypertension) is 280 mg = 2 boxes of 28 x 5 mg; metformin 500 mg bid for a week is 1 box;
 # insulin glargine 10 IU a day for a week is 1 pen (cold chain).

@@ -78,7 +78,7 @@ def test_key_of_a_request_that_died_is_taken_over_after_a_while(shop):
     scope = "POST /api/orders"
     body = {"prescription_id": pid, "voucher_token": None, "address": ADDRESS}
     idempotency.begin(user.id, "k-died", scope, idempotency.fingerprint(scope, body))  # its process then died
-    with clock.frozen(clock.now() + idempotency.STALE_AFTER + timedelta(seconds=1)):
+    with clock.frozen(clock.now() + idempotency.UNBOUND_STALE_AFTER + timedelta(seconds=1)):
         retried = shop.client.post(
             "/api/orders", json=body, headers={**shop.login(PATIENT), "Idempotency-Key": "k-died"}
         )
