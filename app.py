@@ -46,6 +46,7 @@ from insurance import api as insurance_api
 from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
+from insurance.mock_insurer import pages as mock_insurer_pages
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
@@ -72,6 +73,7 @@ PAGE_BLUEPRINTS = [
     prescriptions_pages.bp,
     expert_pages.bp,
     insurance_pages.bp,
+    mock_insurer_pages.bp,
     pharmacy_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
