@@ -47,6 +47,7 @@ from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
 from insurance.mock_insurer import pages as mock_insurer_pages
+from pharmacy import address_api, checkout_pages
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
@@ -64,6 +65,7 @@ API_BLUEPRINTS = [
     expert_api.blp,
     insurance_api.blp,
     pharmacy_api.blp,
+    address_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     core_pages.bp,
@@ -75,6 +77,7 @@ PAGE_BLUEPRINTS = [
     insurance_pages.bp,
     mock_insurer_pages.bp,
     pharmacy_pages.bp,
+    checkout_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).

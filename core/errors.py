@@ -117,6 +117,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def handle_app_error(err: AppError):
         body = error_body(err.status, err.render_message(), err.reason, err.field)
+        if getattr(err, "fields", None):  # an error naming several fields at once (a whole form)
+            body["errors"] = {"json": {name: [str(text)] for name, text in err.fields.items()}}
         return jsonify(body), err.status
 
     @app.errorhandler(429)

@@ -20,7 +20,7 @@ from core import audit, clock, crypto, notify
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
-from pharmacy import payment, stock
+from pharmacy import addresses, payment, stock
 from pharmacy.models import Order, OrderLine, OrderStatus, Pharmacy
 from pharmacy.staff import get_pharmacy, list_pharmacies, pharmacy_id_of
 
@@ -229,12 +229,16 @@ def _fail_payment(order: Order, err: Exception) -> None:
 def place_order(
     user: User,
     prescription_id: int,
-    address: dict,
+    address: dict | None = None,
     voucher_token: str | None = None,
     pharmacy_id: int | None = None,
+    address_id: int | None = None,
 ) -> Order:
-    """Pay for an approved prescription: reserve stock, settle, and end paid — or change nothing."""
-    address_ok = check_address(address)
+    """Pay for an approved prescription: reserve stock, settle, and end paid — or change nothing.
+    The address is given whole or as one of the patient's saved addresses (address_id)."""
+    if address_id is not None:
+        address = addresses.as_order_address(user, address_id)
+    address_ok = check_address(address or {})
     payable = rx().payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
     pay_method = "voucher" if voucher_token else "self"
