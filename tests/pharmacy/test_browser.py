@@ -55,34 +55,48 @@ def test_patient_pays_and_follows_the_delivery_on_a_phone(browser, live_server):
     page.fill("#f-username", PATIENT)
     page.fill("#f-password", DEMO_PASSWORD)
     page.click("#login-submit")
-    page.goto(f"{live_server.url}/orders/new?prescription={rx_id}")
-    page.fill("#f-city", "福州市")
-    page.fill("#f-district", "鼓楼区")
-    page.fill("#f-detail", "东")
-    page.click("#get-voucher")
-    page.wait_for_selector("#quote:not([hidden]), #form-error p, #e-token:not(:empty)")
-    assert page.is_visible("#quote"), page.inner_text("#pay-form")
-    assert page.inner_text("#q-cash").startswith("¥")
+    page.click("#tile-orders")
+    page.click(f"#awaiting a[data-prescription-id='{rx_id}']")  # "去支付" on his orders page
+    page.wait_for_selector("#address-form")
+    page.fill("#a-district", "")
+    page.fill("#a-detail", "东")
+    page.click("#save-address")
+    page.wait_for_selector("#address-errors")  # every wrong field said in words, next to the field
+    assert "区或县" in page.inner_text("#ae-district") and "门牌号" in page.inner_text("#ae-detail")
+    check_accessibility(page, "pharmacy-address-errors-phone")
+    page.fill("#a-district", "鼓楼区")
+    page.fill("#a-detail", "东街134号3号楼502室")
+    page.click("#save-address")
+    page.wait_for_selector("#address-choices input:checked")  # back on the pay page, his address chosen
     check_accessibility(page, "pharmacy-pay-phone")
-    page.click("#pay-btn")
-    page.wait_for_selector("#e-detail:has-text('街道')")  # a wrong address is said in words, next to the field
-    page.fill("#f-detail", "东街134号3号楼502室")
+    page.click("#authorize-btn")
+    page.wait_for_selector("#authorize-confirm")  # the insurer's own page
+    assert "王建国" in page.inner_text("#psn-name") and page.inner_text("#auth-amount").startswith("¥")
+    check_accessibility(page, "insurer-authorise-phone")
+    page.click("#authorize-confirm")
+    page.wait_for_selector("#split")
+    assert page.inner_text("#q-fund") != "¥0.00"  # the first demo patient has met his deductible
+    check_accessibility(page, "pharmacy-pay-split-phone")
     page.click("#pay-btn")
     page.wait_for_url(re.compile(r".*/orders/\d+$"))
     order_id = int(page.url.rstrip("/").split("/")[-1])
     page.wait_for_selector("#order-status:has-text('已支付')")
+    assert page.locator("#timeline li.todo").count() == 5  # the steps still to come, greyed and said
     check_accessibility(page, "pharmacy-order-paid-phone")
     staff, dispatcher = _api(live_server, "pharm01"), _api(live_server, "disp01")
     delivery_id = staff("POST", f"/api/orders/{order_id}/dispense", json={})["delivery"]["id"]
-    page.wait_for_selector("#timeline:has-text('药房已发药')")
-    courier = dispatcher("GET", "/api/couriers")[0]["id"]
-    dispatcher("POST", f"/api/deliveries/{delivery_id}/courier", json={"courier_id": courier})
+    page.wait_for_selector("#timeline li.done:has-text('药房已发药')")
+    courier = dispatcher("GET", "/api/couriers")[0]
+    dispatcher("POST", f"/api/deliveries/{delivery_id}/courier", json={"courier_id": courier["id"]})
     for action in ("pack", "pick-up", "in-transit"):
         dispatcher("POST", f"/api/deliveries/{delivery_id}/{action}", json={})
-    page.wait_for_selector("#timeline:has-text('配送中')")
-    dispatcher("POST", f"/api/deliveries/{delivery_id}/deliver", json={"received_by": "王建国本人"})
-    page.wait_for_selector("#order-status:has-text('已送达')")
-    assert "王建国本人" in page.inner_text("#timeline")
+    page.wait_for_selector("#timeline li.done:has-text('配送中')")
+    page.wait_for_selector("#eta")
+    assert page.get_attribute("#call-courier", "href") == "tel:" + courier["phone"]
+    check_accessibility(page, "pharmacy-order-in-transit-phone")
+    page.click("#confirm-receipt")
+    page.wait_for_selector("#receipt-confirmed")
+    assert "已送达" in page.inner_text("#order-status") and page.locator("#timeline li.todo").count() == 0
     check_accessibility(page, "pharmacy-order-delivered-phone")
     context.close()
 
