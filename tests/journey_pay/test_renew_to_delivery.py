@@ -68,6 +68,12 @@ class Journey:
         if self.counting:
             self.taps.append(f"{selector}={label}")
 
+    def big_enough(self, *selectors: str) -> None:
+        """Elder mode: what the patient taps is at least 60 px tall (MIIT age-friendly rules)."""
+        for selector in selectors:
+            box = self.patient.locator(selector).first.bounding_box()
+            assert box and box["height"] >= 60, (selector, box)
+
     def screenshot(self, page, name: str, accessible: bool = True) -> None:
         self.shot += 1
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -169,6 +175,7 @@ def add_address(j: Journey) -> None:
     p = j.patient
     p.fill("#a-district", "鼓楼区")
     p.fill("#a-detail", "东街134号3号楼502室")
+    j.big_enough("#save-address", "#a-detail")
     j.screenshot(p, "address")
     j.tap("#save-address")
     p.wait_for_selector("#address-choices input:checked")
@@ -177,10 +184,12 @@ def add_address(j: Journey) -> None:
 def authorise_voucher(j: Journey) -> None:
     """The insurer's page: he sees who he is and the amount, and confirms."""
     p = j.patient
+    j.big_enough("#authorize-btn", "#address-choices label.choice")
     j.screenshot(p, "pay-page")
     j.tap("#authorize-btn")
     p.wait_for_selector("#authorize-confirm")
     assert p.inner_text("#psn-name") == NAME
+    j.big_enough("#authorize-confirm")
     j.screenshot(p, "insurer-authorise")
     j.tap("#authorize-confirm")
     p.wait_for_selector("#split")
@@ -191,6 +200,7 @@ def confirm_payment(j: Journey) -> None:
     p = j.patient
     fund = p.inner_text("#q-fund")
     assert fund.startswith("¥") and fund != "¥0.00", fund
+    j.big_enough("#pay-btn")
     j.screenshot(p, "split")
     j.tap("#pay-btn")
     p.wait_for_url(re.compile(r".*/orders/\d+$"))
@@ -224,6 +234,7 @@ def follow_and_receive(j: Journey) -> None:
     p.wait_for_selector("#eta")
     assert p.get_attribute("#call-courier", "href").startswith("tel:1")
     assert len(p.inner_text("#order-no").strip()) == 8
+    j.big_enough("#call-courier", "#confirm-receipt")
     j.screenshot(p, "on-its-way")
     p.locator("#confirm-receipt").tap()
     p.wait_for_selector("#receipt-confirmed")
