@@ -26,6 +26,7 @@
     if (reason === "invalid_address" || (data.errors && data.errors.json && (data.errors.json.mobile || data.errors.json.recipient || data.errors.json.detail))) {
       return App.t("Correct the address in your address book, then pay again.");
     }
+    if (reason === "insurer_unavailable" || reason === "insurer_unreachable") return App.t("Nothing was charged. Tap Pay again in a minute.");
     if (err.status === 503 || !err.status) return App.t("The insurer has not answered yet. You cannot be charged twice: tap Pay again in a minute.");
     return App.t("Nothing was charged. Try again, or call the hospital if it keeps failing.");
   }

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.conftest import DEMO_PASSWORD, PHONE, check_accessibility
+from tests.pharmacy.conftest import ADDRESS
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(240)]
 PATIENT = "13800000001"
@@ -114,3 +115,31 @@ def test_staff_pages_are_accessible(browser, live_server):
         page.goto(live_server.url + path)
         check_accessibility(page, name)
         context.close()
+
+
+def test_a_failed_payment_says_what_to_do_next_and_paying_again_works(browser, live_server):
+    """The insurer refuses once (an injected fault): the page says nothing was charged and to tap
+    Pay again; the second tap pays."""
+    rx_id = _approved_prescription(live_server)
+    _api(live_server, PATIENT)("POST", "/api/addresses", json=ADDRESS)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#f-username", PATIENT)
+    page.fill("#f-password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    page.click("#tile-orders")
+    page.click(f"#awaiting a[data-prescription-id='{rx_id}']")
+    page.click("#authorize-btn")
+    page.click("#authorize-confirm")
+    page.wait_for_selector("#split")
+    _api(live_server, "admin")("POST", "/api/insurance/mock/faults", json={"fail_next": 1, "infnos": ["2207"]})
+    page.click("#pay-btn")
+    page.wait_for_selector("#pay-error .alert")
+    message = page.inner_text("#pay-error")
+    assert "没有扣费" in message and "确认支付" in message, message
+    check_accessibility(page, "pharmacy-pay-failed-phone")
+    page.click("#pay-btn")
+    page.wait_for_url(re.compile(r".*/orders/\d+$"))
+    page.wait_for_selector("#order-status:has-text('已支付')")
+    context.close()
