@@ -7,7 +7,8 @@ import re
 import pytest
 import requests
 
-from tests.conftest import DEMO_PASSWORD, PHONE, check_accessibility
+from tests.conftest import DEMO_PASSWORD, PHONE, LiveServer, _copy_db, check_accessibility
+from tests.insurance.test_http_gateway import MockInsurerProcess
 from tests.pharmacy.conftest import ADDRESS
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(240)]
@@ -143,3 +144,35 @@ def test_a_failed_payment_says_what_to_do_next_and_paying_again_works(browser, l
     page.wait_for_url(re.compile(r".*/orders/\d+$"))
     page.wait_for_selector("#order-status:has-text('已支付')")
     context.close()
+
+
+def test_the_insurer_as_its_own_process_serves_the_authorisation_page(browser, demo_template_db, tmp_path):
+    """INSURANCE_GATEWAY=http: the patient confirms on the insurer's own server (another origin)
+    and comes back to the hospital's payment page with the split."""
+    insurer = MockInsurerProcess(tmp_path / "mi.db", tmp_path / "mi.log")
+    env = {"INSURANCE_GATEWAY": "http", "INSURANCE_URL": insurer.url}
+    server = LiveServer(_copy_db(demo_template_db, tmp_path / "live.db"), tmp_path / "server.log", env=env)
+    context = browser.new_context(**PHONE)
+    try:
+        rx_id = _approved_prescription(server)
+        _api(server, PATIENT)("POST", "/api/addresses", json=ADDRESS)
+        page = context.new_page()
+        page.goto(server.url + "/login")
+        page.fill("#f-username", PATIENT)
+        page.fill("#f-password", DEMO_PASSWORD)
+        page.click("#login-submit")
+        page.click("#tile-orders")
+        page.click(f"#awaiting a[data-prescription-id='{rx_id}']")
+        page.click("#authorize-btn")
+        page.wait_for_selector("#authorize-confirm")
+        assert page.url.startswith(insurer.url + "/mock-insurer/authorize")  # the insurer's page, not ours
+        check_accessibility(page, "insurer-own-server-authorise-phone")
+        page.click("#authorize-confirm")
+        page.wait_for_selector("#split")
+        assert page.url.startswith(server.url + "/orders/new")
+        page.click("#pay-btn")
+        page.wait_for_selector("#order-status:has-text('已支付')")
+    finally:
+        context.close()
+        server.stop()
+        insurer.stop()
