@@ -117,3 +117,14 @@ def test_uninsured_is_a_fault_a_test_can_switch_on(client, ins_app):
     assert response.status_code == 404 and body["reason"] == "not_insured" and body["message"]
     get_gateway().faults({"uninsured": []})
     assert client.post(f"{API}/vouchers", headers=patient["headers"], json={}).status_code == 201
+
+
+def test_an_administrator_can_make_a_resident_uninsured_through_the_api(client, users, ins_app):
+    patient = register(client, "none")
+    admin = users.staff("admin")
+    faults = client.post(f"{API}/mock/faults", headers=admin["headers"], json={"uninsured": [patient["certno"]]})
+    assert faults.status_code == 200 and faults.get_json()["uninsured"] == [patient["certno"]]
+    refused = client.post(f"{API}/vouchers", headers=patient["headers"], json={})
+    assert refused.status_code == 404 and refused.get_json()["reason"] == "not_insured"
+    bad = client.post(f"{API}/mock/faults", headers=admin["headers"], json={"uninsured": ["x" * 19]})
+    assert bad.status_code == 422 and "uninsured" in bad.get_json()["errors"]["json"]
