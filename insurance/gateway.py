@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import abc
 import json
+import os
 import re
 import threading
 import time
@@ -222,6 +223,7 @@ class GatewaySettings:
             backoff=float(c.get("INSURANCE_BACKOFF", 0.2)),
             backoff_cap=float(c.get("INSURANCE_BACKOFF_CAP", 2.0)),
             public_url=c.get("INSURANCE_PUBLIC_URL")
+            or os.environ.get("INSURANCE_PUBLIC_URL")
             or (c.get("INSURANCE_URL", "") if c.get("INSURANCE_GATEWAY") == "http" else ""),
         )
 
