@@ -101,3 +101,13 @@ def test_another_patients_address_page_actions_are_not_found(client, users):
     token = csrf_of(client.get("/addresses").get_data(as_text=True))
     for action in ("default", "delete"):
         assert client.post(f"/addresses/{address['id']}/{action}", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_english_page_has_no_chinese_prefilled(client, users):
+    users.patient(phone="13912345672", name="Li")
+    page_login(client, "13912345672", "Passw0rd!x")
+    client.set_cookie("lang", "en")
+    english = client.get("/addresses").get_data(as_text=True)
+    assert "Add an address" in english and "福建省" not in english and "福州市" not in english
+    client.set_cookie("lang", "zh")
+    assert 'value="福建省"' in client.get("/addresses").get_data(as_text=True)
