@@ -146,16 +146,31 @@ def test_a_failed_payment_says_what_to_do_next_and_paying_again_works(browser, l
     context.close()
 
 
-def test_the_insurer_as_its_own_process_serves_the_authorisation_page(browser, demo_template_db, tmp_path):
+@pytest.fixture
+def insurer_process(tmp_path):
+    """The mock insurer as its own process (stopped whatever happens)."""
+    insurer = MockInsurerProcess(tmp_path / "mi.db", tmp_path / "mi.log")
+    yield insurer
+    insurer.stop()
+
+
+@pytest.fixture
+def http_server(insurer_process, demo_template_db, tmp_path):
+    """The hospital on the demo data, talking to that insurer over HTTP."""
+    env = {"INSURANCE_GATEWAY": "http", "INSURANCE_URL": insurer_process.url}
+    server = LiveServer(_copy_db(demo_template_db, tmp_path / "live.db"), tmp_path / "server.log", env=env)
+    yield server
+    server.stop()
+
+
+def test_the_insurer_as_its_own_process_serves_the_authorisation_page(browser, http_server, insurer_process):
     """INSURANCE_GATEWAY=http: the patient confirms on the insurer's own server (another origin)
     and comes back to the hospital's payment page with the split."""
-    insurer = MockInsurerProcess(tmp_path / "mi.db", tmp_path / "mi.log")
-    env = {"INSURANCE_GATEWAY": "http", "INSURANCE_URL": insurer.url}
-    server = LiveServer(_copy_db(demo_template_db, tmp_path / "live.db"), tmp_path / "server.log", env=env)
+    server, insurer = http_server, insurer_process
+    rx_id = _approved_prescription(server)
+    _api(server, PATIENT)("POST", "/api/addresses", json=ADDRESS)
     context = browser.new_context(**PHONE)
     try:
-        rx_id = _approved_prescription(server)
-        _api(server, PATIENT)("POST", "/api/addresses", json=ADDRESS)
         page = context.new_page()
         page.goto(server.url + "/login")
         page.fill("#f-username", PATIENT)
@@ -174,5 +189,3 @@ def test_the_insurer_as_its_own_process_serves_the_authorisation_page(browser, d
         page.wait_for_selector("#order-status:has-text('已支付')")
     finally:
         context.close()
-        server.stop()
-        insurer.stop()
