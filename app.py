@@ -62,6 +62,8 @@ from insurance import api as insurance_api
 from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
+from insurance.mock_insurer import pages as mock_insurer_pages
+from pharmacy import address_api, checkout_pages
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
@@ -83,6 +85,7 @@ API_BLUEPRINTS = [
     pharmacy_api.blp,
     dashboard_api.blp,
     chronic_api.blp,
+    address_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,
@@ -94,9 +97,11 @@ PAGE_BLUEPRINTS = [
     prescriptions_pages.bp,
     expert_pages.bp,
     insurance_pages.bp,
+    mock_insurer_pages.bp,
     pharmacy_pages.bp,
     dashboard_pages.bp,
     chronic_pages.bp,
+    checkout_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).

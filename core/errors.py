@@ -180,6 +180,8 @@ def register_error_handlers(app: Flask) -> None:
             return error_page(err.status, err.render_message())
         body = error_body(err.status, err.render_message(), err.reason, err.field)
         body.update(getattr(err, "extra", None) or {})  # e.g. every finding of a refused prescription
+        if getattr(err, "fields", None):  # an error naming several fields at once (a whole form)
+            body["errors"] = {"json": {name: [str(text)] for name, text in err.fields.items()}}
         return jsonify(body), err.status
 
     def handle_database_unavailable(err: Exception):

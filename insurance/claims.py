@@ -6,13 +6,14 @@ Money is integer fen. Catalogue classes use the interface's `chrgitm_lv` codes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 
 CLASS_A, CLASS_B, CLASS_C = "01", "02", "03"  # 甲类 / 乙类 / 丙类
 CLASSES = (CLASS_A, CLASS_B, CLASS_C)
@@ -96,8 +97,6 @@ class Claim:
 
     def fingerprint(self) -> str:
         """A digest of what is charged, to recognise the same claim sent again."""
-        import hashlib
-
         parts = [self.med_org_ord, str(bool(self.voucher_token))]
         parts += [f"{ln.code}:{ln.drug_class}:{ln.quantity}:{ln.unit_price_fen}" for ln in self.lines]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
@@ -263,7 +262,5 @@ def claim_builder() -> ClaimBuilder | None:
 def build_claim(prescription_id: int, user) -> Claim:
     """The claim for a prescription, from the registered builder."""
     if _claim_builder is None:
-        from core.errors import NotFound
-
         raise NotFound("claim_builder_missing", _l("Prescriptions cannot be paid for yet."))
     return _claim_builder(prescription_id, user).validate()

@@ -9,6 +9,9 @@ import click
 from flask.cli import AppGroup
 
 from core import clock
+from insurance.admin import set_faults
+from insurance.reconciliation import reconcile as run_reconciliation
+from insurance.settlement import resolve_unknown as resolve
 
 cli = AppGroup("insurance", help="Medical-insurance settlement: resolve, reconcile, mock faults.")
 
@@ -17,8 +20,6 @@ cli = AppGroup("insurance", help="Medical-insurance settlement: resolve, reconci
 @click.option("--older-than", default=60.0, show_default=True, help="Seconds a pending call may still be running.")
 def resolve_unknown(older_than: float) -> None:
     """Ask the insurer about every settlement whose outcome is unknown (never charges again)."""
-    from insurance.settlement import resolve_unknown as resolve
-
     results = resolve(older_than_seconds=older_than)
     for r in results:
         click.echo(f"{r.med_org_ord}  {r.msgid}  {r.before} -> {r.after}  ({r.how})")
@@ -29,9 +30,7 @@ def resolve_unknown(older_than: float) -> None:
 @click.option("--date", "day", default=None, help="YYYY-MM-DD (local); default today.")
 def reconcile(day: str | None) -> None:
     """Compare our ledger with the insurer's for a day; exit 1 when they differ."""
-    from insurance.reconciliation import reconcile as run
-
-    result = run(date.fromisoformat(day) if day else clock.today())
+    result = run_reconciliation(date.fromisoformat(day) if day else clock.today())
     click.echo(f"{result.day}: {'balanced' if result.balanced else 'NOT balanced'} ({result.statement.description})")
     for d in result.differences:
         click.echo(f"  {d.kind}  {d.med_org_ord}  {d.setl_id or '-'}  {d.field or ''} ours={d.ours} theirs={d.theirs}")
@@ -44,7 +43,5 @@ def reconcile(day: str | None) -> None:
 @click.option("--replace", is_flag=True, help="Reset the faults not given.")
 def faults(settings: str, replace: bool) -> None:
     """Read or set the mock insurer's faults, e.g. '{"fail_next": 1}' or '{"timeout_after_charge": true}'."""
-    from insurance.admin import set_faults
-
     values = json.loads(settings) if settings else {}
     click.echo(json.dumps(set_faults({**values, "replace": replace}), ensure_ascii=False))

@@ -29,6 +29,8 @@ SETTLEMENT_AMOUNTS = (
     "balc",
 )
 
+DEFAULT_FIXMEDINS_CODE = "H35010000001"  # the demo hospital's institution code (12 characters)
+
 # Transactions (infno) this code speaks; the M-codes are the mock's control plane, not national.
 PERSON_INFO = "1101"
 PRESETTLE = "2206"
@@ -45,6 +47,7 @@ ORDER_QUERY = "6301"
 MOCK_ENROLL = "M001"
 MOCK_FAULTS = "M002"
 MOCK_ISSUE_VOUCHER = "M004"
+MOCK_AUTHORISATION = "M005"  # ask the patient to authorise an e-voucher payment on the insurer's page
 
 # Writes change the insurer's ledger: their answers must never be lost or doubled.
 WRITE_INFNOS = frozenset({SETTLE, REVERSE, CORRECT, PAY_ORDER, REFUND})

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import abc
 import json
+import os
 import re
 import threading
 import time
@@ -27,9 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import requests
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from core import clock
+from core.extensions import db
 from insurance import envelope as env_
 from insurance.claims import (
     MED_TYPE_OUTPATIENT,
@@ -44,9 +48,11 @@ from insurance.claims import (
     Totals,
     Voucher,
 )
-from insurance.envelope import fen, yuan
-
-DEFAULT_FIXMEDINS_CODE = "H35010000001"
+from insurance.envelope import DEFAULT_FIXMEDINS_CODE, fen, yuan
+from insurance.ledger import allocate_msgid
+from insurance.mock_insurer.constants import DEFAULT_SECRET
+from insurance.mock_insurer.faults import SimulatedTimeout
+from insurance.mock_insurer.service import MockInsurer
 
 
 class TransportError(Exception):
@@ -81,6 +87,18 @@ class Reversal:
     revs_setl_id: str
     setl_id: str
     reversed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuthorisationRequest:
+    """What the insurer's authorisation page needs: who, how much, where to send him back."""
+
+    certno: str
+    psn_name: str
+    amount_fen: int
+    return_url: str
+    state: str = ""
+    lang: str = "zh"
 
 
 class InsuranceGateway(abc.ABC):
@@ -119,7 +137,7 @@ class InsuranceGateway(abc.ABC):
         """3202: the insurer's settlements and reversals of one (local) day."""
 
     # Demo and test only: what the patient's phone app and the mock's operator do.
-    def issue_voucher(self, certno: str) -> Voucher:
+    def issue_voucher(self, certno: str, psn_name: str | None = None) -> Voucher:
         raise NotSupported("issue_voucher")
 
     def enroll(self, person: dict) -> str:
@@ -127,6 +145,11 @@ class InsuranceGateway(abc.ABC):
 
     def faults(self, values: dict | None = None, replace: bool = False) -> dict:
         raise NotSupported("faults")
+
+    def authorisation_url(self, request: AuthorisationRequest) -> str:
+        """Where the patient confirms an e-voucher payment (the insurer's page, which sends him
+        back to request.return_url with ec_token and state)."""
+        raise NotSupported("authorisation")
 
 
 class Transport(abc.ABC):
@@ -142,8 +165,6 @@ class InProcessTransport(Transport):
         self.insurer_for = insurer_for
 
     def send(self, envelope: dict, timeout: float) -> dict:
-        from insurance.mock_insurer.faults import SimulatedTimeout
-
         started = time.monotonic()
         try:
             answer = self.insurer_for().handle(json.loads(json.dumps(envelope)))
@@ -161,16 +182,12 @@ class HttpTransport(Transport):
         self.url = base_url.rstrip("/") + path
         self._local = threading.local()  # one keep-alive session per thread
 
-    def _http(self):
-        import requests
-
+    def _http(self) -> requests.Session:
         if not hasattr(self._local, "session"):
             self._local.session = requests.Session()
         return self._local.session
 
     def send(self, envelope: dict, timeout: float) -> dict:
-        import requests
-
         try:
             reply = self._http().post(self.url, json=envelope, timeout=(min(timeout, 2.0), timeout))
         except requests.RequestException as err:
@@ -192,6 +209,7 @@ class GatewaySettings:
     attempts: int = 3
     backoff: float = 0.2
     backoff_cap: float = 2.0
+    public_url: str = ""  # where patients' browsers reach the insurer's pages ("" = this server)
 
     @classmethod
     def from_app(cls, app: Flask) -> GatewaySettings:
@@ -204,6 +222,9 @@ class GatewaySettings:
             attempts=int(c.get("INSURANCE_RETRIES", 3)),
             backoff=float(c.get("INSURANCE_BACKOFF", 0.2)),
             backoff_cap=float(c.get("INSURANCE_BACKOFF_CAP", 2.0)),
+            public_url=c.get("INSURANCE_PUBLIC_URL")
+            or os.environ.get("INSURANCE_PUBLIC_URL")
+            or (c.get("INSURANCE_URL", "") if c.get("INSURANCE_GATEWAY") == "http" else ""),
         )
 
     @property
@@ -399,8 +420,8 @@ class NhsaGateway(InsuranceGateway):
 
     # --- demo and test control (the mock only) ---
 
-    def issue_voucher(self, certno: str) -> Voucher:
-        out = self.call(env_.MOCK_ISSUE_VOUCHER, {"data": {"certno": certno}})
+    def issue_voucher(self, certno: str, psn_name: str | None = None) -> Voucher:
+        out = self.call(env_.MOCK_ISSUE_VOUCHER, {"data": {"certno": certno, "psn_name": psn_name}})
         return Voucher(out["ecToken"], datetime.fromisoformat(out["expires_at"]), out["psn_name"])
 
     def enroll(self, person: dict) -> str:
@@ -408,6 +429,19 @@ class NhsaGateway(InsuranceGateway):
 
     def faults(self, values: dict | None = None, replace: bool = False) -> dict:
         return self.call(env_.MOCK_FAULTS, {"data": values or {}, "replace": replace})["faults"]
+
+    def authorisation_url(self, request: AuthorisationRequest) -> str:
+        data = {
+            "certno": request.certno,
+            "psn_name": request.psn_name,
+            "amount": yuan(request.amount_fen),
+            "org_name": self.settings.fixmedins_name,
+            "return_url": request.return_url,
+            "state": request.state,
+            "lang": request.lang,
+        }
+        path = self.call(env_.MOCK_AUTHORISATION, {"data": data})["authorize_path"]
+        return self.settings.public_url.rstrip("/") + path
 
 
 class MobilePayGateway(NhsaGateway):
@@ -522,12 +556,6 @@ def reset_gateway(app: Flask | None = None) -> None:
 
 def in_process_insurer(app: Flask | None = None):
     """The mock insurer living in this app, on the app's own database."""
-    from sqlalchemy.orm import Session
-
-    from core.extensions import db
-    from insurance.mock_insurer import DEFAULT_SECRET
-    from insurance.mock_insurer.service import MockInsurer
-
     app = app or current_app._get_current_object()
     insurer = app.extensions.get("mock_insurer")
     if insurer is None:
@@ -539,12 +567,6 @@ def in_process_insurer(app: Flask | None = None):
             faults=app.config.get("MOCK_INSURER_FAULTS"),
         )
     return insurer
-
-
-def _msgids(infno: str) -> str:
-    from insurance.ledger import allocate_msgid
-
-    return allocate_msgid(infno)
 
 
 _FLOWS = {"counter": NhsaGateway, "mobile": MobilePayGateway}
@@ -560,9 +582,11 @@ def _flow(app: Flask) -> type[NhsaGateway]:
 
 register_gateway(
     "in-process",
-    lambda app: _flow(app)(InProcessTransport(lambda: in_process_insurer(app)), GatewaySettings.from_app(app), _msgids),
+    lambda app: _flow(app)(
+        InProcessTransport(lambda: in_process_insurer(app)), GatewaySettings.from_app(app), allocate_msgid
+    ),
 )
 register_gateway(
     "http",
-    lambda app: _flow(app)(HttpTransport(app.config["INSURANCE_URL"]), GatewaySettings.from_app(app), _msgids),
+    lambda app: _flow(app)(HttpTransport(app.config["INSURANCE_URL"]), GatewaySettings.from_app(app), allocate_msgid),
 )

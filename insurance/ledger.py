@@ -19,8 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.errors import Conflict
 from core.extensions import db
-from insurance.envelope import make_msgid
-from insurance.gateway import DEFAULT_FIXMEDINS_CODE
+from insurance.envelope import DEFAULT_FIXMEDINS_CODE, make_msgid
 from insurance.models import OutgoingMessage, Settlement, SettlementStatus
 
 _counter = itertools.count(secrets.randbelow(10_000))

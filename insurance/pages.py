@@ -10,10 +10,25 @@ from flask_babel import lazy_gettext as _l
 
 from core import clock, nav
 from core.auth import page_roles
+from core.extensions import csrf
 from core.models import Role
 from insurance import admin
+from insurance.gateway import in_process_insurer
+from insurance.mock_insurer import pages as mock_insurer_pages
 
 bp = Blueprint("insurance_pages", __name__, url_prefix="/admin/insurance")
+
+# The insurer's authorisation page, served here when the insurer runs in this process. It is the
+# insurer's form, not ours: the sealed request it carries is what guards it, not our CSRF token.
+csrf.exempt(mock_insurer_pages.bp)
+
+
+@mock_insurer_pages.bp.record_once
+def _serve_in_process_insurer(state) -> None:
+    """The page finds the in-process insurer (built on first use) when the gateway is in-process."""
+    if state.app.config.get("INSURANCE_GATEWAY", "in-process") == "in-process":
+        state.app.extensions["mock_insurer_provider"] = lambda: in_process_insurer(state.app)
+
 
 nav.add_nav(Role.ADMIN, _l("Medical insurance"), "/admin/insurance", order=50)
 

@@ -139,6 +139,10 @@ class MockFaultsSchema(Schema):
     timeout_after_charge = fields.Bool()
     hang_ms = BoundedInt(validate=validate.Range(min=0, max=120_000))
     infnos = fields.List(fields.Str(validate=validate.Length(equal=4)))
+    uninsured = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=18)),
+        metadata={"description": 'Resident IDs the mock treats as not insured; "*" for everyone'},
+    )
     replace = fields.Bool(load_only=True, load_default=False, metadata={"description": "Reset the faults not given"})
 
 

@@ -17,6 +17,14 @@ DEMO_FILINGS = [
 ]
 
 
+# This year's spending so far, so that the demo shows both cases: the first demo patient has met
+# his deductibles (the fund pays its share at once), the second has used none of them yet.
+DEMO_YEAR = [
+    {"11": {"deductible_used": "800.00"}, "14": {"deductible_used": "200.00"}},
+    {"11": {"deductible_used": "0.00"}, "14": {"deductible_used": "0.00"}},
+]
+
+
 def _insurance_of(index: int, patient: dict) -> dict:
     """Employees with an account for most adults; children and every third adult are residents."""
     ident = resident_id.parse(patient["id_number"])
@@ -31,6 +39,7 @@ def _insurance_of(index: int, patient: dict) -> dict:
         "insutype": insutype,
         "balc": "0.00" if insutype == "390" else "1500.00",  # residents have no personal account
         "chronic": [{"code": code, "name": name, "begndate": "2020-01-01"} for code, name in filings],
+        **({"ytd": DEMO_YEAR[index]} if index < len(DEMO_YEAR) else {}),
     }
 
 

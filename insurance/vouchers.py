@@ -11,7 +11,7 @@ from core.errors import Forbidden, NotFound
 from core.models import User
 from insurance import settlement
 from insurance.claims import InsuredPerson, Split, Voucher, build_claim
-from insurance.gateway import NotSupported, get_gateway
+from insurance.gateway import AuthorisationRequest, NotSupported, get_gateway
 
 
 def certno_of(user: User) -> str:
@@ -24,7 +24,7 @@ def certno_of(user: User) -> str:
 def issue_for(user: User) -> Voucher:
     """What the patient's insurance app would show: a fresh voucher for the logged-in patient."""
     try:
-        return settlement._gateway_call(get_gateway().issue_voucher, certno_of(user))
+        return settlement._gateway_call(get_gateway().issue_voucher, certno_of(user), user.name)
     except NotSupported:
         raise NotFound(
             "voucher_app_only", _l("Open the national medical-insurance app on your phone to show your e-voucher.")
@@ -46,3 +46,15 @@ def presettle_prescription(user: User, prescription_id: int, token: str | None) 
     claim = replace(claim, voucher_token=token or None, certno=claim.certno or certno_of(user))
     audit.record_read(user.id, user.id, "presettlement", prescription_id)  # commits: nothing held while calling out
     return settlement.presettle(claim)
+
+
+def authorisation_url_for(user: User, amount_fen: int, return_url: str, state: str = "", lang: str = "zh") -> str:
+    """The insurer's page where the patient confirms paying `amount_fen` with his e-voucher; it
+    sends him back to `return_url` with `ec_token` (and `state`)."""
+    request = AuthorisationRequest(certno_of(user), user.name, amount_fen, return_url, state, lang)
+    try:
+        return settlement._gateway_call(get_gateway().authorisation_url, request)
+    except NotSupported:
+        raise NotFound(
+            "voucher_app_only", _l("Open the national medical-insurance app on your phone to show your e-voucher.")
+        ) from None

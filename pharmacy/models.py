@@ -164,6 +164,7 @@ class Order(db.Model):
     dispensed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispensed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    receipt_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "确认收货" by the patient
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.id", cascade="all, delete-orphan")
     pharmacy: Mapped[Pharmacy] = relationship()
@@ -217,3 +218,23 @@ class DeliveryEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SavedAddress(db.Model):
+    """A delivery address in a patient's address book, entered once and chosen with one tap.
+
+    Orders copy the address they were sent to, so changing or removing one here changes no order.
+    """
+
+    __tablename__ = "saved_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    mobile: Mapped[str] = mapped_column(String(11))
+    province: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(200))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

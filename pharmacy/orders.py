@@ -29,7 +29,7 @@ from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationF
 from core.extensions import db
 from core.models import Role, User
 from hospital.services import prescriptions as rx_service
-from pharmacy import payment, stock
+from pharmacy import addresses, payment, stock
 from pharmacy.models import Order, OrderLine, OrderStatus, Pharmacy
 from pharmacy.pricing import default_pharmacy_for, delivery_fee
 from pharmacy.staff import get_pharmacy, pharmacy_id_of
@@ -260,17 +260,21 @@ def _fail_payment(order: Order, err: Exception | str) -> None:
 def place_order(
     user: User,
     prescription_id: int,
-    address: dict,
+    address: dict | None = None,
     voucher_token: str | None = None,
     pharmacy_id: int | None = None,
     idempotency_id: int | None = None,
+    address_id: int | None = None,
 ) -> Order:
     """Pay for an approved prescription: reserve stock, settle, and end paid — or change nothing.
 
+    The address is given whole or as one of the patient's saved addresses (`address_id`).
     `idempotency_id` (the request's Idempotency-Key record) is bound to the order when it is
     written, so that a retry after a crash gets the order's outcome.
     """
-    address_ok = check_address(address)
+    if address_id is not None:
+        address = addresses.as_order_address(user, address_id)
+    address_ok = check_address(address or {})
     payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
     paying = _prepare_payment(user, payable, pharmacy, voucher_token)

@@ -10,7 +10,7 @@ from core import nav
 from core.auth import current_user, page_roles
 from core.errors import AppError
 from core.models import Role
-from pharmacy import delivery, dispensing, orders, staff, statistics, stock
+from pharmacy import checkout, delivery, dispensing, orders, staff, statistics, stock, tracking
 
 bp = Blueprint("pharmacy_pages", __name__)
 
@@ -96,31 +96,50 @@ def labels() -> dict:
 @bp.get("/orders")
 @page_roles(Role.PATIENT, Role.PHARMACIST, Role.DISPATCHER, Role.ADMIN)
 def order_list():
-    """The patient's orders (staff: their pharmacy's)."""
-    return render_template("pharmacy/orders.html", orders=orders.list_orders(current_user()))
+    """The patient's orders and the prescriptions he can pay now (staff: their pharmacy's orders)."""
+    user = current_user()
+    awaiting = checkout.awaiting_payment(user) if user.role == Role.PATIENT else []
+    return render_template("pharmacy/orders.html", orders=orders.list_orders(user), awaiting=awaiting)
 
 
 @bp.get("/orders/new")
 @page_roles(Role.PATIENT)
 def order_new():
-    """The pay page for an approved prescription: address, voucher, split, pay."""
-    prescription_id = request.args.get("prescription", type=int)
-    error, payable = None, None
+    """The pay page for an approved prescription: address (one tap), e-voucher, split, pay."""
+    args, view, error = request.args, None, None
     try:
-        payable = orders.rx().payable_prescription(prescription_id or 0, current_user().id)
+        view = checkout.checkout(
+            current_user(),
+            args.get("prescription", type=int) or 0,
+            args.get("address", type=int),
+            args.get("ec_token") or None,
+            self_pay=args.get("pay") == "self",
+        )
     except AppError as err:
         error = err
     return render_template(
-        "pharmacy/order_new.html", payable=payable, error=error, pharmacies=staff.list_pharmacies(), user=current_user()
-    ), (200 if payable else 404)
+        "pharmacy/order_new.html",
+        c=view,
+        error=error,
+        cancelled=args.get("insurer_error") == "cancelled",
+        self_pay=args.get("pay") == "self",
+        user=current_user(),
+    ), (error.status if error else 200)
 
 
 @bp.get("/orders/<int:order_id>")
 @page_roles(Role.PATIENT, Role.PHARMACIST, Role.DISPATCHER, Role.ADMIN)
 def order_detail(order_id: int):
-    """One order with its timeline, updated live."""
+    """One order with its timeline (steps to come greyed), estimated arrival, courier; live."""
     order = orders.get_order(current_user(), order_id)
-    return render_template("pharmacy/order_detail.html", order=order, steps=orders.timeline(order))
+    return render_template(
+        "pharmacy/order_detail.html",
+        order=order,
+        steps=tracking.steps(order),
+        eta=tracking.estimated_arrival(order),
+        short_number=tracking.short_number(order),
+        may_confirm=tracking.may_confirm_receipt(order),
+    )
 
 
 @bp.route("/pharmacy", methods=["GET", "POST"])

@@ -39,7 +39,10 @@ class QuoteRequestSchema(Schema):
 
 
 class OrderCreateSchema(QuoteRequestSchema):
-    address = fields.Nested(AddressSchema, required=True)
+    address = fields.Nested(AddressSchema, load_default=None, metadata={"description": "Where to deliver"})
+    address_id = fields.Int(
+        load_default=None, allow_none=True, metadata={"description": "Or one of my saved addresses (/api/addresses)"}
+    )
 
 
 class LineSchema(Schema):

@@ -25,6 +25,7 @@ class Faults:
     timeout_after_charge: bool = False  # writes commit, then their answer is lost
     hang_ms: int = 10_000  # how long the HTTP server holds a lost answer before giving up
     infnos: list[str] = field(default_factory=list)  # the transactions hit; empty: all national ones
+    uninsured: list[str] = field(default_factory=list)  # resident IDs refused as not insured; "*": everyone
 
     def hits(self, infno: str) -> bool:
         return not infno.startswith("M") and (not self.infnos or infno in self.infnos)
@@ -47,6 +48,11 @@ class FaultSwitch:
             base.update({k: v for k, v in values.items() if k in known})
             self._faults = Faults(**base)
             return asdict(self._faults)
+
+    def uninsured(self, certno: str) -> bool:
+        """Is this resident to be treated as not insured (the mock otherwise insures everyone)?"""
+        refused = self.current()["uninsured"]
+        return "*" in refused or certno.strip().upper() in {c.strip().upper() for c in refused}
 
     def current(self) -> dict:
         with self._lock:

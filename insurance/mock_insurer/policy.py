@@ -20,6 +20,10 @@ from dataclasses import dataclass
 POLICY: dict = {
     "class_b_selfpay_pct": 10,  # 乙类 share paid first
     "voucher_ttl_seconds": 60,
+    # A voucher the patient authorised on the insurer's page lives long enough to read the split
+    # and confirm, without a clock interrupting an elderly person mid-task.
+    "authorised_voucher_ttl_seconds": 900,
+    "authorisation_request_ttl_seconds": 900,
     "schemes": {
         # Employees (职工): a personal account; better ratios.
         "310": {

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:14:56.374484
+Create Date: 2026-12-01 22:15:12.621162
 
 """
 from alembic import op
@@ -440,6 +440,23 @@ def upgrade():
     with op.batch_alter_table('pharmacies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pharmacies_hospital_id'), ['hospital_id'], unique=False)
 
+    op.create_table('saved_addresses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=64), nullable=False),
+    sa.Column('mobile', sa.String(length=11), nullable=False),
+    sa.Column('province', sa.String(length=20), nullable=False),
+    sa.Column('city', sa.String(length=20), nullable=False),
+    sa.Column('district', sa.String(length=20), nullable=False),
+    sa.Column('detail', sa.String(length=200), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('saved_addresses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_addresses_patient_id'), ['patient_id'], unique=False)
+
     op.create_table('signing_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -609,6 +626,7 @@ def upgrade():
     sa.Column('dispensed_at', core.types.UTCDateTime(), nullable=True),
     sa.Column('dispensed_by', sa.Integer(), nullable=True),
     sa.Column('refunded_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('receipt_confirmed_at', core.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['dispensed_by'], ['users.id'], ),
     sa.ForeignKeyConstraint(['patient_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['pharmacy_id'], ['pharmacies.id'], ),
@@ -1492,6 +1510,10 @@ def downgrade():
 
     op.drop_table('user_sessions')
     op.drop_table('signing_keys')
+    with op.batch_alter_table('saved_addresses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_addresses_patient_id'))
+
+    op.drop_table('saved_addresses')
     with op.batch_alter_table('pharmacies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pharmacies_hospital_id'))
 

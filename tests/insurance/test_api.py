@@ -79,7 +79,9 @@ def test_a_forged_voucher_is_a_422_naming_the_token(client, patient):
 
 
 def test_an_uninsured_patient_gets_no_voucher(client, users, ins_app):
+    """Everyone is insured unless the fault says he is not (see test_residents)."""
     login = users.patient()
+    get_gateway().faults({"uninsured": [certno_of(login)]})
     response = client.post(f"{API}/vouchers", headers=login["headers"], json={})
     assert response.status_code == 404 and response.get_json()["reason"] == "not_insured"
 

@@ -51,3 +51,20 @@ def test_seed_insures_the_demo_patients_once(ins_app):
     assert spent < 150_000
     seed_demo(patients)  # a second run keeps what was spent
     assert in_process_insurer().balance_of(adult.psn_no) == spent
+
+
+def test_the_demo_shows_a_patient_past_his_deductible_and_one_below_it(ins_app):
+    patients = [
+        {"name": "王建国", "id_number": valid_id("19520314", "011"), "phone": "13800000001"},
+        {"name": "李秀兰", "id_number": valid_id("19481102", "021"), "phone": "13800000002"},
+    ]
+    seed_demo(patients)
+    splits = []
+    for patient in patients:
+        token = get_gateway().issue_voucher(patient["id_number"]).token
+        claim = Claim(
+            med_org_ord=f"DEMO-{patient['phone']}", lines=LINES, voucher_token=token, certno=patient["id_number"]
+        )
+        splits.append(settlement.presettle(claim))
+    assert splits[0].fund_pay_sumamt > 0 and splits[0].act_pay_dedc == 0  # deductible met: the fund pays
+    assert splits[1].fund_pay_sumamt == 0 and splits[1].act_pay_dedc > 0  # below it: it counts towards it

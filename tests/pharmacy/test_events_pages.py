@@ -54,13 +54,13 @@ def test_patient_pages(shop):
     order = shop.pay(PATIENT, pid).get_json()
     page_login(shop.client, PATIENT)
     listing = shop.client.get("/orders").get_data(as_text=True)
-    assert order["ref"] in listing
+    assert order["ref"][-8:] in listing  # the patient sees the short order number
     detail = shop.client.get(f"/orders/{order['id']}").get_data(as_text=True)
     assert "timeline" in detail and "冷链" in detail, detail[detail.find("<main") :][:1500]
     other = shop.rx.add(shop.user(PATIENT).id)
     pay_page = shop.client.get(f"/orders/new?prescription={other}")
     assert pay_page.status_code == 200 and "医保电子凭证" in pay_page.get_data(as_text=True)
-    assert shop.client.get("/orders/new?prescription=1").status_code == 404
+    assert shop.client.get("/orders/new?prescription=1").status_code in (404, 409)  # not payable, said in words
     assert shop.client.get("/pharmacy").status_code == 403
     home = shop.client.get("/").get_data(as_text=True)
     assert f'href="/orders/{order["id"]}"' in home and "还没有订单" not in home  # the home lists his order

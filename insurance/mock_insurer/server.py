@@ -1,0 +1,100 @@
+"""The mock insurer as a service of its own: `flask --app insurance.mock_insurer.server run -p 5001`.
+
+Run this way it keeps its ledger in its own SQLite file (MOCK_INSURER_DATABASE_URL, default
+instance/mock_insurer.db), answers request envelopes at the national platform's path
+(POST /fsi/api/rsfComIfsService/callService) and serves the patient's authorisation page
+(/mock-insurer/authorize). In-process, the hospital calls the same `MockInsurer.handle` directly
+(see insurance.gateway) and serves the same page.
+
+Settings (environment): MOCK_INSURER_DATABASE_URL, MOCK_INSURER_SECRET (voucher signing key; the
+hospital never needs it), MOCK_INSURER_FAULTS and MOCK_INSURER_POLICY (JSON), TIMEZONE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.extensions import db
+from insurance.mock_insurer import pages
+from insurance.mock_insurer.constants import DEFAULT_SECRET, SERVICE_PATH
+from insurance.mock_insurer.faults import SimulatedTimeout
+from insurance.mock_insurer.models import MI_TABLES
+from insurance.mock_insurer.service import MockInsurer
+
+http = Blueprint("mock_insurer_http", __name__)
+
+
+def _insurer() -> MockInsurer:
+    return current_app.extensions["mock_insurer"]
+
+
+@http.post(SERVICE_PATH)
+def call_service():
+    """One envelope in, one envelope out; a lost answer is held until the caller gave up."""
+    try:
+        return jsonify(_insurer().handle(request.get_json(force=True, silent=True)))
+    except SimulatedTimeout as lost:
+        time.sleep(lost.hang_ms / 1000)
+        return jsonify(lost.response), 504
+
+
+@http.route("/admin/faults", methods=["GET", "POST"])
+def faults():
+    """Read or set the faults: POST {"delay_ms": 500, "fail_next": 1, ...}; ?replace=1 resets others."""
+    switch = _insurer().faults
+    if request.method == "POST":
+        return jsonify(switch.update(request.get_json(force=True) or {}, replace=request.args.get("replace") == "1"))
+    return jsonify(switch.current())
+
+
+@http.get("/health")
+def health():
+    return jsonify({"ok": True, "pid": os.getpid()})
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The mock insurer's own application, with its own database holding only mi_ tables."""
+    app = Flask(__name__)
+    root = Path(__file__).resolve().parents[2]
+    default_db = f"sqlite:///{root / 'instance' / 'mock_insurer.db'}"
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=os.environ.get("MOCK_INSURER_DATABASE_URL", default_db),
+        MOCK_INSURER_SECRET=os.environ.get("MOCK_INSURER_SECRET", DEFAULT_SECRET),
+        MOCK_INSURER_FAULTS=json.loads(os.environ.get("MOCK_INSURER_FAULTS", "{}")),
+        MOCK_INSURER_POLICY=json.loads(os.environ.get("MOCK_INSURER_POLICY", "{}")),
+        TIMEZONE=os.environ.get("TIMEZONE", "Asia/Shanghai"),
+    )
+    app.config.update(test_config or {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][10:]).parent.mkdir(parents=True, exist_ok=True)
+    clock.configure(app.config["TIMEZONE"])
+    db.init_app(app)
+    with app.app_context():
+        event.listen(db.engine, "connect", _sqlite_pragmas)
+        db.metadata.create_all(db.engine, tables=MI_TABLES)
+        engine = db.engine
+    app.extensions["mock_insurer"] = MockInsurer(
+        sessions=lambda: Session(engine, expire_on_commit=False),
+        secret=app.config["MOCK_INSURER_SECRET"],
+        policy=app.config["MOCK_INSURER_POLICY"],
+        faults=app.config["MOCK_INSURER_FAULTS"],
+    )
+    app.register_blueprint(http)
+    app.register_blueprint(pages.bp)
+    return app
