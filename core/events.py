@@ -37,7 +37,7 @@ from core.notify import user_room
 from core.signals import room_access_ended, user_sessions_revoked
 
 log = logging.getLogger(__name__)
-REVALIDATE_SECONDS = 15.0
+REVALIDATE_SECONDS = 60.0
 NAMESPACE = "/"
 
 

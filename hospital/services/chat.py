@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, notify
@@ -125,50 +126,59 @@ _consultations = Consultation.__table__
 _messages = ConsultationMessage.__table__
 
 
-def _take_seq(seat: ChatSeat):
-    """The next sequence number, taken only while this seat may still write: the patient while the
-    consultation waits or is accepted, the consulting doctor while it is accepted and his. The one
-    UPDATE is the access check, the status check and the write lock that keeps seqs gapless."""
-    if seat.doctor_id is None:
-        allowed = (_consultations.c.patient_id == seat.user_id) & _consultations.c.status.in_((S.WAITING, S.ACCEPTED))
-    else:
-        allowed = (_consultations.c.doctor_id == seat.doctor_id) & (_consultations.c.status == S.ACCEPTED)
+def _take_seq_statement(allowed):
     return (
         _consultations.update()
-        .where(_consultations.c.id == seat.consultation_id, allowed)
+        .where(_consultations.c.id == bindparam("cid"), allowed)
         .values(last_seq=_consultations.c.last_seq + 1)
         .returning(_consultations.c.last_seq)
     )
 
 
+# The next sequence number, taken only while this seat may still write: the patient while the
+# consultation waits or is accepted, the consulting doctor while it is accepted and his. The one
+# UPDATE is the access check, the status check and the write lock that keeps seqs gapless.
+# (Built once: a chat message costs no statement building.)
+_PATIENT_TAKES_SEQ = _take_seq_statement(
+    (_consultations.c.patient_id == bindparam("uid")) & _consultations.c.status.in_((S.WAITING, S.ACCEPTED))
+)
+_DOCTOR_TAKES_SEQ = _take_seq_statement(
+    (_consultations.c.doctor_id == bindparam("did")) & (_consultations.c.status == S.ACCEPTED)
+)
+_INSERT_MESSAGE = _messages.insert().returning(_messages.c.id)
+
+
 def post_from_seat(seat: ChatSeat, text: str, client_id: str | None = None) -> tuple[dict, bool]:
     """Store a text message, then relay it to the room; a resent client_id returns the stored one
-    (False). Four statements: take the seq (with the access check), insert, audit, commit."""
+    (False). One transaction of three statements: take the seq (with the access check), insert,
+    audit; then the relay."""
     text = (text or "").strip()
     if not 1 <= len(text) <= MAX_TEXT:
         raise ValidationFailed("invalid_text", _l("A message has 1 to 2000 characters."), field="text")
     client_id = (client_id or "")[:64] or None
     now = clock.now()
-    connection = db.session.connection()
+    if seat.doctor_id is None:
+        take_seq, who = _PATIENT_TAKES_SEQ, {"cid": seat.consultation_id, "uid": seat.user_id}
+    else:
+        take_seq, who = _DOCTOR_TAKES_SEQ, {"cid": seat.consultation_id, "did": seat.doctor_id}
+    values = {
+        "consultation_id": seat.consultation_id,
+        "seq": None,
+        "sender_id": seat.user_id,
+        "kind": MessageKind.TEXT,
+        "text": text,
+        "client_id": client_id,
+        "attachment_id": None,
+        "created_at": now,
+    }
     try:
-        seq = connection.execute(_take_seq(seat)).scalar_one_or_none()
-        if seq is None:
-            db.session.rollback()
-            return _resent_or_refused(seat, client_id)
-        values = {
-            "consultation_id": seat.consultation_id,
-            "seq": seq,
-            "sender_id": seat.user_id,
-            "kind": MessageKind.TEXT,
-            "text": text,
-            "client_id": client_id,
-            "created_at": now,
-        }
-        message_id = connection.execute(_messages.insert().values(values).returning(_messages.c.id)).scalar_one()
-        audit.append(connection, seat.user_id, seat.patient_id, "create", "consultation_message", message_id, now)
-        db.session.commit()
-    except IntegrityError:  # this client_id is stored already (a resend, or two racing): the first wins
-        db.session.rollback()
+        with db.engine.begin() as connection:
+            values["seq"] = connection.execute(take_seq, who).scalar()
+            if values["seq"] is None:
+                raise _NoSeat
+            message_id = connection.execute(_INSERT_MESSAGE, values).scalar()
+            audit.append(connection, seat.user_id, seat.patient_id, "create", "consultation_message", message_id, now)
+    except (_NoSeat, IntegrityError):  # may no longer write, or this client_id is stored already
         return _resent_or_refused(seat, client_id)
     payload = {
         **values,
@@ -177,8 +187,13 @@ def post_from_seat(seat: ChatSeat, text: str, client_id: str | None = None) -> t
         "attachment_url": None,
         "created_at": clock.to_local(now).isoformat(),
     }
+    del payload["attachment_id"]
     notify.broadcast(machine.consultation_room(seat.consultation_id), "message", payload)
     return payload, True
+
+
+class _NoSeat(Exception):
+    """No seq was taken: the seat may no longer write (rolled back)."""
 
 
 def _resent_or_refused(seat: ChatSeat, client_id: str | None) -> tuple[dict, bool]:
