@@ -18,8 +18,8 @@ from tests.consultations.test_sockets import DOCTOR, PATIENT, Chat, _accepted_co
 pytestmark = pytest.mark.live
 
 
-def _put_on_shift_now(db_path, department_code: str = "CARD", exclude: str = DOCTOR) -> str:
-    """A second doctor of the department on a shift that runs now; returns his username."""
+def _put_on_shift_now(db_path, colleague_of: str = DOCTOR) -> tuple[str, int]:
+    """A second doctor of that doctor's department on a shift that runs now: (username, department)."""
     from core import clock
     from core.extensions import db
     from core.models import User
@@ -28,12 +28,15 @@ def _put_on_shift_now(db_path, department_code: str = "CARD", exclude: str = DOC
 
     app = _make_app(db_path)
     with app.app_context():
-        department = db.session.execute(db.select(Department).filter_by(code=department_code)).scalar_one()
+        first = db.session.execute(
+            db.select(Doctor).join(User, User.id == Doctor.user_id).where(User.username == colleague_of)
+        ).scalar_one()
+        department = db.session.get(Department, first.department_id)
         doctor = (
             db.session.execute(
                 db.select(Doctor)
                 .join(User, User.id == Doctor.user_id)
-                .where(Doctor.department_id == department.id, User.username != exclude)
+                .where(Doctor.department_id == department.id, User.username != colleague_of)
                 .order_by(Doctor.id)
             )
             .scalars()
@@ -55,18 +58,16 @@ def _put_on_shift_now(db_path, department_code: str = "CARD", exclude: str = DOC
             )
         )
         db.session.commit()
-        username = doctor.user.username
+        found = doctor.user.username, department.id
         db.session.remove()
         db.engine.dispose()
-    return username
+    return found
 
 
 def test_a_doctor_who_previewed_stops_receiving_once_a_colleague_accepts(live_server):
-    colleague = _put_on_shift_now(live_server.db_path)
+    colleague, card = _put_on_shift_now(live_server.db_path)
     patient_token, doctor_token = live_server.login(PATIENT), live_server.login(DOCTOR)
     hdr = {"Authorization": f"Bearer {patient_token}"}
-    departments = requests.get(live_server.url + "/api/departments", timeout=10).json()
-    card = next(d["id"] for d in departments if d["code"] == "CARD")
     diagnosis = requests.get(live_server.url + "/api/diagnoses", headers=hdr, timeout=10).json()[0]["id"]
     created = requests.post(
         live_server.url + "/api/consultations",
