@@ -37,7 +37,7 @@ from core.notify import user_room
 from core.signals import room_access_ended, user_sessions_revoked
 
 log = logging.getLogger(__name__)
-REVALIDATE_SECONDS = 15.0
+REVALIDATE_SECONDS = 60.0
 NAMESPACE = "/"
 
 
@@ -80,7 +80,7 @@ def current_identity() -> SocketIdentity | None:
     identity = _sockets.get(sid)
     if identity is None:
         return None
-    if user_room(identity.id) not in rooms():  # his sessions were revoked in another process
+    if not _has_joined(user_room(identity.id), sid):  # his sessions were revoked in another process
         _refuse(sid)
         return None
     if time.monotonic() - identity.checked_at > REVALIDATE_SECONDS:
@@ -141,7 +141,13 @@ def unauthenticated() -> dict:
 
 def in_room(room: str) -> bool:
     """True when the current socket has joined `room` (events check it before acting)."""
-    return room in rooms()
+    return _has_joined(room, request.sid)
+
+
+def _has_joined(room: str, sid: str) -> bool:
+    """Membership by one lookup in the room (flask_socketio.rooms() walks every room there is)."""
+    members = socketio.server.manager.rooms.get(NAMESPACE, {}).get(room)
+    return members is not None and sid in members
 
 
 # --- connect, join, leave -------------------------------------------------------------------
@@ -219,7 +225,7 @@ def _chat_target(data: dict):
         return unauthenticated()
     room = room_registry.room_of(data)
     kind, ident = room_registry.split(room)
-    if kind is None or room not in rooms():
+    if kind is None or not _has_joined(room, request.sid):
         return schemas.refused_ack("forbidden", 403, "Join the room first.")
     return identity, kind, ident, room
 

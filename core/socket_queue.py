@@ -79,6 +79,7 @@ class QueueManager(socketio.RedisManager):
                 if lost:
                     self._queue_returned()
                 delay, lost = 0.2, False
+                self._watch_reconnects(self.pubsub)
                 yield from self.pubsub.listen()
             except Exception as exc:  # redis is away: retry soon, and remember to tell the clients
                 if not lost:
@@ -86,6 +87,17 @@ class QueueManager(socketio.RedisManager):
                 lost = True
                 time.sleep(delay)
                 delay = min(delay * 2, self.RETRY_MAX_SECONDS)
+
+    def _watch_reconnects(self, pubsub) -> None:
+        """redis-py may reconnect a subscription by itself (and subscribe again) without the
+        listener ever seeing an error; a reconnect is still an outage to the clients."""
+        connection = getattr(pubsub, "connection", None)
+        register = getattr(connection, "register_connect_callback", None)
+        if register is not None:
+            register(self._reconnected)
+
+    def _reconnected(self, _connection) -> None:
+        self._queue_returned()
 
     def _queue_returned(self) -> None:
         """Tell every socket of this process that it may have missed messages."""

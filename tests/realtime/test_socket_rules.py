@@ -155,3 +155,29 @@ def test_a_socket_whose_token_is_gone_is_refused_at_its_next_check(demo_app, con
 def test_an_anonymous_socket_is_refused(demo_app):
     client = socketio.test_client(demo_app, auth={"token": "no-such-token"})
     assert not client.is_connected()
+
+
+def test_a_handover_removes_the_handing_doctor_from_the_room(demo_app, consultation_id):
+    from hospital.models.network import Doctor
+    from hospital.services import consultation_handover, network
+
+    mine = network.doctor_for_user(_user(DOCTOR).id)
+    colleague_id = db.session.execute(
+        db.select(Doctor.id).where(Doctor.department_id == mine.department_id, Doctor.id != mine.id)
+    ).scalar()
+    patient, doctor = _client(demo_app, PATIENT), _client(demo_app, DOCTOR)
+    room = f"consultation:{consultation_id}"
+    assert patient.emit("join", {"room": room}, callback=True)["ok"]
+    assert doctor.emit("join", {"room": room}, callback=True)["ok"]
+    doctor.get_received()
+    consultation_handover.handover(_user(DOCTOR), consultation_id, to_doctor_id=colleague_id, note="下一班")
+    assert [e for e in doctor.get_received() if e["name"] == "room.left"]
+    patient.emit(
+        "message", {"consultation_id": consultation_id, "text": "新医生您好", "client_id": "h-1"}, callback=True
+    )
+    assert [e for e in doctor.get_received() if e["name"] == "message"] == []
+    refused = doctor.emit(
+        "message", {"consultation_id": consultation_id, "text": "我交班了", "client_id": "h-2"}, callback=True
+    )
+    assert refused["ok"] is False and refused["code"] == 403
+    patient.disconnect(), doctor.disconnect()
