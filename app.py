@@ -56,6 +56,7 @@ from insurance import api as insurance_api
 from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
+from interchange import fhir_api
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
@@ -88,6 +89,7 @@ PAGE_BLUEPRINTS = [
     insurance_pages.bp,
     pharmacy_pages.bp,
     dashboard_pages.bp,
+    fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).

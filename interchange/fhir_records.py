@@ -1,0 +1,197 @@
+"""Reading the record as FHIR: who may read what (the clinical area's rules), what is read (the
+hospital's rows) and the audit entry of every read. Refusals and unknown ids are both a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fhir.resources.R4B.resource import Resource
+
+from core import audit
+from core.errors import BadRequest
+from core.extensions import db
+from core.models import Role, User
+from hospital.models.consultations import Consultation
+from hospital.models.network import Doctor, Hospital
+from hospital.models.patients import Allergy, ConfirmedDiagnosis, DiagnosisStatus
+from hospital.models.prescriptions import Prescription, PrescriptionItem, PrescriptionStatus
+from hospital.services import clinical_access
+from interchange import fhir_build as build
+
+# Resource types served, with their search parameters (an empty list: read only).
+SERVED: dict[str, list[str]] = {
+    "Patient": [],
+    "Condition": ["patient"],
+    "AllergyIntolerance": ["patient"],
+    "MedicationRequest": ["patient"],
+    "Encounter": ["patient"],
+    "Practitioner": [],
+    "Organization": [],
+}
+
+
+def _audit_type(resource_type: str) -> str:
+    return "fhir_" + resource_type.lower()
+
+
+def _not_found(user: User, patient_id: int | None, resource_type: str, resource_id: str):
+    return clinical_access.refused(user, patient_id, _audit_type(resource_type), resource_id)
+
+
+def _row_id(user: User, resource_type: str, resource_id: str) -> int:
+    if not resource_id.isdigit():
+        raise _not_found(user, None, resource_type, resource_id)
+    return int(resource_id)
+
+
+def _require_patient(user: User, patient_id: int, resource_type: str, resource_id) -> None:
+    if not clinical_access.may_read_patient(user, patient_id):
+        raise _not_found(user, patient_id, resource_type, resource_id)
+
+
+# --- the patient's rows, in the form the FHIR record shows ------------------------------------
+
+
+def _conditions(patient_id: int) -> list[ConfirmedDiagnosis]:
+    query = db.select(ConfirmedDiagnosis).filter_by(patient_id=patient_id, status=DiagnosisStatus.CONFIRMED)
+    return list(db.session.execute(query.order_by(ConfirmedDiagnosis.id)).scalars())
+
+
+def _allergies(patient_id: int) -> list[Allergy]:
+    query = db.select(Allergy).filter_by(patient_id=patient_id, active=True).order_by(Allergy.id)
+    return list(db.session.execute(query).scalars())
+
+
+def _encounters(patient_id: int) -> list[Consultation]:
+    query = db.select(Consultation).filter_by(patient_id=patient_id).order_by(Consultation.id)
+    return list(db.session.execute(query).scalars())
+
+
+def _prescription_lines(patient_id: int) -> list[tuple[Prescription, PrescriptionItem]]:
+    """Every line of the patient's prescriptions past the draft (a draft is the doctor's, unsigned)."""
+    query = (
+        db.select(Prescription)
+        .where(Prescription.patient_id == patient_id, Prescription.status != PrescriptionStatus.DRAFT)
+        .order_by(Prescription.id)
+    )
+    return [(rx, item) for rx in db.session.execute(query).scalars() for item in rx.items]
+
+
+def _patient_user(patient_id: int) -> User | None:
+    user = db.session.get(User, patient_id)
+    return user if user is not None and user.role == Role.PATIENT else None
+
+
+_SEARCHES: dict[str, Callable[[int], list[Resource]]] = {
+    "Condition": lambda pid: [build.condition(r) for r in _conditions(pid)],
+    "AllergyIntolerance": lambda pid: [build.allergy_intolerance(r) for r in _allergies(pid)],
+    "Encounter": lambda pid: [build.encounter(r) for r in _encounters(pid)],
+    "MedicationRequest": lambda pid: [build.medication_request(rx, i) for rx, i in _prescription_lines(pid)],
+}
+
+
+# --- read -------------------------------------------------------------------------------------
+
+
+def _patient_scoped(resource_type: str, row_id: int) -> tuple[int, Callable[[], Resource]] | None:
+    """The patient a row belongs to and how to build it, or None when there is no such row."""
+    if resource_type == "Patient":
+        user = _patient_user(row_id)
+        return (user.id, lambda: build.patient(user)) if user else None
+    if resource_type == "Condition":
+        row = db.session.get(ConfirmedDiagnosis, row_id)
+        ok = row is not None and row.status == DiagnosisStatus.CONFIRMED
+        return (row.patient_id, lambda: build.condition(row)) if ok else None
+    if resource_type == "AllergyIntolerance":
+        row = db.session.get(Allergy, row_id)
+        return (row.patient_id, lambda: build.allergy_intolerance(row)) if row else None
+    if resource_type == "Encounter":
+        row = db.session.get(Consultation, row_id)
+        return (row.patient_id, lambda: build.encounter(row)) if row else None
+    if resource_type == "MedicationRequest":
+        item = db.session.get(PrescriptionItem, row_id)
+        ok = item is not None and item.prescription.status != PrescriptionStatus.DRAFT
+        return (item.prescription.patient_id, lambda: build.medication_request(item.prescription, item)) if ok else None
+    raise KeyError(resource_type)
+
+
+def _directory(resource_type: str, row_id: int) -> Resource | None:
+    """Doctors and hospitals: the network's public directory, for any signed-in user."""
+    if resource_type == "Practitioner":
+        doctor = db.session.get(Doctor, row_id)
+        return build.practitioner(doctor) if doctor else None
+    hospital = db.session.get(Hospital, row_id)
+    return build.organization(hospital) if hospital else None
+
+
+def read(user: User, resource_type: str, resource_id: str) -> Resource:
+    """One resource by its id, if the user may see it (404, audited, otherwise)."""
+    if resource_type not in SERVED:
+        raise BadRequest("unknown_resource_type", f"Resource type not served: {resource_type}", field="type")
+    row_id = _row_id(user, resource_type, resource_id)
+    if resource_type in ("Practitioner", "Organization"):
+        resource = _directory(resource_type, row_id)
+        if resource is None:
+            raise _not_found(user, None, resource_type, resource_id)
+        audit.record_read(user.id, None, _audit_type(resource_type), resource_id)
+        return resource
+    found = _patient_scoped(resource_type, row_id)
+    if found is None:
+        raise _not_found(user, None, resource_type, resource_id)
+    patient_id, make = found
+    _require_patient(user, patient_id, resource_type, resource_id)
+    resource = make()
+    audit.record_read(user.id, patient_id, _audit_type(resource_type), resource_id)
+    return resource
+
+
+# --- search and $everything -------------------------------------------------------------------
+
+
+def patient_of_search(user: User, value: str | None) -> int:
+    """The `patient` parameter ("12" or "Patient/12"); a patient who leaves it out means himself."""
+    if not value:
+        if user.role == Role.PATIENT:
+            return user.id
+        raise BadRequest("patient_required", "The search parameter 'patient' is required.", field="patient")
+    raw = value.removeprefix("Patient/")
+    if not raw.isdigit():
+        raise BadRequest("invalid_patient", "The search parameter 'patient' is not a patient id.", field="patient")
+    return int(raw)
+
+
+def search(user: User, resource_type: str, patient_id: int) -> list[Resource]:
+    """The patient's resources of one type, if the user may read his record (one audit entry)."""
+    if resource_type not in _SEARCHES:
+        raise BadRequest("search_not_supported", f"Search is not supported on {resource_type}.", field="type")
+    if _patient_user(patient_id) is None:
+        raise _not_found(user, None, resource_type, f"?patient={patient_id}")
+    _require_patient(user, patient_id, resource_type, f"?patient={patient_id}")
+    found = _SEARCHES[resource_type](patient_id)
+    audit.record_read(user.id, patient_id, _audit_type(resource_type), None, search="patient", count=len(found))
+    return found
+
+
+def everything(user: User, patient_id: int) -> tuple[list[Resource], list[Resource]]:
+    """The patient's whole record: him, his conditions, allergies, consultations and prescription
+    lines (matches), and the doctors and hospitals they name (included)."""
+    patient = _patient_user(patient_id)
+    if patient is None:
+        raise _not_found(user, None, "Patient", f"{patient_id}/$everything")
+    _require_patient(user, patient_id, "Patient", f"{patient_id}/$everything")
+    consultations = _encounters(patient_id)
+    lines = _prescription_lines(patient_id)
+    conditions = _conditions(patient_id)
+    matches: list[Resource] = [build.patient(patient)]
+    matches += [build.condition(r) for r in conditions]
+    matches += [build.allergy_intolerance(r) for r in _allergies(patient_id)]
+    matches += [build.encounter(r) for r in consultations]
+    matches += [build.medication_request(rx, item) for rx, item in lines]
+    doctors = {c.doctor for c in consultations if c.doctor is not None}
+    hospitals = {d.hospital for d in doctors} | {c.department.hospital for c in consultations if c.department}
+    hospital_ids = {r.hospital_id for r in conditions if r.hospital_id} - {h.id for h in hospitals}
+    hospitals |= {db.session.get(Hospital, i) for i in hospital_ids}
+    included = [build.practitioner(d) for d in sorted(doctors, key=lambda d: d.id)]
+    included += [build.organization(h) for h in sorted(hospitals, key=lambda h: h.id) if h is not None]
+    audit.record_read(user.id, patient_id, "fhir_everything", patient_id, count=len(matches))
+    return matches, included
