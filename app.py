@@ -21,6 +21,7 @@ import hospital.models  # noqa: F401
 import hospital.notices  # noqa: F401  (how each domain's events read: core.notify's registry)
 import insurance.audit_vocabulary  # noqa: F401
 import insurance.models  # noqa: F401
+import interchange.audit_vocabulary  # noqa: F401
 import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401

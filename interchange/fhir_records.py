@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fhir.resources.R4B.resource import Resource
+from flask_babel import lazy_gettext as _l
 
 from core import audit
 from core.errors import BadRequest
@@ -127,7 +128,7 @@ def _directory(resource_type: str, row_id: int) -> Resource | None:
 def read(user: User, resource_type: str, resource_id: str) -> Resource:
     """One resource by its id, if the user may see it (404, audited, otherwise)."""
     if resource_type not in SERVED:
-        raise BadRequest("unknown_resource_type", f"Resource type not served: {resource_type}", field="type")
+        raise BadRequest("unknown_resource_type", _l("Resource type not served: %(type)s"), "type", type=resource_type)
     row_id = _row_id(user, resource_type, resource_id)
     if resource_type in ("Practitioner", "Organization"):
         resource = _directory(resource_type, row_id)
@@ -153,17 +154,17 @@ def patient_of_search(user: User, value: str | None) -> int:
     if not value:
         if user.role == Role.PATIENT:
             return user.id
-        raise BadRequest("patient_required", "The search parameter 'patient' is required.", field="patient")
+        raise BadRequest("patient_required", _l("The search parameter 'patient' is required."), "patient")
     raw = value.removeprefix("Patient/")
     if not raw.isdigit():
-        raise BadRequest("invalid_patient", "The search parameter 'patient' is not a patient id.", field="patient")
+        raise BadRequest("invalid_patient", _l("The search parameter 'patient' is not a patient id."), "patient")
     return int(raw)
 
 
 def search(user: User, resource_type: str, patient_id: int) -> list[Resource]:
     """The patient's resources of one type, if the user may read his record (one audit entry)."""
     if resource_type not in _SEARCHES:
-        raise BadRequest("search_not_supported", f"Search is not supported on {resource_type}.", field="type")
+        raise BadRequest("search_not_supported", _l("Search is not supported on %(type)s."), "type", type=resource_type)
     if _patient_user(patient_id) is None:
         raise _not_found(user, None, resource_type, f"?patient={patient_id}")
     _require_patient(user, patient_id, resource_type, f"?patient={patient_id}")

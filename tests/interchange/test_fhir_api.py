@@ -3,6 +3,8 @@ the clinical rules (others get a 404 OperationOutcome, audited) and $everything 
 
 from __future__ import annotations
 
+import re
+
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -16,6 +18,7 @@ from fhir.resources.R4B.practitioner import Practitioner
 
 from core.extensions import db
 from core.models import AuditEntry
+from tests.conftest import GOOD_PASSWORD, page_login
 
 FHIR_JSON = "application/fhir+json"
 
@@ -161,3 +164,14 @@ def test_claimed_diagnosis_and_draft_prescription_stay_out(world, api, client):
     _get(client, f"/fhir/Condition/{claimed.id}", api.patient, OperationOutcome, status=404)
     bundle = _get(client, f"/fhir/Condition?patient={world.patient.id}", api.patient, Bundle)
     assert "E11.9" not in {e.resource.code.coding[0].code for e in bundle.entry}
+
+
+def test_patient_downloads_his_record_from_his_health_page(world, client):
+    page_login(client, "13900000001", GOOD_PASSWORD)
+    page = client.get("/my/health").get_data(as_text=True)
+    match = re.search(r'id="fhir-download" href="([^"]+)" download="([^"]+)"', page)
+    assert match, "no download link on the health page"
+    response = client.get(match.group(1))
+    assert response.status_code == 200 and response.mimetype == FHIR_JSON
+    bundle = Bundle.model_validate_json(response.get_data(as_text=True))
+    assert bundle.entry[0].resource.id == str(world.patient.id)
