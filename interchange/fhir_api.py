@@ -49,7 +49,8 @@ def read(resource_type: str, resource_id: str) -> Response:
 def search(resource_type: str) -> Response:
     user = require_user()
     patient_id = records.patient_of_search(user, request.args.get("patient") or request.args.get("subject"))
-    return fhir_response(build.bundle(_base(), records.search(user, resource_type, patient_id)))
+    dates = records.date_bounds(resource_type, request.args.getlist(records.DATE_PARAMS.get(resource_type, "date")))
+    return fhir_response(build.bundle(_base(), records.search(user, resource_type, patient_id, dates)))
 
 
 @bp.get("/Patient/<int:patient_id>/$everything")

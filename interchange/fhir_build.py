@@ -290,7 +290,7 @@ def capability_statement(base: str, served: dict[str, list[str]]) -> CapabilityS
         entry = {
             "type": resource_type,
             "interaction": interactions,
-            "searchParam": [{"name": p, "type": "date" if p == "date" else "reference"} for p in params] or None,
+            "searchParam": [{"name": p, "type": "reference" if p == "patient" else "date"} for p in params] or None,
         }
         if resource_type == "Patient":
             entry["operation"] = [

@@ -4,11 +4,13 @@ hospital's rows) and the audit entry of every read. Refusals and unknown ids are
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from fhir.resources.R4B.resource import Resource
 from flask_babel import lazy_gettext as _l
 
-from core import audit
+from core import audit, clock
 from core.errors import BadRequest
 from core.extensions import db
 from core.models import Role, User
@@ -20,12 +22,19 @@ from hospital.services import clinical_access
 from interchange import fhir_build as build
 
 # Resource types served, with their search parameters (an empty list: read only).
+# The date parameter of each searchable type, as FHIR names it (the day the row is of).
+DATE_PARAMS: dict[str, str] = {
+    "Condition": "onset-date",
+    "AllergyIntolerance": "date",
+    "MedicationRequest": "authoredon",
+    "Encounter": "date",
+}
 SERVED: dict[str, list[str]] = {
     "Patient": [],
-    "Condition": ["patient"],
-    "AllergyIntolerance": ["patient"],
-    "MedicationRequest": ["patient"],
-    "Encounter": ["patient"],
+    "Condition": ["patient", "onset-date"],
+    "AllergyIntolerance": ["patient", "date"],
+    "MedicationRequest": ["patient", "authoredon"],
+    "Encounter": ["patient", "date"],
     "Practitioner": [],
     "Organization": [],
 }
@@ -83,11 +92,20 @@ def _patient_user(patient_id: int) -> User | None:
     return user if user is not None and user.role == Role.PATIENT else None
 
 
-_SEARCHES: dict[str, Callable[[int], list[Resource]]] = {
-    "Condition": lambda pid: [build.condition(r) for r in _conditions(pid)],
-    "AllergyIntolerance": lambda pid: [build.allergy_intolerance(r) for r in _allergies(pid)],
-    "Encounter": lambda pid: [build.encounter(r) for r in _encounters(pid)],
-    "MedicationRequest": lambda pid: [build.medication_request(rx, i) for rx, i in _prescription_lines(pid)],
+def _local_day(value: datetime) -> date:
+    return clock.to_local(value).date()
+
+
+# Per searchable type: the patient's rows, each row's date for the date parameter, and the resource.
+_SEARCHES: dict[str, tuple[Callable[[int], list], Callable[..., date], Callable[..., Resource]]] = {
+    "Condition": (_conditions, lambda r: r.diagnosed_on, build.condition),
+    "AllergyIntolerance": (_allergies, lambda r: _local_day(r.created_at), build.allergy_intolerance),
+    "Encounter": (_encounters, lambda r: _local_day(r.accepted_at or r.created_at), build.encounter),
+    "MedicationRequest": (
+        _prescription_lines,
+        lambda line: _local_day(line[0].signed_at or line[0].created_at),
+        lambda line: build.medication_request(*line),
+    ),
 }
 
 
@@ -149,6 +167,42 @@ def read(user: User, resource_type: str, resource_id: str) -> Resource:
 # --- search and $everything -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DateBound:
+    """One value of a date search parameter: a prefix (eq, ne, gt, ge, lt, le) and a day."""
+
+    prefix: str
+    day: date
+
+    def admits(self, value: date) -> bool:
+        return _COMPARE[self.prefix](value, self.day)
+
+
+_COMPARE: dict[str, Callable[[date, date], bool]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+}
+
+
+def date_bounds(resource_type: str, values: list[str]) -> list[DateBound]:
+    """Parse the type's date parameter values, e.g. ge2026-01-01 (a day; its prefix eq by default)."""
+    name = DATE_PARAMS.get(resource_type, "date")
+    bounds = []
+    for value in values:
+        prefix, raw = (value[:2], value[2:]) if value[:2] in _COMPARE else ("eq", value)
+        try:
+            bounds.append(DateBound(prefix, date.fromisoformat(raw)))
+        except ValueError:
+            raise BadRequest(
+                "invalid_date", _l("The search parameter '%(name)s' is not a date like ge2026-01-31."), name, name=name
+            ) from None
+    return bounds
+
+
 def patient_of_search(user: User, value: str | None) -> int:
     """The `patient` parameter ("12" or "Patient/12"); a patient who leaves it out means himself."""
     if not value:
@@ -161,15 +215,21 @@ def patient_of_search(user: User, value: str | None) -> int:
     return int(raw)
 
 
-def search(user: User, resource_type: str, patient_id: int) -> list[Resource]:
-    """The patient's resources of one type, if the user may read his record (one audit entry)."""
+def search(user: User, resource_type: str, patient_id: int, dates: list[DateBound] = ()) -> list[Resource]:
+    """The patient's resources of one type, within the date bounds, if the user may read his
+    record (one audit entry for the search)."""
     if resource_type not in _SEARCHES:
         raise BadRequest("search_not_supported", _l("Search is not supported on %(type)s."), "type", type=resource_type)
     if _patient_user(patient_id) is None:
         raise _not_found(user, None, resource_type, f"?patient={patient_id}")
     _require_patient(user, patient_id, resource_type, f"?patient={patient_id}")
-    found = _SEARCHES[resource_type](patient_id)
-    audit.record_read(user.id, patient_id, _audit_type(resource_type), None, search="patient", count=len(found))
+    rows_of, date_of, make = _SEARCHES[resource_type]
+    rows = [row for row in rows_of(patient_id) if all(bound.admits(date_of(row)) for bound in dates)]
+    found = [make(row) for row in rows]
+    detail = {"search": "patient", "count": len(found)}
+    if dates:
+        detail["date"] = [f"{b.prefix}{b.day.isoformat()}" for b in dates]
+    audit.record_read(user.id, patient_id, _audit_type(resource_type), None, **detail)
     return found
 
 

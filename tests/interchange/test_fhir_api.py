@@ -4,6 +4,7 @@ the clinical rules (others get a 404 OperationOutcome, audited) and $everything 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
 from fhir.resources.R4B.bundle import Bundle
@@ -16,8 +17,10 @@ from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
 
+from core import clock
 from core.extensions import db
 from core.models import AuditEntry
+from hospital.services.prescription_safety import ItemInput
 from tests.conftest import GOOD_PASSWORD, page_login
 
 FHIR_JSON = "application/fhir+json"
@@ -48,7 +51,8 @@ def test_metadata_lists_what_is_served(client):
         "Practitioner",
         "Organization",
     }
-    assert [p.name for p in served["Condition"].searchParam] == ["patient"]
+    assert [p.name for p in served["Condition"].searchParam] == ["patient", "onset-date"]
+    assert [p.name for p in served["Encounter"].searchParam] == ["patient", "date"]
     assert served["Patient"].operation[0].name == "everything"
 
 
@@ -175,3 +179,22 @@ def test_patient_downloads_his_record_from_his_health_page(world, client):
     assert response.status_code == 200 and response.mimetype == FHIR_JSON
     bundle = Bundle.model_validate_json(response.get_data(as_text=True))
     assert bundle.entry[0].resource.id == str(world.patient.id)
+
+
+def test_search_by_date(world, api, client):
+    today = clock.today()
+    older_rx = world.earlier(ItemInput("MF500", 500, "bid", 7), days_ago=20, icd10="E11.9", name="2型糖尿病")
+    old_day = (today - timedelta(days=20)).isoformat()
+    url = f"/fhir/MedicationRequest?patient={world.patient.id}"
+    recent = _get(client, f"{url}&authoredon=ge{(today - timedelta(days=5)).isoformat()}", api.patient, Bundle)
+    assert [e.resource.id for e in recent.entry] == [str(world.rx.items[0].id)]
+    older = _get(client, f"{url}&authoredon={old_day}", api.patient, Bundle)
+    assert [e.resource.id for e in older.entry] == [str(older_rx.items[0].id)]
+    both = _get(client, f"{url}&authoredon=ge{old_day}&authoredon=le{today.isoformat()}", api.patient, Bundle)
+    assert both.total == 2
+    encounters = _get(
+        client, f"/fhir/Encounter?patient={world.patient.id}&date=lt{today.isoformat()}", api.doctor, Bundle
+    )
+    assert encounters.total == 1 and encounters.entry[0].resource.id == str(older_rx.consultation_id)
+    outcome = _get(client, f"{url}&authoredon=yesterday", api.patient, OperationOutcome, status=400)
+    assert "authoredon" in outcome.issue[0].diagnostics
