@@ -13,6 +13,7 @@ for object_type, label in (
     ("fhir_medicationrequest", _l("prescription lines (FHIR)")),
     ("fhir_encounter", _l("consultations (FHIR)")),
     ("fhir_practitioner", _l("doctor (FHIR)")),
+    ("fhir_practitionerrole", _l("doctor's post (FHIR)")),
     ("fhir_organization", _l("hospital (FHIR)")),
     ("fhir_everything", _l("whole record (FHIR)")),
 ):

@@ -16,13 +16,14 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.resource import Resource
 
 from core import clock
 from core.models import User
 from hospital.models.consultations import Consultation
 from hospital.models.consultations import ConsultationStatus as CS
-from hospital.models.network import Doctor, Hospital
+from hospital.models.network import Doctor, DoctorTitle, Hospital
 from hospital.models.patients import Allergy, AllergySeverity, AllergySource, ConfirmedDiagnosis
 from hospital.models.prescriptions import Prescription, PrescriptionItem
 from hospital.models.prescriptions import PrescriptionStatus as RS
@@ -47,6 +48,15 @@ PRESCRIPTION_CODE = LOCAL + "prescription"
 HOSPITAL_CODE = LOCAL + "hospital"
 LICENSE_NO = LOCAL + "practitioner-licence"
 FREQUENCY_CODE = LOCAL + "frequency"
+DOCTOR_TITLE = LOCAL + "doctor-title"
+DEPARTMENT_CODE = LOCAL + "department"
+# The professional titles of Chinese doctors, as their licences name them.
+_TITLE_NAMES = {
+    DoctorTitle.CHIEF: "主任医师",
+    DoctorTitle.ASSOCIATE_CHIEF: "副主任医师",
+    DoctorTitle.ATTENDING: "主治医师",
+    DoctorTitle.RESIDENT: "住院医师",
+}
 
 # A prescription's status as a MedicationRequest's: in force, done, or never to be taken.
 _RX_STATUS = {
@@ -135,6 +145,20 @@ def practitioner(doctor: Doctor) -> Practitioner:
         active=doctor.user.active,
         identifier=identifiers,
         name=[{"text": doctor.user.name}],
+    )
+
+
+def practitioner_role(doctor: Doctor) -> PractitionerRole:
+    """Where and as what the doctor works: his hospital, department and title (one role each)."""
+    title = _TITLE_NAMES.get(doctor.title, doctor.title)
+    department = doctor.department
+    return PractitionerRole(
+        id=str(doctor.id),
+        active=doctor.user.active,
+        practitioner=_ref("Practitioner", doctor.id, doctor.user.name),
+        organization=_ref("Organization", doctor.hospital_id, doctor.hospital.name_zh),
+        code=[_concept(DOCTOR_TITLE, doctor.title, title, title)],
+        specialty=[_concept(DEPARTMENT_CODE, department.code, department.name_zh, department.name_zh)],
     )
 
 

@@ -36,6 +36,7 @@ SERVED: dict[str, list[str]] = {
     "MedicationRequest": ["patient", "authoredon"],
     "Encounter": ["patient", "date"],
     "Practitioner": [],
+    "PractitionerRole": [],
     "Organization": [],
 }
 
@@ -136,9 +137,10 @@ def _patient_scoped(resource_type: str, row_id: int) -> tuple[int, Callable[[], 
 
 def _directory(resource_type: str, row_id: int) -> Resource | None:
     """Doctors and hospitals: the network's public directory, for any signed-in user."""
-    if resource_type == "Practitioner":
+    if resource_type in ("Practitioner", "PractitionerRole"):
         doctor = db.session.get(Doctor, row_id)
-        return build.practitioner(doctor) if doctor else None
+        make = build.practitioner if resource_type == "Practitioner" else build.practitioner_role
+        return make(doctor) if doctor else None
     hospital = db.session.get(Hospital, row_id)
     return build.organization(hospital) if hospital else None
 
@@ -148,7 +150,7 @@ def read(user: User, resource_type: str, resource_id: str) -> Resource:
     if resource_type not in SERVED:
         raise BadRequest("unknown_resource_type", _l("Resource type not served: %(type)s"), "type", type=resource_type)
     row_id = _row_id(user, resource_type, resource_id)
-    if resource_type in ("Practitioner", "Organization"):
+    if resource_type in ("Practitioner", "PractitionerRole", "Organization"):
         resource = _directory(resource_type, row_id)
         if resource is None:
             raise _not_found(user, None, resource_type, resource_id)
@@ -252,7 +254,8 @@ def everything(user: User, patient_id: int) -> tuple[list[Resource], list[Resour
     hospitals = {d.hospital for d in doctors} | {c.department.hospital for c in consultations if c.department}
     hospital_ids = {r.hospital_id for r in conditions if r.hospital_id} - {h.id for h in hospitals}
     hospitals |= {db.session.get(Hospital, i) for i in hospital_ids}
-    included = [build.practitioner(d) for d in sorted(doctors, key=lambda d: d.id)]
+    by_id = sorted(doctors, key=lambda d: d.id)
+    included = [build.practitioner(d) for d in by_id] + [build.practitioner_role(d) for d in by_id]
     included += [build.organization(h) for h in sorted(hospitals, key=lambda h: h.id) if h is not None]
     audit.record_read(user.id, patient_id, "fhir_everything", patient_id, count=len(matches))
     return matches, included

@@ -16,6 +16,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.practitionerrole import PractitionerRole
 
 from core import clock
 from core.extensions import db
@@ -49,6 +50,7 @@ def test_metadata_lists_what_is_served(client):
         "MedicationRequest",
         "Encounter",
         "Practitioner",
+        "PractitionerRole",
         "Organization",
     }
     assert [p.name for p in served["Condition"].searchParam] == ["patient", "onset-date"]
@@ -96,6 +98,9 @@ def test_each_resource_of_the_record_validates(world, api, client):
 
     practitioner = _get(client, f"/fhir/Practitioner/{world.doctor.id}", api.patient, Practitioner)
     assert practitioner.name[0].text == "林医生"
+    role = _get(client, f"/fhir/PractitionerRole/{world.doctor.id}", api.patient, PractitionerRole)
+    assert role.code[0].text == "主任医师" and role.specialty[0].text == "心血管内科"
+    assert role.organization.reference == f"Organization/{world.hospital.id}"
     organization = _get(client, f"/fhir/Organization/{world.hospital.id}", api.patient, Organization)
     assert organization.name == "省立医院"
 
@@ -158,6 +163,7 @@ def test_everything_holds_the_whole_record(world, api, client):
     assert len(matched["match", "MedicationRequest"]) == 1
     assert len(matched["match", "Encounter"]) == 1
     assert [p.id for p in matched["include", "Practitioner"]] == [str(world.doctor.id)]
+    assert [p.id for p in matched["include", "PractitionerRole"]] == [str(world.doctor.id)]
     assert [o.id for o in matched["include", "Organization"]] == [str(world.hospital.id)]
     entries = _audit(world.patient.id, "read", "fhir_everything")
     assert entries and entries[0].patient_id == world.patient.id
