@@ -11,6 +11,7 @@ for object_type, label in (
     ("fhir_condition", _l("diagnoses (FHIR)")),
     ("fhir_allergyintolerance", _l("allergies (FHIR)")),
     ("fhir_medicationrequest", _l("prescription lines (FHIR)")),
+    ("fhir_medicationdispense", _l("medicines handed out (FHIR)")),
     ("fhir_encounter", _l("consultations (FHIR)")),
     ("fhir_practitioner", _l("doctor (FHIR)")),
     ("fhir_practitionerrole", _l("doctor's post (FHIR)")),

@@ -11,6 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.encounter import Encounter
+from fhir.resources.R4B.medicationdispense import MedicationDispense
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
@@ -280,6 +281,23 @@ def medication_request(rx: Prescription, item: PrescriptionItem) -> MedicationRe
             "quantity": {"value": item.quantity, "unit": item.package_unit_zh},
             "expectedSupplyDuration": {"value": item.days, "unit": "days", "system": UCUM, "code": "d"},
         },
+    )
+
+
+def medication_dispense(rx: Prescription, item: PrescriptionItem) -> MedicationDispense:
+    """A line of a prescription handed out: what, how much, for how many days and when."""
+    drug = f"{item.name_zh} {item.strength}"
+    return MedicationDispense(
+        id=str(item.id),
+        status="completed",
+        medicationCodeableConcept=_concept(DRUG_CODE, item.drug_code, drug, drug),
+        subject=_ref("Patient", rx.patient_id),
+        context=_ref("Encounter", rx.consultation_id),
+        authorizingPrescription=[_ref("MedicationRequest", item.id)],
+        quantity={"value": item.quantity, "unit": item.package_unit_zh},
+        daysSupply={"value": item.days, "unit": "days", "system": UCUM, "code": "d"},
+        whenHandedOver=_instant(rx.dispensed_at),
+        dosageInstruction=[_dosage(item)],
     )
 
 

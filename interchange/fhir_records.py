@@ -27,6 +27,7 @@ DATE_PARAMS: dict[str, str] = {
     "Condition": "onset-date",
     "AllergyIntolerance": "date",
     "MedicationRequest": "authoredon",
+    "MedicationDispense": "whenhandedover",
     "Encounter": "date",
 }
 SERVED: dict[str, list[str]] = {
@@ -34,6 +35,7 @@ SERVED: dict[str, list[str]] = {
     "Condition": ["patient", "onset-date"],
     "AllergyIntolerance": ["patient", "date"],
     "MedicationRequest": ["patient", "authoredon"],
+    "MedicationDispense": ["patient", "whenhandedover"],
     "Encounter": ["patient", "date"],
     "Practitioner": [],
     "PractitionerRole": [],
@@ -88,6 +90,16 @@ def _prescription_lines(patient_id: int) -> list[tuple[Prescription, Prescriptio
     return [(rx, item) for rx in db.session.execute(query).scalars() for item in rx.items]
 
 
+def _dispensed_lines(patient_id: int) -> list[tuple[Prescription, PrescriptionItem]]:
+    """Every line of the patient's prescriptions handed out (and not since returned)."""
+    query = (
+        db.select(Prescription)
+        .where(Prescription.patient_id == patient_id, Prescription.status == PrescriptionStatus.DISPENSED)
+        .order_by(Prescription.id)
+    )
+    return [(rx, item) for rx in db.session.execute(query).scalars() for item in rx.items]
+
+
 def _patient_user(patient_id: int) -> User | None:
     user = db.session.get(User, patient_id)
     return user if user is not None and user.role == Role.PATIENT else None
@@ -106,6 +118,11 @@ _SEARCHES: dict[str, tuple[Callable[[int], list], Callable[..., date], Callable[
         _prescription_lines,
         lambda line: _local_day(line[0].signed_at or line[0].created_at),
         lambda line: build.medication_request(*line),
+    ),
+    "MedicationDispense": (
+        _dispensed_lines,
+        lambda line: _local_day(line[0].dispensed_at),
+        lambda line: build.medication_dispense(*line),
     ),
 }
 
@@ -128,11 +145,22 @@ def _patient_scoped(resource_type: str, row_id: int) -> tuple[int, Callable[[], 
     if resource_type == "Encounter":
         row = db.session.get(Consultation, row_id)
         return (row.patient_id, lambda: build.encounter(row)) if row else None
-    if resource_type == "MedicationRequest":
-        item = db.session.get(PrescriptionItem, row_id)
-        ok = item is not None and item.prescription.status != PrescriptionStatus.DRAFT
-        return (item.prescription.patient_id, lambda: build.medication_request(item.prescription, item)) if ok else None
+    if resource_type in ("MedicationRequest", "MedicationDispense"):
+        return _prescription_line(resource_type, row_id)
     raise KeyError(resource_type)
+
+
+def _prescription_line(resource_type: str, item_id: int) -> tuple[int, Callable[[], Resource]] | None:
+    """A prescription line as its request (once signed) or as its dispense (once handed out)."""
+    item = db.session.get(PrescriptionItem, item_id)
+    if item is None:
+        return None
+    rx = item.prescription
+    if resource_type == "MedicationRequest":
+        shown = rx.status != PrescriptionStatus.DRAFT
+        return (rx.patient_id, lambda: build.medication_request(rx, item)) if shown else None
+    shown = rx.status == PrescriptionStatus.DISPENSED
+    return (rx.patient_id, lambda: build.medication_dispense(rx, item)) if shown else None
 
 
 def _directory(resource_type: str, row_id: int) -> Resource | None:
@@ -236,8 +264,8 @@ def search(user: User, resource_type: str, patient_id: int, dates: list[DateBoun
 
 
 def everything(user: User, patient_id: int) -> tuple[list[Resource], list[Resource]]:
-    """The patient's whole record: him, his conditions, allergies, consultations and prescription
-    lines (matches), and the doctors and hospitals they name (included)."""
+    """The patient's whole record: him, his conditions, allergies, consultations, prescription lines
+    and what was handed out (matches), and the doctors and hospitals they name (included)."""
     patient = _patient_user(patient_id)
     if patient is None:
         raise _not_found(user, None, "Patient", f"{patient_id}/$everything")
@@ -250,6 +278,7 @@ def everything(user: User, patient_id: int) -> tuple[list[Resource], list[Resour
     matches += [build.allergy_intolerance(r) for r in _allergies(patient_id)]
     matches += [build.encounter(r) for r in consultations]
     matches += [build.medication_request(rx, item) for rx, item in lines]
+    matches += [build.medication_dispense(rx, item) for rx, item in lines if rx.status == PrescriptionStatus.DISPENSED]
     doctors = {c.doctor for c in consultations if c.doctor is not None}
     hospitals = {d.hospital for d in doctors} | {c.department.hospital for c in consultations if c.department}
     hospital_ids = {r.hospital_id for r in conditions if r.hospital_id} - {h.id for h in hospitals}

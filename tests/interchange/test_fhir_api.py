@@ -11,6 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.encounter import Encounter
+from fhir.resources.R4B.medicationdispense import MedicationDispense
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
@@ -48,6 +49,7 @@ def test_metadata_lists_what_is_served(client):
         "Condition",
         "AllergyIntolerance",
         "MedicationRequest",
+        "MedicationDispense",
         "Encounter",
         "Practitioner",
         "PractitionerRole",
@@ -204,3 +206,22 @@ def test_search_by_date(world, api, client):
     assert encounters.total == 1 and encounters.entry[0].resource.id == str(older_rx.consultation_id)
     outcome = _get(client, f"{url}&authoredon=yesterday", api.patient, OperationOutcome, status=400)
     assert "authoredon" in outcome.issue[0].diagnostics
+
+
+def test_dispensed_lines_are_medication_dispenses(world, api, client):
+    url = f"/fhir/MedicationDispense?patient={world.patient.id}"
+    assert _get(client, url, api.patient, Bundle).total == 0  # approved, not yet handed out
+    line = world.rx.items[0]
+    _get(client, f"/fhir/MedicationDispense/{line.id}", api.patient, OperationOutcome, status=404)
+    # Handed out (as the pharmacy's machine leaves it; that area's tests walk the way there).
+    world.rx.status, world.rx.dispensed_at = "dispensed", clock.now()
+    db.session.commit()
+    dispense = _get(client, f"/fhir/MedicationDispense/{line.id}", api.patient, MedicationDispense)
+    assert dispense.status == "completed" and dispense.quantity.value == line.quantity
+    assert dispense.authorizingPrescription[0].reference == f"MedicationRequest/{line.id}"
+    assert dispense.daysSupply.value == 7 and dispense.whenHandedOver is not None
+    request = _get(client, f"/fhir/MedicationRequest/{line.id}", api.patient, MedicationRequest)
+    assert request.status == "completed"
+    everything = _get(client, f"/fhir/Patient/{world.patient.id}/$everything", api.patient, Bundle)
+    assert "MedicationDispense" in {e.resource.get_resource_type() for e in everything.entry}
+    _get(client, f"/fhir/MedicationDispense/{line.id}", api.other_patient, OperationOutcome, status=404)

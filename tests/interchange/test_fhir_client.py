@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fhirclient import client
 from fhirclient.models.condition import Condition
+from fhirclient.models.medicationdispense import MedicationDispense
 from fhirclient.models.medicationrequest import MedicationRequest
 from fhirclient.models.patient import Patient
 
@@ -27,3 +28,7 @@ def test_fhirclient_reads_the_demo_patient_record(live_server):
     requests = list(MedicationRequest.where(struct={"patient": patient_id}).perform_resources_iter(smart.server))
     assert requests and all(r.subject.reference == f"Patient/{patient_id}" for r in requests)
     assert all(r.dosageInstruction[0].doseAndRate[0].doseQuantity.value > 0 for r in requests)
+    dispensed = list(MedicationDispense.where(struct={"patient": patient_id}).perform_resources_iter(smart.server))
+    assert dispensed and {d.authorizingPrescription[0].reference for d in dispensed} <= {
+        f"MedicationRequest/{r.id}" for r in requests
+    }
