@@ -22,6 +22,7 @@ import hospital.models  # noqa: F401
 import hospital.notices  # noqa: F401  (how each domain's events read: core.notify's registry)
 import insurance.audit_vocabulary  # noqa: F401
 import insurance.models  # noqa: F401
+import interchange.audit_vocabulary  # noqa: F401
 import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
@@ -63,6 +64,7 @@ from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
 from insurance.mock_insurer import pages as mock_insurer_pages
+from interchange import fhir_api
 from pharmacy import address_api, checkout_pages
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
@@ -102,6 +104,7 @@ PAGE_BLUEPRINTS = [
     dashboard_pages.bp,
     chronic_pages.bp,
     checkout_pages.bp,
+    fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
