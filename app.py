@@ -18,7 +18,14 @@ import hospital.audit_vocabulary  # noqa: F401  (how the audit log names each do
 import hospital.events.calls  # noqa: F401
 import hospital.events.consultations  # noqa: F401
 import hospital.events.expert  # noqa: F401
-import hospital.models  # noqa: F401
+import hospital.models.calls  # noqa: F401
+import hospital.models.consultations  # noqa: F401
+import hospital.models.expert  # noqa: F401
+import hospital.models.formulary  # noqa: F401
+import hospital.models.network  # noqa: F401
+import hospital.models.patients  # noqa: F401
+import hospital.models.prescriptions  # noqa: F401
+import hospital.models.rota  # noqa: F401
 import hospital.notices  # noqa: F401  (how each domain's events read: core.notify's registry)
 import insurance.audit_vocabulary  # noqa: F401
 import insurance.models  # noqa: F401
@@ -30,7 +37,7 @@ import pharmacy.notices  # noqa: F401
 from chronic import api as chronic_api
 from chronic import pages as chronic_pages
 from chronic import seed as chronic_seed
-from core import accounts, clock, health, i18n, socket_queue, tasks
+from core import accounts, clock, health, i18n, nav, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
 from core.auth import check_api_csrf, load_current_user
@@ -179,8 +186,6 @@ def _register_domains(app: Flask) -> None:
 
 
 def _template_globals(app: Flask) -> None:
-    from core import nav
-
     @app.template_filter("localtime")
     def localtime(value):
         """A stored UTC time as local 'YYYY-MM-DD HH:MM'."""

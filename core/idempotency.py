@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify, make_response, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
@@ -176,8 +176,6 @@ def _run(view, args, kwargs) -> tuple[int, object, Response | None]:
         db.session.rollback()
         return err.status, error_body(err.status, err.render_message(), err.reason, err.field), None
     if not isinstance(response, Response):
-        from flask import make_response
-
         response = make_response(response)
     return response.status_code, response.get_json(silent=True), response
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import redis
 from flask import current_app
 
 _ROOM_KEY = "presence:{}"
@@ -24,8 +25,6 @@ class Presence:
         if not url.startswith(("redis://", "rediss://")):
             return None
         if url not in self._clients:
-            import redis
-
             self._clients[url] = redis.Redis.from_url(url, decode_responses=True)
         return self._clients[url]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from hospital.seed_formulary import load_formulary
 from hospital.services import prescriptions
 
 cli = AppGroup("prescriptions", help="E-prescriptions maintenance.")
@@ -19,6 +20,4 @@ def expire_overdue_command() -> None:
 @cli.command("load-formulary")
 def load_formulary_command() -> None:
     """Load or update the drug catalogue from hospital/data/formulary.json."""
-    from hospital.seed_formulary import load_formulary
-
     click.echo(f"{load_formulary()} drugs loaded.")

@@ -12,7 +12,7 @@ from core import audit, clock
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
-from pharmacy import payment, stock
+from pharmacy import orders, payment, stock
 from pharmacy.models import Courier, Delivery, DeliveryEvent, DeliveryStatus, Order, OrderStatus
 from pharmacy.staff import pharmacy_id_of
 
@@ -165,10 +165,8 @@ def advance(
         return _return_and_refund(delivery, user.id, note)
     move_to(delivery, target, user.id, note)
     if target == D.DELIVERED:
-        from pharmacy.orders import move_to as move_order
-
         delivery.received_by = note
-        move_order(delivery.order, OrderStatus.DELIVERED)
+        orders.move_to(delivery.order, OrderStatus.DELIVERED)
     if target == D.FAILED:
         delivery.failure_reason = note
     audit.record(user.id, delivery.order.patient_id, "update", "delivery", delivery.id, status=str(target))
@@ -196,9 +194,6 @@ def _check_step(delivery: Delivery, target: D, received_by: str | None, reason: 
 def _return_and_refund(delivery: Delivery, actor_id: int, note: str) -> Delivery:
     """A returned parcel: reverse the settlement first (if the insurer refuses, nothing changes
     and the step can be retried), then put the packages back and end the order refunded."""
-    from pharmacy.orders import move_to as move_order
-    from pharmacy.orders import rx
-
     if D.RETURNED not in TRANSITIONS[D(delivery.status)]:
         move_to(delivery, D.RETURNED, actor_id)  # raises the illegal-transition conflict
     order = delivery.order
@@ -207,16 +202,14 @@ def _return_and_refund(delivery: Delivery, actor_id: int, note: str) -> Delivery
     for line in order.lines:
         stock.put_back(order.pharmacy_id, line.drug_code, line.batches or [], order.id, actor_id)
     order.refunded_at = clock.now()
-    move_order(order, OrderStatus.REFUNDED)
+    orders.move_to(order, OrderStatus.REFUNDED)
     audit.record(actor_id, order.patient_id, "refund", "order", order.id)
     db.session.commit()
-    rx().mark_refunded(order.prescription_id)
+    orders.rx().mark_refunded(order.prescription_id)
     _announce(delivery, "delivery.returned")
     _announce(delivery, "order.refunded")
     return delivery
 
 
 def _announce(delivery: Delivery, event: str) -> None:
-    from pharmacy.orders import announce
-
-    announce(delivery.order, event)
+    orders.announce(delivery.order, event)

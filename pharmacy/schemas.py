@@ -6,6 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from core.fields import BoundedInt
 from core.schemas import LocalDateTime
+from pharmacy import orders
+from pharmacy.delivery import ACTIONS, TRANSITIONS, DeliveryStatus
 
 
 class PharmacySchema(Schema):
@@ -116,8 +118,6 @@ class DeliverySummarySchema(Schema):
         return f"{o.province}{o.city}{o.district}{o.address_detail}"
 
     def _next(self, delivery) -> list[str]:
-        from pharmacy.delivery import ACTIONS, TRANSITIONS, DeliveryStatus
-
         allowed = TRANSITIONS[DeliveryStatus(delivery.status)]
         return [action for action, status in ACTIONS.items() if status in allowed]
 
@@ -165,9 +165,7 @@ class OrderSchema(Schema):
         }
 
     def _timeline(self, order) -> list:
-        from pharmacy.orders import timeline
-
-        return TimelineStepSchema(many=True).dump(timeline(order))
+        return TimelineStepSchema(many=True).dump(orders.timeline(order))
 
 
 class OrderQuerySchema(Schema):

@@ -1,12 +1,2 @@
-"""All hospital models, imported here so the metadata (and migrations) see every table."""
-
-from hospital.models import (  # noqa: F401
-    calls,
-    consultations,
-    expert,
-    formulary,
-    network,
-    patients,
-    prescriptions,
-    rota,
-)
+"""Hospital's models, one module per area; the composition root (app.py) imports every one, so
+the metadata (and the migrations) see every table."""
