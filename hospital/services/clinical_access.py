@@ -22,8 +22,17 @@ def may_read_patient(user: User, patient_id: int) -> bool:
 
 
 def refused(user: User, patient_id: int | None, object_type: str, object_id=None) -> NotFound:
-    """Audit a refused look at someone's clinical data and return the 404 to raise."""
-    audit.record(user.id, patient_id, "refused", object_type, object_id, role=user.role)
+    """Audit a refused look at someone's clinical data and return the 404 to raise.
+
+    The refusal is written in a transaction of its own: whatever the request had pending is rolled
+    back first (a failed flush would otherwise poison the commit). An id that names nobody is kept
+    in the detail, not in the patient column, whose foreign key would refuse it."""
+    db.session.rollback()
+    detail = {"role": user.role}
+    if patient_id is not None and db.session.get(User, patient_id) is None:
+        detail["claimed_patient_id"] = patient_id
+        patient_id = None
+    audit.record(user.id, patient_id, "refused", object_type, object_id, **detail)
     db.session.commit()
     return NotFound("patient_not_found", MSG_NOT_FOUND)
 

@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from core import accounts
+from core import accounts, clock, sessions
 from core import events as core_events
 from core.extensions import db, socketio
-from core.signals import room_access_ended, user_sessions_revoked
+from core.models import UserSession
+from core.signals import room_access_ended
 from hospital.models.network import Department
 from hospital.services import consultations
 
@@ -23,7 +24,7 @@ def _user(username):
 
 
 def _token(username) -> str:
-    return accounts.issue_token(_user(username))[0]
+    return sessions.open_api_session(_user(username)).token
 
 
 @pytest.fixture
@@ -132,7 +133,7 @@ def test_access_that_ends_removes_the_socket_from_the_room(demo_app, consultatio
 
 def test_revoked_sessions_disconnect_every_socket_of_the_user(demo_app, consultation_id):
     first, second, other = _client(demo_app, PATIENT), _client(demo_app, PATIENT), _client(demo_app, DOCTOR)
-    user_sessions_revoked.send(_user(PATIENT).id)
+    sessions.revoke_all(_user(PATIENT).id)  # "log out everywhere": the signal reaches the sockets
     assert _wait(lambda: not first.is_connected() and not second.is_connected())
     assert other.is_connected()
     other.disconnect()
@@ -143,7 +144,11 @@ def test_a_socket_whose_token_is_gone_is_refused_at_its_next_check(demo_app, con
     client = socketio.test_client(demo_app, auth={"token": token})
     room = f"consultation:{consultation_id}"
     assert client.emit("join", {"room": room}, callback=True)["ok"]
-    accounts.revoke_token(token)
+    # the token runs out (no signal tells the socket layer): only the periodic recheck notices
+    db.session.execute(
+        db.update(UserSession).filter_by(secret_hash=sessions.digest(token)).values(expires_at=clock.now())
+    )
+    db.session.commit()
     monkeypatch.setattr(core_events, "REVALIDATE_SECONDS", 0.0)
     ack = client.emit(
         "message", {"consultation_id": consultation_id, "text": "还能发吗", "client_id": "x"}, callback=True
