@@ -10,9 +10,10 @@ rules live in core.rooms.
 - **Who is asking** is settled at connect and kept per socket (`SocketIdentity`): no database
   read per event. It is checked again every REVALIDATE_SECONDS (a session or token that no longer
   exists, a deactivated user: refused and disconnected), and at once when the account side says
-  so (`core.signals.user_sessions_revoked`: every socket of the user is disconnected, in every
-  process) or when a room's access ends (`core.signals.room_access_ended`: the user's sockets
-  leave that room, in every process).
+  so (`core.signals.user_sessions_revoked`: the sockets of the revoked sessions, or every socket
+  of the user when all of his sessions end, are disconnected, in every process) or when a
+  room's access ends (`core.signals.room_access_ended`: the user's sockets leave that room, in
+  every process).
 - **Order**: the server runs each socket's events one after the other, in the order they came
   (`async_handlers=False`, see app.py); sockets still run side by side.
 """
@@ -50,6 +51,7 @@ class SocketIdentity:
     name: str
     token: str | None  # the bearer token it signed in with; None: the page session
     checked_at: float
+    session_id: int | None = None  # the login session it belongs to (revoking it ends the socket)
 
 
 # sid -> identity, for this process (a socket stays on the process it connected to).
@@ -158,10 +160,11 @@ def on_connect(auth_data=None):
     """Refuse anonymous sockets; put the user in his personal notification room."""
     token = _token_of(auth_data)
     try:
-        user = _signed_in_user(token)
-        if user is None:
+        # the session id too: revoking that session later ends exactly its sockets
+        session_id, user = auth.socket_identity({"token": token} if token else None)
+        if user is None or not user.active:
             raise ConnectionRefusedError("unauthenticated")
-        _sockets[request.sid] = SocketIdentity(user.id, user.role, user.name, token, time.monotonic())
+        _sockets[request.sid] = SocketIdentity(user.id, user.role, user.name, token, time.monotonic(), session_id)
         join_room(user_room(user.id))
         return True
     finally:
@@ -292,10 +295,16 @@ def _after_removal(room: str, removed: list[tuple[str, int]]) -> None:
 
 
 def _disconnect_user(payload: dict) -> None:
-    """Control message, in every process: disconnect every socket of the user."""
+    """Control message, in every process: disconnect the sockets of the revoked sessions (every
+    socket of the user when `everywhere`)."""
     user_id = int(payload.get("user_id") or 0)
+    everywhere = bool(payload.get("everywhere", True))
+    session_ids = {int(s) for s in payload.get("session_ids") or ()}
     server = socketio.server
     for sid, _user in _local_sids({user_id}):
+        identity = _sockets.get(sid)
+        if not everywhere and (identity is None or identity.session_id not in session_ids):
+            continue
         _sockets.pop(sid, None)
         server.emit("session.revoked", {"user_id": user_id}, to=sid, ignore_queue=True)
         # apart from the caller (a logout request): the disconnect runs the socket's own handlers
@@ -313,6 +322,14 @@ def _on_room_access_ended(room, user_ids=(), **_extra) -> None:
 
 
 @user_sessions_revoked.connect
-def _on_user_sessions_revoked(user_id, **_extra) -> None:
-    if socketio.server is not None:
-        socket_queue.send_control(socketio.server, "sessions-revoked", {"user_id": int(user_id)})
+def _on_user_sessions_revoked(user_id, session_ids=None, everywhere=None, **_extra) -> None:
+    """One session revoked: only its sockets end; all of them (or no list given): every socket."""
+    if socketio.server is None:
+        return
+    everywhere = bool(everywhere) or session_ids is None
+    payload = {
+        "user_id": int(user_id),
+        "everywhere": everywhere,
+        "session_ids": sorted({int(s) for s in session_ids or ()}),
+    }
+    socket_queue.send_control(socketio.server, "sessions-revoked", payload)

@@ -26,6 +26,9 @@
   }
 
   let socket = null;
+  let leaving = false;
+  window.addEventListener("beforeunload", () => { leaving = true; });
+  window.addEventListener("pageshow", () => { leaving = false; });
   function connect() {
     if (socket || !document.body.dataset.userId || typeof io === "undefined") return socket;
     socket = io({ transports: ["websocket", "polling"] });
@@ -33,7 +36,9 @@
     // Signed out elsewhere (logout, password change): the reload leads to the sign-in page.
     // ("resync", sent when the server's message queue returns after an outage, is handled by
     // the pages that keep a live record: they join again asking for what they missed.)
-    socket.on("session.revoked", () => { socket.disconnect(); location.reload(); });
+    // A page that is already leaving (its own logout, password change or session form, which
+    // ends this session on the server) is not reloaded: the reload would cancel that navigation.
+    socket.on("session.revoked", () => { socket.disconnect(); if (!leaving) location.reload(); });
     return socket;
   }
 

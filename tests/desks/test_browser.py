@@ -47,7 +47,10 @@ def _signed_prescription(server, approve: bool = False) -> int:
             "items": [{"drug_code": "AML5", "dose": 5, "frequency": "qd", "days": 7}],
         },
     )
-    doctor("POST", f"/api/prescriptions/{rx['id']}/sign", json={})
+    # The demo patient already takes amlodipine (the demo data and every earlier renewal in this
+    # live server): the doctor signs the renewal over the duplicate-therapy warning with a coded reason.
+    override = {"override_code": "tolerated_for_years", "override_reason": "长期服用，血压控制良好，续开"}
+    doctor("POST", f"/api/prescriptions/{rx['id']}/sign", json=override)
     if approve:
         _api(server, "pharm01")("POST", f"/api/prescriptions/{rx['id']}/review", json={"decision": "approve"})
     return rx["id"]
