@@ -80,7 +80,11 @@ def attach_record(patient: User, diagnosis_id: int, content: bytes) -> Confirmed
     if row.status != DiagnosisStatus.CLAIMED:
         raise Conflict("not_claimed", _l("Only a diagnosis waiting for a doctor can take a new record."))
     kind = _check_record(content)
-    row.record_file = uploads.store(RECORD_AREA, content, kind, prefix=f"{patient.id}/")
+    try:
+        row.record_file = uploads.store(RECORD_AREA, content, kind, prefix=f"{patient.id}/")
+    except ValidationFailed as err:
+        err.field = "record"  # the form's field, not the upload store's generic "file"
+        raise
     row.record_mime = kind.mime
     audit.record(patient.id, patient.id, "upload", "diagnosis_record", row.id, mime=kind.mime)
     db.session.commit()

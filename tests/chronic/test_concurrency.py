@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from chronic.models import Booking, VisitSlot
-from core import accounts, clock
+from core import accounts, clock, sessions
 from core.extensions import db
 from hospital.models.consultations import Consultation, ConsultationStatus
 from hospital.models.network import Department, Hospital
@@ -44,7 +44,7 @@ def _patients_with_referrals(department_id: int) -> list[tuple[str, int]]:
         )
         db.session.add(consultation)
         db.session.flush()
-        rows.append((accounts.issue_token(patient)[0], consultation.id))
+        rows.append((sessions.open_api_session(patient).token, consultation.id))
     db.session.commit()
     return rows
 

@@ -4,12 +4,13 @@ leads to the renewal."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from chronic import reminders
 from core import clock
 from core.extensions import db
 from core.models import Notification
+from hospital.models.patients import ConfirmedDiagnosis
 from hospital.services import prescriptions
 from hospital.services.prescription_safety import ItemInput
 from tests.chronic.conftest import CARDIOLOGIST, OTHER_PATIENT, PATIENT, user
@@ -18,7 +19,28 @@ from tests.conftest import page_login
 PATIENT2 = OTHER_PATIENT  # 李秀兰: no medicines of her own in the demo data
 
 
+def _with_diabetes(username: str) -> None:
+    """A confirmed type 2 diabetes: the indication for metformin beside the hypertension."""
+    patient_id = user(username).id
+    if db.session.execute(db.select(ConfirmedDiagnosis.id).filter_by(patient_id=patient_id, icd10="E11.9")).first():
+        return
+    db.session.add(
+        ConfirmedDiagnosis(
+            patient_id=patient_id,
+            hospital_name="省立医院",
+            diagnosis="2型糖尿病",
+            icd10="E11.9",
+            diagnosed_on=date(2021, 3, 10),
+            chronic=True,
+            stable=True,
+        )
+    )
+    db.session.commit()
+
+
 def _dispensed(care, lines) -> int:
+    if any(line.drug_code == "MF500" for line in lines):
+        _with_diabetes(PATIENT2)
     rx_id = care.prescription(PATIENT2, lines)
     prescriptions.mark_paid(rx_id, f"TEST-{rx_id}")
     prescriptions.mark_dispensed(rx_id)

@@ -3,10 +3,12 @@ claimed diagnoses, earlier prescriptions (in supply or long ended) and an outsid
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from PIL import Image
 
 from core import accounts, clock
 from core.extensions import db
@@ -18,7 +20,15 @@ from hospital.services.prescription_safety import ItemInput
 from tests.conftest import GOOD_PASSWORD
 from tests.prescriptions.conftest import World
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # an in-person record "photo" (type read from the content)
+
+def _record_photo() -> bytes:
+    """A real PNG (uploads are decoded and re-encoded, so a fake header alone is refused)."""
+    out = io.BytesIO()
+    Image.new("RGB", (48, 32), (240, 240, 235)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _record_photo()  # an in-person record "photo" (type read from the content)
 REASON = {"override_code": "benefit_outweighs_risk", "override_reason": "已告知患者风险，监测INR"}
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.clinical.conftest import PNG
 from tests.conftest import DEMO_PASSWORD, DESKTOP, PHONE, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 PATIENT, DOCTOR, PHARMACIST = "13800000002", "doc28", "pharm01"  # doc28: cardiology, on call around the clock
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 class Taps:

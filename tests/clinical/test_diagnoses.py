@@ -83,6 +83,30 @@ def test_claimed_then_confirmed_after_opening_the_record_then_prescribable(world
     assert response.status_code == 201
 
 
+def test_a_pdf_record_is_stored_as_sent_and_a_fake_photo_is_refused(world, client, api):
+    """PDFs pass through the upload store untouched; an image that does not decode is a 422."""
+    diagnosis = world.claimed()
+    world.consultation_for(diagnosis)
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    path = f"/api/diagnoses/{diagnosis.id}/record"
+    fake = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    refused = client.post(
+        path, data={"record": (io.BytesIO(fake), "a.png")}, headers=api.patient, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 422 and refused.get_json()["reason"] == "image_unreadable"
+    assert "record" in refused.get_json()["errors"]["json"]
+    upload = client.post(
+        path,
+        data={"record": (io.BytesIO(pdf), "门诊病历.pdf")},
+        headers=api.patient,
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 200 and upload.get_json()["has_record"] is True
+    served = client.get(path, headers=api.doctor)
+    assert served.status_code == 200 and served.data == pdf and served.mimetype == "application/pdf"
+    served.close()
+
+
 def test_rejected_with_a_reason_the_patient_sees_and_it_opens_nothing(world, client, api):
     diagnosis = world.claimed()
     consultation = world.consultation_for(diagnosis)
