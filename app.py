@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import chronic.audit_vocabulary  # noqa: F401
 import chronic.models  # noqa: F401
 import core.events  # noqa: F401  (Socket.IO handlers register themselves on import)
 import core.models  # noqa: F401  (every table in the metadata, for migrations)

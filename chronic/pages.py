@@ -40,6 +40,12 @@ ORDER_LABELS = {
     "cancelled": _l("Cancelled"),
 }
 FLAG_LABELS = {"N": _l("Normal"), "H": _l("High"), "L": _l("Low")}
+# Where a lab result came from (labs.py stores the code).
+LAB_SOURCE_LABELS = {
+    "order": _l("From a lab order"),
+    "network": _l("From the hospital network"),
+    "upload": _l("Uploaded by the patient"),
+}
 
 
 @bp.app_context_processor
@@ -52,6 +58,7 @@ def labels() -> dict:
         "chronic_bookings": BOOKING_LABELS,
         "chronic_orders": ORDER_LABELS,
         "chronic_flags": FLAG_LABELS,
+        "chronic_lab_sources": LAB_SOURCE_LABELS,
         "plan_label": plans.label,
         "chronic_open_flags": readings.open_flags,
         "lab_name": labs.test_name,

@@ -120,7 +120,7 @@ PATIENTS = [
         1,
         "13800000001",
         [("原发性高血压", "I10", 6, True), ("2型糖尿病", "E11.9", 4, True)],
-        [("penicillin", "皮疹、喉头发紧 rash, tight throat", AllergySeverity.SEVERE)],
+        [("penicillin", "皮疹、喉头发紧", AllergySeverity.SEVERE)],
     ),
     ("李秀兰", date(1948, 11, 2), 0, "13800000002", [("慢性阻塞性肺疾病", "J44.9", 8, True)], []),
     (

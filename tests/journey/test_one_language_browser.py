@@ -35,8 +35,9 @@ ROLES = [
 # Not pages to read: files, the API, and the call page (camera and microphone).
 SKIP = re.compile(r"^/(api/|static/|calls/)|\.pdf$|/label$")
 MAX_PAGES = 30
-# Letters that may stand in a Chinese page: units, file formats, names of standards.
+# Letters that may stand in a Chinese page: units, file formats (CSV, JSON), names of standards (FHIR).
 ALLOWED = {"icd", "pdf", "qr", "mg", "ml", "iu", "mmhg", "mmol", "kg", "cm", "mb", "png", "jpeg", "webp", "id", "api"}
+ALLOWED |= {"csv", "json", "fhir"}
 WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")  # "PER4", "RX7F" are codes, not words
 SEX_LETTER = re.compile(r"(?<![A-Za-z0-9])[MF](?![A-Za-z0-9.])")
 EVENT = re.compile(r"\b(consultation|prescription|order|delivery|case|call)\.[a-z_]+")
@@ -81,7 +82,9 @@ READABLE = """() => {
   parts.push(document.title);
   return parts.join('\\n');
 }"""
-LINKS = """() => [...document.querySelectorAll('header a[href], main a[href]')].map((a) => a.getAttribute('href'))"""
+# Links that download a file (a[download]) are files, not pages to read.
+LINKS = """() => [...document.querySelectorAll('header a[href]:not([download]), main a[href]:not([download])')]
+  .map((a) => a.getAttribute('href'))"""
 
 
 def _login(page, url: str, username: str) -> None:

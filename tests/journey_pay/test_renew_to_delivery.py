@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from PIL import Image
 
 from core import clock
 from insurance.mock_insurer import residents
@@ -54,6 +55,7 @@ class Journey:
     counting: bool = False
     shot: int = 0
     consultation_id: str = ""
+    diagnosis_id: str = ""
     order_id: str = ""
 
     def tap(self, selector: str) -> None:
@@ -102,25 +104,47 @@ def register(j: Journey) -> None:
     j.screenshot(p, "home-elder")
 
 
-def renew(j: Journey) -> None:
-    """ "续方" on the elder home. Counting starts here. (journey: a new patient has no "我的用药"
-    yet, so the home tile is his "续方"; the renewal form may change with the other half.)"""
-    j.counting = True
-    j.tap("#tile-renew")
-    j.patient.wait_for_selector("#consultation-form")
-
-
-def describe_diagnosis(j: Journey) -> None:
-    """His first visit online: the diagnosis from his in-person visit, typed once; the department
-    chosen. (journey: the new form asks the diagnosis first and picks the department itself, which
-    removes the department tap.)"""
+def claim_diagnosis(j: Journey) -> None:
+    """Online visits are follow-ups: he adds the diagnosis of his in-person visit on "我的健康" with
+    a photo of his record (a real PNG); it is *claimed* until a doctor confirms it."""
     p = j.patient
+    record = SHOTS / "门诊病历.png"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (320, 200), "white").save(record, format="PNG")
+    p.locator("nav.mainnav a[href='/my/health']").tap()
+    p.wait_for_selector("#claim-form")
     p.fill("#f-hospital_name", "福建省立医院")
     p.fill("#f-diagnosis", "原发性高血压")
     p.fill("#f-icd10", "I10")
     p.fill("#f-diagnosed_on", "2023-05-10")
-    j.choose("#f-department_id", "心血管内科")
+    p.set_input_files("#f-record", str(record))
+    p.locator("#claim-submit").tap()
+    claimed = p.wait_for_selector("#my-diagnoses li[data-status='claimed']")
+    assert "病历已上传" in claimed.inner_text()
+    j.diagnosis_id = claimed.get_attribute("id").removeprefix("diagnosis-")
+    j.screenshot(p, "diagnosis-claimed")
+    p.locator("a.brand").tap()  # back home
+    p.wait_for_selector("#tile-renew")
+
+
+def renew(j: Journey) -> None:
+    """ "续方" on the elder home. Counting starts here. A new patient has no medicine yet, so "我的用药"
+    offers "another question for a doctor": the request form."""
+    j.counting = True
+    j.tap("#tile-renew")
+    j.patient.wait_for_selector("#other-consultation")
+    j.tap("#other-consultation")
+    j.patient.wait_for_selector("#consultation-form")
+
+
+def start_consultation(j: Journey) -> None:
+    """The form asks the diagnosis first: his only one is chosen, and the department follows from
+    it (cardiology, where 曾红 is on call); he says why he comes and starts it."""
+    p = j.patient
+    assert p.is_checked(f"input[name='diagnosis_id'][value='{j.diagnosis_id}']")
+    assert p.locator("#f-department_id option:checked").inner_text() == "心血管内科"
     p.wait_for_selector("#on-duty li:has-text('曾红')")
+    p.fill("#f-complaint", "降压药快吃完了，想续方")  # why he comes: typed once
     j.screenshot(p, "renew-form")
     j.tap("#start-consultation")
     p.wait_for_url(re.compile(r".*/consultations/\d+$"))
@@ -129,20 +153,29 @@ def describe_diagnosis(j: Journey) -> None:
 
 
 def doctor_prescribes(j: Journey) -> None:
-    """The doctor takes him from the live queue and writes and signs amlodipine."""
+    """The doctor takes him from the live queue, opens the clinical record, looks at the uploaded
+    record photo and confirms the diagnosis (prescribing needs a confirmed one), then writes and
+    signs amlodipine."""
     d = j.doctor
     d.click("nav.mainnav a[href='/doctor']")
     item = d.locator(f'#queue li[data-id="{j.consultation_id}"]')
     item.wait_for()
     item.get_by_role("button").click()
     d.wait_for_url(re.compile(rf".*/consultations/{j.consultation_id}$"))
-    d.click("#rx-write")
+    d.click("#clinical-record")
+    d.wait_for_selector(f"#confirm-{j.diagnosis_id}")
+    with d.expect_popup() as popup:
+        d.click(f"#open-record-{j.diagnosis_id}")
+    popup.value.close()
+    d.click(f"#confirm-{j.diagnosis_id}")
+    d.wait_for_selector(f"#diagnosis-{j.diagnosis_id}[data-status='confirmed']")
+    j.screenshot(d, "doctor-confirms-diagnosis", accessible=False)
+    d.click("#to-prescription")
     d.wait_for_url(re.compile(r".*/prescriptions/new.*"))
     d.wait_for_load_state("load")
     d.fill("#drug-q", "aldp")
     d.click("#drug-results button[data-code='AML5']")
     d.wait_for_selector("#rx-items tr[data-code='AML5']")
-    d.wait_for_selector("#rx-findings .alert")
     j.screenshot(d, "doctor-prescription", accessible=False)
     d.click("#rx-sign")
     d.wait_for_selector("#rx-open")
@@ -161,12 +194,13 @@ def pharmacist_approves(j: Journey) -> None:
 
 
 def open_payment(j: Journey) -> None:
-    """To the payment page. (journey: on this branch through "我的订单" → "去支付"; with the other
-    half it is one tap on "去支付" on the prescription, the notification or the home banner.)"""
-    j.tap("nav.mainnav a[href='/orders']")
-    j.patient.wait_for_selector("#awaiting")
+    """To the payment page in one tap: the approval arrives live on the page he is on, as a notice
+    with "去支付"."""
+    pay = j.patient.locator("#toasts .toast a[href^='/orders/new']").first
+    pay.wait_for()
+    assert pay.inner_text() == "去支付"
     j.screenshot(j.patient, "to-pay")
-    j.tap("#awaiting a.btn")
+    j.tap("#toasts .toast a[href^='/orders/new']")
     j.patient.wait_for_selector("#address-form")
 
 
@@ -212,18 +246,25 @@ def confirm_payment(j: Journey) -> None:
 
 
 def staff_dispense_and_send(j: Journey) -> None:
-    """The pharmacist dispenses at his desk; the dispatcher assigns a courier and sends it."""
+    """The pharmacist dispenses at his desk; on the dispatch board the dispatcher packs the parcel,
+    gives it to a courier and sends it on its way."""
     ph, di = j.pharmacist, j.dispatcher
     ph.click("nav.mainnav a[href='/pharmacy']")
     ph.locator(f"#to-dispense li:has(a[href='/orders/{j.order_id}']) button").click()
     ph.wait_for_load_state()
     j.patient.wait_for_selector("#timeline li.done:has-text('药房已发药')")
     di.click("nav.mainnav a[href='/dispatch']")
-    row = f"#deliveries li:has(a[href='/pharmacy/orders/{j.order_id}/label'])"
-    di.locator(f"{row} form:has(input[value='courier']) button").click()
-    for action in ("pack", "pick-up", "in-transit"):
-        di.locator(f"{row} form:has(input[name='action'][value='{action}']) button").click()
-        di.wait_for_load_state()
+    card = di.locator(f".delivery-card:has(a[href='/pharmacy/orders/{j.order_id}/label'])")
+    delivery_id = card.get_attribute("data-id")
+    di.click(f"#step-pack-{delivery_id}")  # the board: pack, give it to a courier, then on its way
+    di.wait_for_selector(f"#col-packed #delivery-{delivery_id}")
+    di.check(f"#pick-{delivery_id}")
+    di.select_option("#bulk-courier", index=0)
+    di.click("#bulk-submit")
+    di.wait_for_selector(f"#delivery-{delivery_id} .courier:not(:has-text('未指派'))")
+    for step, column in (("pick-up", "picked_up"), ("in-transit", "in_transit")):
+        di.click(f"#step-{step}-{delivery_id}")
+        di.wait_for_selector(f"#col-{column} #delivery-{delivery_id}")
     j.screenshot(di, "dispatch-board", accessible=False)
 
 
@@ -244,8 +285,9 @@ def follow_and_receive(j: Journey) -> None:
 
 PATIENT_TO_PAID: list[Callable[[Journey], None]] = [
     register,
+    claim_diagnosis,
     renew,
-    describe_diagnosis,
+    start_consultation,
     doctor_prescribes,
     pharmacist_approves,
     open_payment,
