@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 import chronic.audit_vocabulary  # noqa: F401
 import chronic.models  # noqa: F401
+import chronic.notices  # noqa: F401  (how chronic care's events read)
 import core.events  # noqa: F401  (Socket.IO handlers register themselves on import)
 import core.models  # noqa: F401  (every table in the metadata, for migrations)
 import hospital.audit_vocabulary  # noqa: F401  (how the audit log names each domain's objects)

@@ -89,3 +89,18 @@ def test_times_read_without_seconds_and_a_midnight_deadline_reads_24_00(app):
             assert moment("2026-12-03T08:05:09+08:00") == "12月3日 08:05"
         with force_locale("en"):
             assert moment(datetime(2026, 12, 3, 0, 5, 9, tzinfo=UTC)) == "3 Dec 08:05"
+
+
+def test_every_event_the_code_sends_has_words(app):
+    """Scan the code for the events it notifies people of: each one reads as a title in words."""
+    import re
+
+    from core.config import ROOT
+    from core.notify import registered_events
+
+    sent = set()
+    for path in ROOT.glob("*/**/*.py"):
+        if path.parts[len(ROOT.parts)] in {"core", "hospital", "pharmacy", "insurance", "chronic"}:
+            sent.update(re.findall(r'notify_users?\([^"\n]*?\n?[^"\n]*?"([a-z_]+\.[a-z_]+)"', path.read_text("utf-8")))
+    assert {"prescription.signed", "chronic.alert", "case.started"} <= sent  # the scan finds what it looks for
+    assert sent - registered_events() == set()
