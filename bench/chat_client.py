@@ -46,20 +46,21 @@ class Socket:
         self.on_event, self.acks, self.ids = on_event, {}, count(1)
         self.connected = AsyncResult()
         self.closed = False
+        self.close_reason = ""  # why the reader stopped, if the socket failed rather than closed
         self.ws.send("40" + json.dumps({"token": token}))
         self.reader = gevent.spawn(self._read)
         self.connected.get(timeout=30)
 
     def _read(self) -> None:
+        """Handle frames until the server or the bench closes the socket; a closed socket is the
+        normal end of a run, so it only marks the client closed (the bench counts what arrived)."""
         try:
-            while True:
-                frame = self.ws.recv()
-                if not frame:
-                    break
+            while frame := self.ws.recv():
                 self._handle(frame)
-        except (websocket.WebSocketException, OSError):
-            pass
-        self.closed = True
+        except (websocket.WebSocketException, OSError) as closed:
+            self.close_reason = repr(closed)
+        finally:
+            self.closed = True
 
     def _handle(self, frame: str) -> None:
         if frame == "2":  # ping
