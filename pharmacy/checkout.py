@@ -13,6 +13,7 @@ from datetime import datetime
 
 from core.errors import AppError
 from core.models import User
+from hospital.services import prescriptions as rx_service
 from insurance import vouchers
 from pharmacy import addresses, orders
 from pharmacy.models import Pharmacy, SavedAddress
@@ -56,7 +57,7 @@ def checkout(
 ) -> Checkout:
     """The payment page of one of the patient's approved prescriptions (404/409 otherwise):
     with an authorised voucher (or self-pay), the pre-settled split too."""
-    payable = orders.rx().payable_prescription(prescription_id, user.id)
+    payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = orders.default_pharmacy_for(payable.hospital_id)
     fee = orders.delivery_fee(pharmacy, any(line.cold_chain for line in payable.lines))
     book = addresses.list_addresses(user)
@@ -81,7 +82,7 @@ def checkout(
 
 def authorisation_url(user: User, prescription_id: int, return_url: str, lang: str) -> str:
     """The insurer's page where the patient authorises paying this prescription with his e-voucher."""
-    payable = orders.rx().payable_prescription(prescription_id, user.id)
+    payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = orders.default_pharmacy_for(payable.hospital_id)
     fee = orders.delivery_fee(pharmacy, any(line.cold_chain for line in payable.lines))
     amount = sum(line.total_fen for line in payable.lines) + fee
@@ -90,7 +91,7 @@ def authorisation_url(user: User, prescription_id: int, return_url: str, lang: s
 
 def awaiting_payment(user: User) -> list[Awaiting]:
     """The patient's approved prescriptions still within their validity, to pay from his orders page."""
-    rows = [rx for rx in orders.rx().list_for(user, status="approved") if not orders.rx().is_past_validity(rx)]
+    rows = [rx for rx in rx_service.list_for(user, status="approved") if not rx_service.is_past_validity(rx)]
     return [
         Awaiting(
             rx.id,

@@ -12,6 +12,7 @@ from core import audit, clock
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from hospital.services import prescriptions as rx_service
 from pharmacy import orders, payment, stock
 from pharmacy.models import Courier, Delivery, DeliveryEvent, DeliveryStatus, Order, OrderStatus
 from pharmacy.staff import pharmacy_id_of
@@ -205,7 +206,7 @@ def _return_and_refund(delivery: Delivery, actor_id: int, note: str) -> Delivery
     orders.move_to(order, OrderStatus.REFUNDED)
     audit.record(actor_id, order.patient_id, "refund", "order", order.id)
     db.session.commit()
-    orders.rx().mark_refunded(order.prescription_id)
+    rx_service.mark_refunded(order.prescription_id)
     _announce(delivery, "delivery.returned")
     _announce(delivery, "order.refunded")
     return delivery

@@ -9,7 +9,8 @@ from core import audit, clock
 from core.errors import Conflict, Forbidden
 from core.extensions import db
 from core.models import Role, User
-from pharmacy import orders, stock
+from hospital.services import prescriptions as rx_service
+from pharmacy import stock
 from pharmacy.delivery import open_delivery
 from pharmacy.models import Order, OrderStatus
 from pharmacy.orders import announce, get_order, move_to
@@ -31,7 +32,7 @@ def dispense(user: User, order_id: int) -> Order:
     open_delivery(order, user.id)
     audit.record(user.id, order.patient_id, "dispense", "order", order.id)
     db.session.commit()
-    orders.rx().mark_dispensed(order.prescription_id)
+    rx_service.mark_dispensed(order.prescription_id)
     announce(order, "order.dispensed")
     return order
 

@@ -52,11 +52,6 @@ LIVE_STATES = frozenset({OS.PENDING_PAYMENT, OS.PAID, OS.DISPENSED, OS.DELIVERED
 STRANDED_AFTER_SECONDS = 120
 
 
-def rx():
-    """hospital's prescription services (pharmacy depends on hospital, never the reverse)."""
-    return rx_service
-
-
 @dataclass(frozen=True)
 class Address:
     recipient: str
@@ -121,7 +116,7 @@ def _certno(user: User) -> str | None:
 
 def quote(user: User, prescription_id: int, voucher_token: str | None = None, pharmacy_id: int | None = None) -> Quote:
     """What the patient would pay: lines, delivery fee and the insurer's pre-settled split."""
-    payable = rx().payable_prescription(prescription_id, user.id)
+    payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
     cold = any(line.cold_chain for line in payable.lines)
     fee = delivery_fee(pharmacy, cold)
