@@ -250,12 +250,12 @@ def accept(doctor_user: User, consultation_id: int) -> Consultation:
     handover.sweep_due()
     doctor = access.doctor_of(doctor_user)
     consultation = access.load(consultation_id)
-    if (
-        doctor is None
-        or consultation.department_id != doctor.department_id
-        or (consultation.doctor_id not in (None, doctor.id))
-    ):
+    if doctor is None or consultation.department_id != doctor.department_id:
         raise NotFound("consultation_not_found", MSG_NOT_FOUND)
+    if consultation.doctor_id not in (None, doctor.id):
+        # A colleague of his department won the race: say so (he saw it in his queue), rather
+        # than a 404 that depends on whether his request read before or after the winner's.
+        raise Conflict("already_accepted", _l("A colleague has already taken this consultation."))
     shift = rota.current_shift(doctor.id)
     if shift is None:
         raise Conflict("off_shift", _l("You can accept consultations only during your own shift."))
