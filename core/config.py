@@ -39,6 +39,9 @@ class Config:
     # Redis down: count in this process's memory (and log it) rather than refuse every login;
     # short timeouts so that a dead Redis costs a login one second, not a hang.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Flask-Limiter switches to memory on the first failing request only: a second request already
+    # talking to the dying Redis would raise (a 500). Let that one through uncounted, and log it.
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
     BABEL_DEFAULT_LOCALE = "zh"
