@@ -27,6 +27,7 @@ import hospital.models.formulary  # noqa: F401
 import hospital.models.network  # noqa: F401
 import hospital.models.patients  # noqa: F401
 import hospital.models.prescriptions  # noqa: F401
+import hospital.models.quick_replies  # noqa: F401
 import hospital.models.rota  # noqa: F401
 import hospital.notices  # noqa: F401  (how each domain's events read: core.notify's registry)
 import insurance.audit_vocabulary  # noqa: F401
@@ -60,12 +61,14 @@ from hospital.api import expert as expert_api
 from hospital.api import formulary as formulary_api
 from hospital.api import network as network_api
 from hospital.api import prescriptions as prescriptions_api
+from hospital.api import quick_replies as quick_replies_api
 from hospital.api import rota as rota_api
 from hospital.pages import clinical as clinical_pages
 from hospital.pages import consultations as consultations_pages
 from hospital.pages import expert as expert_pages
 from hospital.pages import network as network_pages
 from hospital.pages import prescriptions as prescriptions_pages
+from hospital.pages import quick_replies as quick_replies_pages
 from hospital.pages import rota as rota_pages
 from hospital.services import prescription_access
 from insurance import api as insurance_api
@@ -97,6 +100,7 @@ API_BLUEPRINTS = [
     dashboard_api.blp,
     chronic_api.blp,
     address_api.blp,
+    quick_replies_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,
@@ -113,6 +117,7 @@ PAGE_BLUEPRINTS = [
     dashboard_pages.bp,
     chronic_pages.bp,
     checkout_pages.bp,
+    quick_replies_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from core.auth import roles_required
+from core.auth import require_user, roles_required
 from core.models import Role
-from hospital.schemas.rota import ShiftQuerySchema, ShiftSchema, ShiftUpdateSchema
+from hospital.schemas.rota import MyShiftQuerySchema, MyShiftSchema, ShiftQuerySchema, ShiftSchema, ShiftUpdateSchema
 from hospital.services import rota
 
 blp = Blueprint("rota", __name__, url_prefix="/api", description="Shift rotas of the online doctors")
@@ -18,6 +18,15 @@ blp = Blueprint("rota", __name__, url_prefix="/api", description="Shift rotas of
 def list_shifts(query):
     """Shifts by department, doctor and days (`from`, `to`); `upcoming=true` for the next ones."""
     return rota.list_shifts(query["department"], query["doctor"], query["start"], query["end"], query["upcoming"])
+
+
+@blp.get("/me/shifts")
+@roles_required(Role.DOCTOR)
+@blp.arguments(MyShiftQuerySchema, location="query")
+@blp.response(200, MyShiftSchema(many=True))
+def my_shifts(query):
+    """The calling doctor's own shifts, days `from`..`to` (default this week and the next; at most 62 days)."""
+    return rota.doctor_shifts(require_user().id, query["start"], query["end"])
 
 
 @blp.post("/shifts")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from core.fields import BoundedInt
@@ -34,3 +36,27 @@ class ShiftQuerySchema(Schema):
     start = fields.Date(load_default=None, data_key="from", metadata={"description": "First local day"})
     end = fields.Date(load_default=None, data_key="to", metadata={"description": "Last local day"})
     upcoming = fields.Bool(load_default=False, metadata={"description": "Only shifts not over yet"})
+
+
+class MyShiftSchema(ShiftSchema):
+    """A doctor's own shift, with the hospital of its department (he may work for several)."""
+
+    hospital_name_zh = fields.Str(attribute="department.hospital.name_zh", dump_only=True)
+    hospital_name_en = fields.Str(attribute="department.hospital.name_en", dump_only=True)
+    closed = fields.Function(lambda shift: shift.closed_at is not None, dump_only=True)
+
+
+class MyShiftQuerySchema(Schema):
+    # Bounded so that no date arithmetic overflows; the service bounds the span (at most 62 days).
+    start = fields.Date(
+        load_default=None,
+        data_key="from",
+        validate=validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
+        metadata={"description": "First local day (default: Monday of this week)"},
+    )
+    end = fields.Date(
+        load_default=None,
+        data_key="to",
+        validate=validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
+        metadata={"description": "Last local day (default: 13 days after `from`)"},
+    )

@@ -179,6 +179,26 @@ def week_grid(department_id: int, start: date) -> dict:
     return {"days": days, "doctors": doctors, "grid": grid}
 
 
+MAX_SHIFT_SPAN_DAYS = 62  # a doctor reads a few weeks of his rota at a time, not years
+
+
+def doctor_shifts(user_id: int, start: date | None = None, end: date | None = None) -> list[Shift]:
+    """The doctor's own shifts on local days [start, end] (default: this week and the next)."""
+    doctor = network.doctor_for_user(user_id)
+    if doctor is None:
+        raise NotFound("doctor_not_found", _l("Only doctors have a rota."))
+    today = clock.today()
+    start = start or (end - timedelta(days=13) if end else today - timedelta(days=today.weekday()))
+    end = end or start + timedelta(days=13)
+    if end < start:
+        raise ValidationFailed("invalid_range", _l("The last day comes before the first."), field="to")
+    if (end - start).days > MAX_SHIFT_SPAN_DAYS:
+        raise ValidationFailed(
+            "range_too_long", _l("Ask for at most %(n)s days at a time."), field="to", n=MAX_SHIFT_SPAN_DAYS
+        )
+    return list_shifts(doctor_id=doctor.id, start=start, end=end)
+
+
 def my_weeks(user_id: int, first_day: date | None = None) -> dict:
     """A doctor's own shifts of this week and the next (Monday to Sunday), for his rota page."""
     doctor = network.doctor_for_user(user_id)

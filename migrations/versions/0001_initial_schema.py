@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:15:12.621162
+Create Date: 2026-12-02 00:03:50.284069
 
 """
 from alembic import op
@@ -811,6 +811,26 @@ def upgrade():
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lines_order_id'), ['order_id'], unique=False)
 
+    op.create_table('quick_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('doctor_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=200), nullable=False),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['doctor_id'], ['doctors.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('quick_replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quick_replies_doctor_id'), ['doctor_id'], unique=False)
+
+    op.create_table('quick_reply_defaults',
+    sa.Column('doctor_id', sa.Integer(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('seeded_at', core.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['doctor_id'], ['doctors.id'], ),
+    sa.PrimaryKeyConstraint('doctor_id')
+    )
     op.create_table('shifts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('doctor_id', sa.Integer(), nullable=False),
@@ -1428,6 +1448,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_shifts_day'))
 
     op.drop_table('shifts')
+    op.drop_table('quick_reply_defaults')
+    with op.batch_alter_table('quick_replies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quick_replies_doctor_id'))
+
+    op.drop_table('quick_replies')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_lines_order_id'))
 
