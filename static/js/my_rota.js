@@ -31,8 +31,21 @@
     return department + " · " + hospital;
   }
 
+  // Shift times in the hospital's time zone, as the server wrote them ("2026-12-02T08:00:00+08:00"),
+  // whatever the browser's own zone.
+  function day(iso) {
+    const [, month, date] = iso.slice(0, 10).split("-").map(Number);
+    return App.t("%(month)s/%(day)s", { month, day: date });
+  }
+
   function describe(shift) {
-    return (KINDS[shift.kind] || shift.kind) + ", " + App.fmtTime(shift.starts_at) + " – " + App.fmtHour(shift.ends_at) + " (" + where(shift) + ")";
+    const start = shift.starts_at, end = shift.ends_at;
+    return App.t("%(kind)s, %(start)s – %(end)s, %(where)s", {
+      kind: KINDS[shift.kind] || shift.kind,
+      start: day(start) + " " + start.slice(11, 16),
+      end: (end.slice(0, 10) === start.slice(0, 10) ? "" : day(end) + " ") + end.slice(11, 16),
+      where: where(shift),
+    });
   }
 
   function timeLeft(ms) {

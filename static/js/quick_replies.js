@@ -87,8 +87,11 @@
     const row = App.el("li", { class: "qr-row", "data-id": reply.id }, label, input);
     const buttons = App.el("div", { class: "qr-row-actions" },
       rowButton(App.t("Save quick reply %(n)s", { n: index + 1 }), App.t("Save"), () => save(reply, input)));
-    if (index > 0) buttons.append(rowButton(App.t("Move quick reply %(n)s up", { n: index + 1 }), "↑", () => move(index, -1)));
-    if (index < replies.length - 1) buttons.append(rowButton(App.t("Move quick reply %(n)s down", { n: index + 1 }), "↓", () => move(index, 1)));
+    const up = rowButton(App.t("Move quick reply %(n)s up", { n: index + 1 }), "↑", () => move(index, -1));
+    const down = rowButton(App.t("Move quick reply %(n)s down", { n: index + 1 }), "↓", () => move(index, 1));
+    up.disabled = index === 0;
+    down.disabled = index === replies.length - 1;
+    buttons.append(up, down);
     buttons.append(rowButton(App.t("Delete quick reply %(n)s", { n: index + 1 }), App.t("Delete"), () => remove(reply)));
     row.append(buttons);
     return row;

@@ -1,0 +1,161 @@
+"""A doctor's journey in Chromium, from his home and menu: his rota (this week and the next, with
+department and hospital), the workbench's shift box, a patient accepted, a quick reply edited in the
+inline editor, put into the chat with Alt+1 and sent, then the handover (交班) from the same box — the
+edits, the insertion and the handover without a page reload. Screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.conftest import DEMO_PASSWORD, DESKTOP, check_accessibility
+
+pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(300)]
+PATIENT, DOCTOR = "13800000001", "doc28"
+NEW_TEXT = "请问您这周早晚的血压各是多少？"
+
+
+def _api(server, username):
+    headers = {"Authorization": f"Bearer {server.login(username)}"}
+
+    def call(method, path, **kwargs):
+        response = requests.request(method, server.url + path, headers=headers, timeout=30, **kwargs)
+        assert response.status_code < 300, (path, response.text[:300])
+        return response.json()
+
+    return call
+
+
+def _waiting_consultation(server) -> int:
+    """The demo patient asks the cardiology department for a follow-up."""
+    patient = _api(server, PATIENT)
+    diagnosis = next(d for d in patient("GET", "/api/diagnoses") if d["icd10"] == "I10")
+    card = next(d for d in patient("GET", "/api/departments") if d["code"] == "CARD")
+    body = {"department_id": card["id"], "diagnosis_id": diagnosis["id"], "complaint": "续开降压药"}
+    return patient("POST", "/api/consultations", json=body)["id"]
+
+
+class Taps:
+    """Counts the doctor's clicks and keystrokes (typing a text counts as one)."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def tap(self, selector: str) -> None:
+        self.page.click(selector)
+        self.count += 1
+
+    def key(self, combination: str) -> None:
+        self.page.keyboard.press(combination)
+        self.count += 1
+
+    def type(self, selector: str, text: str) -> None:
+        self.page.fill(selector, text)
+        self.count += 1
+
+
+def _mark(page) -> None:
+    page.evaluate("() => { window.__noReload = true; }")
+
+
+def _not_reloaded(page) -> bool:
+    return page.evaluate("() => window.__noReload === true")
+
+
+def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
+    consultation_id = _waiting_consultation(live_server)
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#f-username", DOCTOR)
+    page.fill("#f-password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(live_server.url + "/")
+    taps = Taps(page)
+
+    # His rota, from the menu: this week and the next, department with its hospital.
+    taps.tap("nav.mainnav a[href='/rota']")
+    page.wait_for_url(live_server.url + "/rota")
+    page.wait_for_selector("#my-shifts-1")
+    assert "本周" in page.inner_text("main") and "下周" in page.inner_text("main")
+    assert re.search(r"心血管内科 · \S+医院", page.inner_text("#my-shifts-1"))
+    check_accessibility(page, "quick-my-rota")
+
+    # The workbench's shift box: on duty now, the time left, the next shift.
+    taps.tap("nav.mainnav a[href='/doctor']")
+    page.wait_for_url(live_server.url + "/doctor")
+    page.wait_for_function("() => document.getElementById('my-rota-now').textContent.includes('正在值班')")
+    assert "还剩" in page.inner_text("#my-rota-now") and "下一班" in page.inner_text("#my-rota-next")
+    check_accessibility(page, "quick-workbench-shift")
+
+    # Accept the patient: the consultation page has the quick replies above the chat box.
+    taps.tap(f"#queue li[data-id='{consultation_id}'] button[type=submit]")
+    page.wait_for_url(re.compile(rf".*/consultations/{consultation_id}$"))
+    page.wait_for_selector("#qr-chips .qr-chip")
+    _mark(page)
+    first_default = page.inner_text("#qr-chips li:first-child .qr-text")
+    assert first_default.startswith("您好")
+
+    # Edit the first quick reply inline and move it to second place, then back, without a reload.
+    taps.tap("#qr-edit")
+    page.wait_for_selector("#qr-editor:not([hidden]) #qr-edit-list input")
+    assert page.get_attribute("#qr-edit", "aria-expanded") == "true"
+    first_input = "#qr-edit-list li:first-child input"
+    taps.type(first_input, NEW_TEXT)
+    taps.tap("#qr-edit-list li:first-child .qr-row-actions button:first-child")
+    page.wait_for_function("() => document.getElementById('qr-status').textContent.includes('已保存')")
+    assert page.inner_text("#qr-chips li:first-child .qr-text") == NEW_TEXT
+    taps.tap("#qr-edit-list li:first-child button[aria-label*='下移']")
+    page.wait_for_function("() => document.getElementById('qr-status').textContent.includes('第 2 位')")
+    assert page.inner_text("#qr-chips li:nth-child(2) .qr-text") == NEW_TEXT
+    taps.tap("#qr-edit-list li:nth-child(2) button[aria-label*='上移']")
+    page.wait_for_function(
+        f"() => document.querySelector('#qr-chips li:first-child .qr-text').textContent === '{NEW_TEXT}'"
+    )
+    check_accessibility(page, "quick-replies-editor")
+    taps.tap("#qr-done")
+    assert page.is_hidden("#qr-editor")
+
+    # Alt+1 puts it into the chat box; Send sends it; the patient reads it.
+    page.focus("#chat-text")
+    taps.key("Alt+1")
+    assert page.input_value("#chat-text") == NEW_TEXT
+    taps.tap("#chat-send")
+    page.wait_for_function(
+        f"() => [...document.querySelectorAll('#messages .msg.mine .text')].some(n => n.textContent === '{NEW_TEXT}')"
+    )
+    assert page.input_value("#chat-text") == ""
+    # A click on a chip does the same (here the second, kept for the next message).
+    taps.tap("#qr-chips li:nth-child(2) button")
+    assert page.input_value("#chat-text") == page.inner_text("#qr-chips li:nth-child(2) .qr-text")
+    assert _not_reloaded(page)
+    check_accessibility(page, "quick-replies-chat")
+    messages = _api(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}/messages")
+    assert any(m["text"] == NEW_TEXT for m in messages)
+    assert _api(live_server, DOCTOR)("GET", "/api/quick-replies")[0]["text"] == NEW_TEXT
+    edit_taps = taps.count
+
+    # The handover at the shift's end, from the workbench's box, without a reload.
+    taps.tap("nav.mainnav a[href='/doctor']")
+    page.wait_for_url(live_server.url + "/doctor")
+    _mark(page)
+    taps.tap("#my-rota-handover-open")
+    page.wait_for_selector(f"#my-rota-open li[data-id='{consultation_id}']")
+    check_accessibility(page, "quick-handover-open")
+    taps.tap(f"#my-rota-open li[data-id='{consultation_id}'] button:first-child")
+    page.wait_for_function(
+        "() => document.getElementById('my-rota-status').textContent.includes('已交给')"
+        " || document.getElementById('my-rota-error').textContent"
+    )
+    assert page.inner_text("#my-rota-error") == "", page.inner_text("#my-rota-error")
+    assert page.query_selector(f"#my-rota-open li[data-id='{consultation_id}']") is None
+    assert _not_reloaded(page)
+    page.screenshot(path="test-artifacts/quick-handover-done.png", full_page=True)
+    handed = _api(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}")
+    assert handed["doctor_name"] and handed["doctor_name"] in page.inner_text("#my-rota-status")
+    # Rota 1, workbench 1, accept 1, editor 6 (open, type, save, down, up, done), Alt+1, send, chip 1;
+    # workbench, hand over, hand over this one.
+    assert edit_taps == 12 and taps.count == 15, (edit_taps, taps.count)
+    context.close()
