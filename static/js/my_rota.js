@@ -6,7 +6,7 @@
 //                    next) and, when he opens "hand over", his open consultations (GET /api/consultations/queue).
 //   Handing over posts to the existing POST /api/consultations/<id>/handover ({} = the colleague on the next
 //   shift of his department; {"keep": true} = he keeps it after his shift).
-// Events: the container dispatches "my-rota:handed-over" (detail {consultation}) after each handover or keep,
+// Events: the container dispatches "my-rota:handed-over" (bubbling; detail {consultation}) after each handover or keep,
 // so that a page showing the same consultations can refresh them.
 (function () {
   "use strict";
@@ -108,7 +108,7 @@
       say(body.keep
         ? App.t("You keep #%(id)s after your shift.", { id: answer.id })
         : App.t("#%(id)s handed over to Dr %(name)s.", { id: answer.id, name: answer.doctor_name }));
-      root.dispatchEvent(new CustomEvent("my-rota:handed-over", { detail: { consultation: answer } }));
+      root.dispatchEvent(new CustomEvent("my-rota:handed-over", { bubbles: true, detail: { consultation: answer } }));
       return true;
     } catch (error) { fail(error); return false; }
   }

@@ -42,5 +42,10 @@
     socket.on("consultation.queue", refresh);
     socket.on("consultation.handover", refresh);
   }
+  // The shift box (templates/hospital/workbench/_my_rota.html) handed one over: no longer his open one.
+  document.addEventListener("my-rota:handed-over", (event) => {
+    const handed = event.detail.consultation;
+    if (!handed.kept_by_doctor) document.querySelector(`#my-open li[data-id="${handed.id}"]`)?.remove();
+  });
   setInterval(refresh, 60000);  // also catches shift start/end without any event
 })();

@@ -35,7 +35,10 @@
     return input && !input.disabled && !input.readOnly ? input : null;
   }
 
-  function say(text) { errorLine.textContent = ""; statusLine.textContent = text; }
+  const undoButton = $("qr-undo");
+  let deleted = null; // {text, index} of the last deletion, until the next change
+
+  function say(text) { errorLine.textContent = ""; statusLine.textContent = text; undoButton.hidden = !deleted; }
 
   // An API error in words, naming what to do next (the server's message is in the user's language).
   function fail(error) {
@@ -111,6 +114,7 @@
   }
 
   async function save(reply, input) {
+    deleted = null;
     try {
       const saved = await App.api("PATCH", "/api/quick-replies/" + reply.id, { text: input.value });
       replies = replies.map((r) => (r.id === saved.id ? saved : r));
@@ -120,6 +124,7 @@
   }
 
   async function move(index, step) {
+    deleted = null;
     const order = replies.map((r) => r.id);
     [order[index], order[index + step]] = [order[index + step], order[index]];
     try {
@@ -129,17 +134,33 @@
     } catch (error) { fail(error); load(); }
   }
 
+  // Deleting asks nothing (no pop-ups); "Undo" puts the text back in its place instead.
   async function remove(reply) {
     try {
       await App.api("DELETE", "/api/quick-replies/" + reply.id);
+      deleted = { text: reply.text, index: replies.findIndex((r) => r.id === reply.id) };
       replies = replies.filter((r) => r.id !== reply.id);
       render();
-      $("qr-new").focus();
       say(App.t("Deleted: %(text)s", { text: reply.text }));
+      undoButton.focus();
     } catch (error) { fail(error); }
   }
 
+  async function undo() {
+    const { text, index } = deleted;
+    deleted = null;
+    try {
+      const reply = await App.api("POST", "/api/quick-replies", { text });
+      const order = replies.map((r) => r.id);
+      order.splice(index, 0, reply.id);
+      replies = await App.api("PUT", "/api/quick-replies/order", { ids: order });
+      render("qr-text-" + reply.id);
+      say(App.t("Put back: %(text)s", { text }));
+    } catch (error) { fail(error); load(); }
+  }
+
   async function add(event) {
+    deleted = null;
     event.preventDefault();
     const input = $("qr-new");
     try {
@@ -167,6 +188,7 @@
   editToggle?.addEventListener("click", () => toggleEditor(editor.hidden));
   $("qr-done")?.addEventListener("click", () => toggleEditor(false));
   $("qr-add-form").addEventListener("submit", add);
+  undoButton.addEventListener("click", undo);
   document.addEventListener("keydown", onKey);
   load();
 })();

@@ -114,7 +114,15 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     page.wait_for_function(
         f"() => document.querySelector('#qr-chips li:first-child .qr-text').textContent === '{NEW_TEXT}'"
     )
+    # Deleting asks nothing; "Undo" puts it back in its place.
+    last = page.inner_text("#qr-chips li:last-child .qr-text")
+    taps.tap("#qr-edit-list li:last-child button[aria-label*='删除']")
+    page.wait_for_selector("#qr-undo:not([hidden])")
+    assert last not in page.inner_text("#qr-chips")
     check_accessibility(page, "quick-replies-editor")
+    taps.tap("#qr-undo")
+    page.wait_for_function("() => document.getElementById('qr-status').textContent.includes('已恢复')")
+    assert page.inner_text("#qr-chips li:last-child .qr-text") == last and page.is_hidden("#qr-undo")
     taps.tap("#qr-done")
     assert page.is_hidden("#qr-editor")
 
@@ -151,11 +159,12 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     )
     assert page.inner_text("#my-rota-error") == "", page.inner_text("#my-rota-error")
     assert page.query_selector(f"#my-rota-open li[data-id='{consultation_id}']") is None
+    assert page.query_selector(f"#my-open li[data-id='{consultation_id}']") is None  # the workbench's list too
     assert _not_reloaded(page)
     page.screenshot(path="test-artifacts/quick-handover-done.png", full_page=True)
     handed = _api(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}")
     assert handed["doctor_name"] and handed["doctor_name"] in page.inner_text("#my-rota-status")
-    # Rota 1, workbench 1, accept 1, editor 6 (open, type, save, down, up, done), Alt+1, send, chip 1;
-    # workbench, hand over, hand over this one.
-    assert edit_taps == 12 and taps.count == 15, (edit_taps, taps.count)
+    # Rota 1, workbench 1, accept 1, editor 8 (open, type, save, down, up, delete, undo, done), Alt+1,
+    # send, chip 1; workbench, hand over, hand over this one.
+    assert edit_taps == 14 and taps.count == 17, (edit_taps, taps.count)
     context.close()
