@@ -3,6 +3,8 @@ owner reads or changes one (another doctor gets 404), bad input is a 422 naming 
 
 from __future__ import annotations
 
+import threading
+
 from core.extensions import db
 from hospital.models.quick_replies import MAX_PER_DOCTOR, QuickReply
 from hospital.services import quick_replies
@@ -114,3 +116,25 @@ def test_the_page_and_the_chat_carry_the_partial(demo_client):
     assert 'data-quick-replies-editing="1"' in page and "js/quick_replies.js" in page
     page_login(demo_client, "13800000001")
     assert demo_client.get("/doctor/quick-replies").status_code == 403
+
+
+def test_first_visits_at_once_give_the_defaults_once(demo_app, demo_users):
+    headers = demo_users.login("doc27", DEMO_PASSWORD)["headers"]
+    barrier, answers = threading.Barrier(4), []
+
+    def first_visit() -> None:
+        with demo_app.app_context():
+            client = demo_app.test_client()
+            barrier.wait()
+            response = client.get(URL, headers=headers)
+            answers.append((response.status_code, len(response.get_json() or [])))
+            db.session.remove()
+
+    threads = [threading.Thread(target=first_visit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [code for code, _ in answers] == [200] * 4, answers
+    count = db.session.execute(db.select(db.func.count()).select_from(QuickReply)).scalar_one()
+    assert count == len(quick_replies.DEFAULTS["zh"])  # not once per visit
