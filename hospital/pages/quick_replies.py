@@ -11,10 +11,10 @@ from core.models import Role
 
 bp = Blueprint("quick_reply_pages", __name__)
 
-nav.add_nav(Role.DOCTOR, _l("My quick replies"), "/doctor/quick-replies", order=55)
+nav.add_nav(Role.DOCTOR, _l("My quick replies"), "/quick-replies", order=55)
 
 
-@bp.get("/doctor/quick-replies")
+@bp.get("/quick-replies")
 @page_roles(Role.DOCTOR)
 def my_quick_replies():
     """Add, edit, delete and reorder his quick replies (the page's script calls the API)."""

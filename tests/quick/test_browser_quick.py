@@ -167,4 +167,20 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     # Rota 1, workbench 1, accept 1, editor 8 (open, type, save, down, up, delete, undo, done), Alt+1,
     # send, chip 1; workbench, hand over, hand over this one.
     assert edit_taps == 14 and taps.count == 17, (edit_taps, taps.count)
+
+    # His own page of quick replies, from the menu: the same editor, open.
+    page.click("nav.mainnav a[href='/quick-replies']")
+    page.wait_for_selector("#qr-edit-list li input")
+    assert page.eval_on_selector_all("nav.mainnav a[aria-current='page']", "links => links.length") == 1
+    assert page.is_hidden("#qr-bar") and page.input_value("#qr-edit-list li:first-child input") == NEW_TEXT
+    page.fill("#qr-new", "请继续监测血压，每天早晚各一次。")
+    page.click("#qr-add")
+    page.wait_for_function("() => document.getElementById('qr-status').textContent.includes('已添加')")
+    assert page.input_value("#qr-edit-list li:last-child input") == "请继续监测血压，每天早晚各一次。"
+    page.fill("#qr-new", "字" * 200 + "多")  # the input stops at 200; an empty one is refused in words
+    assert len(page.input_value("#qr-new")) == 200
+    page.fill("#qr-new", "   ")
+    page.click("#qr-add")
+    page.wait_for_function("() => document.getElementById('qr-error').textContent.includes('请填写常用语的内容')")
+    check_accessibility(page, "quick-replies-page")
     context.close()

@@ -9,7 +9,7 @@ from core import clock
 from core.extensions import db
 from core.models import User
 from hospital.models.network import Doctor
-from tests.conftest import DEMO_PASSWORD, page_login
+from tests.conftest import DEMO_PASSWORD, csrf_of, page_login
 
 URL = "/api/me/shifts"
 
@@ -63,3 +63,15 @@ def test_the_rota_page_names_department_and_hospital_and_the_workbench_has_the_h
     assert f"{doctor.department.name_zh} · {doctor.hospital.name_zh}" in html
     workbench = demo_client.get("/doctor").get_data(as_text=True)
     assert "data-my-rota" in workbench and "js/my_rota.js" in workbench and "交班" in workbench
+
+
+def test_pages_and_partials_speak_english_at_the_switch(demo_client):
+    page_login(demo_client, "doc28")
+    token = csrf_of(demo_client.get("/").get_data(as_text=True))
+    demo_client.post("/settings/language", data={"csrf_token": token, "locale": "en", "next": "/"})
+    workbench = demo_client.get("/doctor").get_data(as_text=True)
+    assert "Shift and handover" in workbench and "Hand over" in workbench and "交班" not in workbench
+    page = demo_client.get("/quick-replies").get_data(as_text=True)
+    assert "My quick replies" in page and "New quick reply" in page and "常用语" not in page
+    texts = page.split('id="client-texts">')[1].split("</script>")[0]
+    assert '"Morning shift": "Morning shift"' in texts and '"Saved.": "Saved."' in texts

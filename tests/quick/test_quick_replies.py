@@ -111,11 +111,11 @@ def test_the_api_is_in_the_openapi_document(demo_client):
 def test_the_page_and_the_chat_carry_the_partial(demo_client):
     page_login(demo_client, "doc28")
     html = demo_client.get("/").get_data(as_text=True)
-    assert 'href="/doctor/quick-replies"' in html and "我的常用语" in html
-    page = demo_client.get("/doctor/quick-replies").get_data(as_text=True)
+    assert 'href="/quick-replies"' in html and "我的常用语" in html
+    page = demo_client.get("/quick-replies").get_data(as_text=True)
     assert 'data-quick-replies-editing="1"' in page and "js/quick_replies.js" in page
     page_login(demo_client, "13800000001")
-    assert demo_client.get("/doctor/quick-replies").status_code == 403
+    assert demo_client.get("/quick-replies").status_code == 403
 
 
 def test_first_visits_at_once_give_the_defaults_once(demo_app, demo_users):
