@@ -5,7 +5,9 @@
 //   data-quick-replies-target="<css>"    on the container or on any enclosing element: the <textarea> or
 //                                        <input> that a chip fills (the text goes in at the caret, the input
 //                                        gets focus and an "input" event, so a page's own handlers see it).
-//                                        Looked up at each use, so the shift screen may swap the chat input.
+//                                        Looked up at each use, so the shift screen may swap the chat input;
+//                                        while it is disabled, read-only or inside [hidden], a chip only says
+//                                        "open a conversation" and Alt+digit is left to the page.
 //   data-quick-replies-editing="1"       the editor is open and stays open (the "my quick replies" page).
 // Keys: Alt+1 … Alt+9 insert the 1st … 9th reply (by key position, so that macOS's Option characters work).
 // Events: the container dispatches "quick-replies:inserted" (detail {text, index}) after an insertion.
@@ -30,9 +32,11 @@
     return holder ? holder.dataset.quickRepliesTarget : "";
   }
 
+  // The chat input when it can take text now: present, enabled and shown (a shift screen hides
+  // its chat form until a patient is open).
   function targetInput() {
     const input = targetSelector() ? document.querySelector(targetSelector()) : null;
-    return input && !input.disabled && !input.readOnly ? input : null;
+    return input && !input.disabled && !input.readOnly && !input.closest("[hidden]") ? input : null;
   }
 
   const undoButton = $("qr-undo");
@@ -174,6 +178,8 @@
   }
 
   function toggleEditor(open) {
+    deleted = null;
+    say("");
     editor.hidden = !open;
     editToggle.setAttribute("aria-expanded", String(open));
     if (open) ($("qr-edit-list").querySelector("input") || $("qr-new")).focus();

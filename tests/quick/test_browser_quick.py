@@ -140,6 +140,12 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     assert page.input_value("#chat-text") == page.inner_text("#qr-chips li:nth-child(2) .qr-text")
     assert _not_reloaded(page)
     check_accessibility(page, "quick-replies-chat")
+    # A chat box that is hidden (a shift screen with no patient open) takes nothing; the chip says why.
+    page.evaluate("() => { document.getElementById('chat-form').hidden = true; }")
+    page.click("#qr-chips li:first-child button")
+    assert "请先打开一个问诊对话" in page.inner_text("#qr-status")
+    assert page.input_value("#chat-text") != NEW_TEXT
+    page.evaluate("() => { document.getElementById('chat-form').hidden = false; }")
     messages = _api(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}/messages")
     assert any(m["text"] == NEW_TEXT for m in messages)
     assert _api(live_server, DOCTOR)("GET", "/api/quick-replies")[0]["text"] == NEW_TEXT
