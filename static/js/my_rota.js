@@ -130,5 +130,6 @@
   $("my-rota-handover-close").addEventListener("click", () => toggle(false));
   $("my-rota-handover-all").addEventListener("click", handOverAll);
   loadShifts();
-  setInterval(show, 30000);
+  setInterval(show, 30000);  // the time left
+  setInterval(loadShifts, 10 * 60000);  // a rota changed by the administrator meanwhile
 })();
