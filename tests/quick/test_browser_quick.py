@@ -189,4 +189,14 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     page.click("#qr-add")
     page.wait_for_function("() => document.getElementById('qr-error').textContent.includes('请填写常用语的内容')")
     check_accessibility(page, "quick-replies-page")
+
+    # Desk first, usable on a phone too: nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    check_accessibility(page, "quick-replies-page-phone")
+    page.click("nav.mainnav a[href='/doctor']")
+    page.wait_for_url(live_server.url + "/doctor")
+    page.wait_for_function("() => document.getElementById('my-rota-now').textContent.includes('正在值班')")
+    page.click("#my-rota-handover-open")
+    page.wait_for_selector("#my-rota-open li")
+    check_accessibility(page, "quick-workbench-phone")
     context.close()
