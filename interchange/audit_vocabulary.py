@@ -13,6 +13,8 @@ for object_type, label in (
     ("fhir_medicationrequest", _l("prescription lines (FHIR)")),
     ("fhir_medicationdispense", _l("medicines handed out (FHIR)")),
     ("fhir_encounter", _l("consultations (FHIR)")),
+    ("fhir_observation", _l("readings and lab results (FHIR)")),
+    ("fhir_appointment", _l("booked visits (FHIR)")),
     ("fhir_practitioner", _l("doctor (FHIR)")),
     ("fhir_practitionerrole", _l("doctor's post (FHIR)")),
     ("fhir_organization", _l("hospital (FHIR)")),
