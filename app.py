@@ -73,7 +73,8 @@ from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
 from insurance.mock_insurer import pages as mock_insurer_pages
-from interchange import fhir_api
+from interchange import fhir_api, retention_cli
+from interchange import pages as records_pages
 from pharmacy import address_api, checkout_pages
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
@@ -114,8 +115,9 @@ PAGE_BLUEPRINTS = [
     chronic_pages.bp,
     checkout_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
+    records_pages.bp,
 ]
-CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
+CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli, retention_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
 DEMO_SEEDERS = [
     hospital_seed.seed_network,

@@ -19,5 +19,6 @@ for object_type, label in (
     ("fhir_practitionerrole", _l("doctor's post (FHIR)")),
     ("fhir_organization", _l("hospital (FHIR)")),
     ("fhir_everything", _l("whole record (FHIR)")),
+    ("record_pdf", _l("readable record (PDF)")),
 ):
     audit.describe_object(object_type, label)
