@@ -20,5 +20,10 @@ for object_type, label in (
     ("fhir_organization", _l("hospital (FHIR)")),
     ("fhir_everything", _l("whole record (FHIR)")),
     ("record_pdf", _l("readable record (PDF)")),
+    ("retention_consultation_media", _l("consultation dialogue and calls past retention")),
+    ("retention_prescriptions", _l("prescriptions past retention")),
+    ("retention_special_prescriptions", _l("special-class prescriptions past retention")),
+    ("retention_medical_records", _l("medical records past retention")),
 ):
     audit.describe_object(object_type, label)
+audit.describe_actions({"purge": _l("purged")})
