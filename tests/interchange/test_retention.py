@@ -18,6 +18,7 @@ from hospital.models.prescriptions import Prescription, PrescriptionItem
 from hospital.services import prescription_pdf
 from hospital.services.prescription_safety import ItemInput
 from interchange import retention
+from tests.clinical.conftest import ClinicalWorld
 from tests.conftest import GOOD_PASSWORD, valid_id
 
 DAY = timedelta(days=1)
@@ -62,6 +63,10 @@ def _ended_consultation(world, patient, ended: datetime) -> Consultation:
 
 @pytest.fixture
 def dated(world):
+    return _dated(world)
+
+
+def _dated(world) -> dict:
     """Ids of rows on each side of each boundary (just inside: a day younger; just outside: a day
     older), and the stored papers of two prescriptions."""
     rx_in = world.earlier(ItemInput("AML5", 5, "qd", 7), days_ago=_days_ago(_ago(2)) - 1)
@@ -174,3 +179,13 @@ def test_asks_before_purging(app, dated):
 def test_a_leap_day_counts_back_to_the_28th():
     assert retention.years_before(datetime(2028, 2, 29, 12), 15) == datetime(2013, 2, 28, 12)
     assert retention.years_before(datetime(2026, 12, 2, 8), 2) == datetime(2024, 12, 2, 8)
+
+
+@pytest.mark.postgres
+def test_the_purge_on_postgres(pg_app):
+    dated = _dated(ClinicalWorld(pg_app.test_client()))
+    result = pg_app.test_cli_runner().invoke(args=["retention", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert not _exists(Prescription, dated["rx_out"]) and _exists(Prescription, dated["rx_in"])
+    assert not _exists(Consultation, dated["lapsed_visit"]) and _exists(Consultation, dated["recent_visit"])
+    assert [e.detail["count"] for e in _purge_audit()] == [3, 1, 1, 1]
