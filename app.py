@@ -73,8 +73,8 @@ from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
 from insurance.mock_insurer import pages as mock_insurer_pages
+from interchange import api as records_api
 from interchange import fhir_api, retention_cli
-from interchange import pages as records_pages
 from pharmacy import address_api, checkout_pages
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
@@ -98,6 +98,7 @@ API_BLUEPRINTS = [
     dashboard_api.blp,
     chronic_api.blp,
     address_api.blp,
+    records_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,
@@ -115,7 +116,6 @@ PAGE_BLUEPRINTS = [
     chronic_pages.bp,
     checkout_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
-    records_pages.bp,
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli, retention_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).

@@ -33,7 +33,7 @@ def _flat(text: str) -> str:
 
 
 def _download(care, username: str, patient_id: int):
-    return care.get(f"/patients/{patient_id}/record.pdf", username)
+    return care.get(f"/api/records/patients/{patient_id}/record.pdf", username)
 
 
 def _book_visit(care) -> None:
@@ -110,4 +110,11 @@ def test_others_are_refused_with_404_and_audited(care):
             db.select(AuditEntry).filter_by(actor_id=user(username).id, action="refused", object_type="record_pdf")
         ).scalars()
         assert [e.patient_id for e in refused] == [patient_id]
-    assert care.client.get(f"/patients/{patient_id}/record.pdf").status_code in (401, 302)
+    anonymous = care.client.get(f"/api/records/patients/{patient_id}/record.pdf")
+    assert anonymous.status_code == 401 and anonymous.get_json()["code"] == 401
+
+
+def test_documented_in_the_openapi(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    answer = paths["/api/records/patients/{patient_id}/record.pdf"]["get"]["responses"]["200"]
+    assert "application/pdf" in answer["content"]
