@@ -84,7 +84,12 @@ def test_english_page_gets_an_english_record(care):
     patient = user(PATIENT)
     patient.locale = "en"
     db.session.commit()
-    text = _flat(_text(_download(care, PATIENT, patient.id).data))
+    care.prescription(PATIENT, [ItemInput("AML5", 5, "qd", 7)])
+    pdf = _download(care, PATIENT, patient.id).data
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdfium.PdfDocument(pdf)[0].render(scale=1.5).to_pil().save(ARTIFACTS / "record-pdf-english.png")
+    text = _flat(_text(pdf))
+    assert "take5mgeachtime,onceaday,bymouth" in text
     assert "Myhealthrecord" in text and "Personaldetails" in text and "Currentmedicinesandhowtotakethem" in text
     assert "个人信息" not in text
 
