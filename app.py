@@ -76,7 +76,8 @@ from insurance import cli as insurance_cli
 from insurance import pages as insurance_pages
 from insurance import seed as insurance_seed
 from insurance.mock_insurer import pages as mock_insurer_pages
-from interchange import fhir_api
+from interchange import api as records_api
+from interchange import fhir_api, retention_cli
 from pharmacy import address_api, checkout_pages
 from pharmacy import api as pharmacy_api
 from pharmacy import cli as pharmacy_cli
@@ -101,6 +102,7 @@ API_BLUEPRINTS = [
     chronic_api.blp,
     address_api.blp,
     quick_replies_api.blp,
+    records_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,
@@ -120,7 +122,7 @@ PAGE_BLUEPRINTS = [
     quick_replies_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
-CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
+CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli, retention_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
 DEMO_SEEDERS = [
     hospital_seed.seed_network,

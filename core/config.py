@@ -74,6 +74,17 @@ class Config:
     # so that a PDF from a server on any port carries a verify link that answers.
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL") or _served_at(HOST, PORT)
 
+    # Legal retention periods in years (docs/retention.md says where each comes from). A record is
+    # purged by `flask retention` only once its period has run out, counted from the date named.
+    RETENTION_MEDICAL_RECORD_YEARS = int(_env("RETENTION_MEDICAL_RECORD_YEARS", "15"))  # from the last visit
+    RETENTION_PRESCRIPTION_YEARS = int(_env("RETENTION_PRESCRIPTION_YEARS", "2"))  # from the day issued
+    RETENTION_SPECIAL_PRESCRIPTION_YEARS = int(_env("RETENTION_SPECIAL_PRESCRIPTION_YEARS", "3"))
+    # The formulary's special-control classes whose prescriptions keep the longer period
+    # (麻醉药品, 精神药品, 医疗用毒性药品).
+    RETENTION_SPECIAL_CLASSES = ("narcotic", "psychotropic", "toxic")
+    # Text, image, audio and video records of a consultation (图文对话、音视频资料), from its end.
+    RETENTION_CONSULTATION_MEDIA_YEARS = int(_env("RETENTION_CONSULTATION_MEDIA_YEARS", "3"))
+
     API_TITLE = "Internet hospital API"
     API_VERSION = "1.0"
     OPENAPI_VERSION = "3.0.3"

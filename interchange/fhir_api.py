@@ -50,7 +50,8 @@ def search(resource_type: str) -> Response:
     user = require_user()
     patient_id = records.patient_of_search(user, request.args.get("patient") or request.args.get("subject"))
     dates = records.date_bounds(resource_type, request.args.getlist(records.DATE_PARAMS.get(resource_type, "date")))
-    return fhir_response(build.bundle(_base(), records.search(user, resource_type, patient_id, dates)))
+    tokens = records.token_filters(resource_type, request.args.to_dict(flat=False))
+    return fhir_response(build.bundle(_base(), records.search(user, resource_type, patient_id, dates, tokens)))
 
 
 @bp.get("/Patient/<int:patient_id>/$everything")

@@ -324,6 +324,9 @@ def operation_outcome(code: str, diagnostics: str, severity: str = "error") -> O
     return OperationOutcome(issue=[{"severity": severity, "code": code, "diagnostics": diagnostics}])
 
 
+_PARAM_TYPES = {"patient": "reference", "category": "token", "code": "token"}
+
+
 def capability_statement(base: str, served: dict[str, list[str]]) -> CapabilityStatement:
     """What this server answers: each resource type with its interactions and search parameters."""
     resources = []
@@ -332,7 +335,7 @@ def capability_statement(base: str, served: dict[str, list[str]]) -> CapabilityS
         entry = {
             "type": resource_type,
             "interaction": interactions,
-            "searchParam": [{"name": p, "type": "reference" if p == "patient" else "date"} for p in params] or None,
+            "searchParam": [{"name": p, "type": _PARAM_TYPES.get(p, "date")} for p in params] or None,
         }
         if resource_type == "Patient":
             entry["operation"] = [

@@ -19,6 +19,7 @@ from hospital.models.network import Doctor, Hospital
 from hospital.models.patients import Allergy, ConfirmedDiagnosis, DiagnosisStatus
 from hospital.models.prescriptions import Prescription, PrescriptionItem, PrescriptionStatus
 from hospital.services import clinical_access
+from interchange import care_records
 from interchange import fhir_build as build
 
 # Resource types served, with their search parameters (an empty list: read only).
@@ -29,6 +30,8 @@ DATE_PARAMS: dict[str, str] = {
     "MedicationRequest": "authoredon",
     "MedicationDispense": "whenhandedover",
     "Encounter": "date",
+    "Observation": "date",
+    "Appointment": "date",
 }
 SERVED: dict[str, list[str]] = {
     "Patient": [],
@@ -37,6 +40,8 @@ SERVED: dict[str, list[str]] = {
     "MedicationRequest": ["patient", "authoredon"],
     "MedicationDispense": ["patient", "whenhandedover"],
     "Encounter": ["patient", "date"],
+    "Observation": ["patient", "date", "category", "code"],
+    "Appointment": ["patient", "date"],
     "Practitioner": [],
     "PractitionerRole": [],
     "Organization": [],
@@ -124,6 +129,15 @@ _SEARCHES: dict[str, tuple[Callable[[int], list], Callable[..., date], Callable[
         lambda line: _local_day(line[0].dispensed_at),
         lambda line: build.medication_dispense(*line),
     ),
+    "Observation": (care_records.observation_rows, lambda row: row.day, care_records.CareRow.resource),
+    "Appointment": (care_records.appointment_rows, lambda row: row.day, care_records.CareRow.resource),
+}
+# Token search parameters: the resource's codings they match ("code" or "system|code").
+TOKEN_PARAMS: dict[str, dict[str, Callable[[Resource], list]]] = {
+    "Observation": {
+        "category": lambda r: [c for concept in r.category or [] for c in concept.coding or []],
+        "code": lambda r: list(r.code.coding or []),
+    },
 }
 
 
@@ -173,11 +187,25 @@ def _directory(resource_type: str, row_id: int) -> Resource | None:
     return build.organization(hospital) if hospital else None
 
 
+def _read_care(user: User, resource_type: str, resource_id: str, row: care_records.CareRow | None) -> Resource:
+    """A reading, lab result or booked visit, if the user may read its patient's record."""
+    if row is None:
+        raise _not_found(user, None, resource_type, resource_id)
+    _require_patient(user, row.patient_id, resource_type, resource_id)
+    resource = row.resource()
+    audit.record_read(user.id, row.patient_id, _audit_type(resource_type), resource_id)
+    return resource
+
+
 def read(user: User, resource_type: str, resource_id: str) -> Resource:
     """One resource by its id, if the user may see it (404, audited, otherwise)."""
     if resource_type not in SERVED:
         raise BadRequest("unknown_resource_type", _l("Resource type not served: %(type)s"), "type", type=resource_type)
+    if resource_type == "Observation":
+        return _read_care(user, resource_type, resource_id, care_records.observation_row(resource_id))
     row_id = _row_id(user, resource_type, resource_id)
+    if resource_type == "Appointment":
+        return _read_care(user, resource_type, resource_id, care_records.appointment_row(row_id))
     if resource_type in ("Practitioner", "PractitionerRole", "Organization"):
         resource = _directory(resource_type, row_id)
         if resource is None:
@@ -245,9 +273,28 @@ def patient_of_search(user: User, value: str | None) -> int:
     return int(raw)
 
 
-def search(user: User, resource_type: str, patient_id: int, dates: list[DateBound] = ()) -> list[Resource]:
-    """The patient's resources of one type, within the date bounds, if the user may read his
-    record (one audit entry for the search)."""
+def token_filters(resource_type: str, args: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The token parameters given for the type (each value a comma-separated list: any of them)."""
+    served = TOKEN_PARAMS.get(resource_type, {})
+    given = {name: args[name] for name in served if args.get(name)}
+    return {name: [v for value in values for v in value.split(",") if v] for name, values in given.items()}
+
+
+def _matches_tokens(resource_type: str, resource: Resource, tokens: dict[str, list[str]]) -> bool:
+    """Each token parameter matches one of the resource's codings, by code or by system|code."""
+    for name, wanted in tokens.items():
+        codings = TOKEN_PARAMS[resource_type][name](resource)
+        keys = {c.code for c in codings} | {f"{c.system}|{c.code}" for c in codings}
+        if not keys & set(wanted):
+            return False
+    return True
+
+
+def search(
+    user: User, resource_type: str, patient_id: int, dates: list[DateBound] = (), tokens: dict | None = None
+) -> list[Resource]:
+    """The patient's resources of one type, within the date bounds and matching the token
+    parameters, if the user may read his record (one audit entry for the search)."""
     if resource_type not in _SEARCHES:
         raise BadRequest("search_not_supported", _l("Search is not supported on %(type)s."), "type", type=resource_type)
     if _patient_user(patient_id) is None:
@@ -255,8 +302,9 @@ def search(user: User, resource_type: str, patient_id: int, dates: list[DateBoun
     _require_patient(user, patient_id, resource_type, f"?patient={patient_id}")
     rows_of, date_of, make = _SEARCHES[resource_type]
     rows = [row for row in rows_of(patient_id) if all(bound.admits(date_of(row)) for bound in dates)]
-    found = [make(row) for row in rows]
+    found = [r for r in (make(row) for row in rows) if _matches_tokens(resource_type, r, tokens or {})]
     detail = {"search": "patient", "count": len(found)}
+    detail |= tokens or {}
     if dates:
         detail["date"] = [f"{b.prefix}{b.day.isoformat()}" for b in dates]
     audit.record_read(user.id, patient_id, _audit_type(resource_type), None, **detail)
@@ -264,8 +312,9 @@ def search(user: User, resource_type: str, patient_id: int, dates: list[DateBoun
 
 
 def everything(user: User, patient_id: int) -> tuple[list[Resource], list[Resource]]:
-    """The patient's whole record: him, his conditions, allergies, consultations, prescription lines
-    and what was handed out (matches), and the doctors and hospitals they name (included)."""
+    """The patient's whole record: him, his conditions, allergies, consultations, prescription lines,
+    what was handed out, his readings and lab results and his booked visits (matches), and the
+    doctors and hospitals they name (included)."""
     patient = _patient_user(patient_id)
     if patient is None:
         raise _not_found(user, None, "Patient", f"{patient_id}/$everything")
@@ -279,7 +328,10 @@ def everything(user: User, patient_id: int) -> tuple[list[Resource], list[Resour
     matches += [build.encounter(r) for r in consultations]
     matches += [build.medication_request(rx, item) for rx, item in lines]
     matches += [build.medication_dispense(rx, item) for rx, item in lines if rx.status == PrescriptionStatus.DISPENSED]
-    doctors = {c.doctor for c in consultations if c.doctor is not None}
+    matches += [row.resource() for row in care_records.observation_rows(patient_id)]
+    visits = care_records.appointment_rows(patient_id)
+    matches += [row.resource() for row in visits]
+    doctors = {c.doctor for c in consultations if c.doctor is not None} | {v.doctor for v in visits if v.doctor}
     hospitals = {d.hospital for d in doctors} | {c.department.hospital for c in consultations if c.department}
     hospital_ids = {r.hospital_id for r in conditions if r.hospital_id} - {h.id for h in hospitals}
     hospitals |= {db.session.get(Hospital, i) for i in hospital_ids}

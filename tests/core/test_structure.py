@@ -19,7 +19,7 @@ ALLOWED = {
     "pharmacy": {"core", "hospital", "insurance"},
     "chronic": {"core", "hospital"},
     "dashboard": {"core", "hospital", "pharmacy", "insurance"},
-    "interchange": {"core", "hospital", "pharmacy"},
+    "interchange": {"core", "hospital", "pharmacy", "chronic"},
 }
 MAX_LINES = 600
 

@@ -1,16 +1,21 @@
-"""In Debian's Chromium, on her phone: a patient takes her whole record with her, from her health
-page, as a FHIR JSON file another hospital or app can read."""
+"""In Debian's Chromium, on a phone: a patient takes his whole record with him, from his health page,
+as a FHIR JSON file another hospital or app can read, and as a PDF he can read and print."""
 
 from __future__ import annotations
 
 import json
+import re
 
+import pypdfium2 as pdfium
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from pypdf import PdfReader
 
 from hospital.seed_clinical import PATIENT
 from tests.clinical.test_browser import Taps, log_in
-from tests.conftest import PHONE, check_accessibility
+from tests.conftest import ARTIFACTS, PHONE, check_accessibility
+
+CHRONIC_PATIENT = "13800000001"  # 王建国: a month of home readings in the demo data
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -31,4 +36,29 @@ def test_patient_downloads_her_record_as_fhir(browser, live_server, tmp_path):
     assert bundle.entry[0].resource.name[0].text == "赵桂芳"
     assert saved.name.endswith(".fhir.json") and json.loads(saved.read_text())["type"] == "searchset"
     assert taps.count <= 2, f"{taps.count} taps from the home page to the file"
+    page.context.close()
+
+
+def test_patient_downloads_his_readable_record_as_pdf(browser, live_server, tmp_path):
+    """From his home page: his health record, then the PDF; large type, Chinese, his readings."""
+    page = log_in(browser, live_server, CHRONIC_PATIENT, PHONE)
+    taps = Taps(page)
+    taps.click("nav a[href='/my/health']")
+    page.wait_for_selector("#record-pdf-download")
+    check_accessibility(page, "record-pdf-health-page")
+    with page.expect_download() as download:
+        taps.click("#record-pdf-download")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "my-health-record.pdf" and saved.read_bytes().startswith(b"%PDF")
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(saved).pages))
+    for words in ("我的健康档案", "王建国", "正在服用的药品及用法", "近期测量", "目标<140/90mmHg"):
+        assert words in text, words
+    assert taps.count <= 2, f"{taps.count} taps from the home page to the file"
+    document = pdfium.PdfDocument(str(saved))
+    image = document[0].render(scale=1.5).to_pil()
+    ARTIFACTS.mkdir(exist_ok=True)
+    image.save(ARTIFACTS / "record-pdf-page1.png")
+    assert image.width > 800
+    document.close()
     page.context.close()

@@ -51,6 +51,8 @@ def test_metadata_lists_what_is_served(client):
         "MedicationRequest",
         "MedicationDispense",
         "Encounter",
+        "Observation",
+        "Appointment",
         "Practitioner",
         "PractitionerRole",
         "Organization",
