@@ -61,12 +61,14 @@ from hospital.api import formulary as formulary_api
 from hospital.api import network as network_api
 from hospital.api import prescriptions as prescriptions_api
 from hospital.api import rota as rota_api
+from hospital.api import shift as shift_api
 from hospital.pages import clinical as clinical_pages
 from hospital.pages import consultations as consultations_pages
 from hospital.pages import expert as expert_pages
 from hospital.pages import network as network_pages
 from hospital.pages import prescriptions as prescriptions_pages
 from hospital.pages import rota as rota_pages
+from hospital.pages import shift as shift_pages
 from hospital.services import prescription_access
 from insurance import api as insurance_api
 from insurance import cli as insurance_cli
@@ -97,6 +99,7 @@ API_BLUEPRINTS = [
     dashboard_api.blp,
     chronic_api.blp,
     address_api.blp,
+    shift_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,
@@ -113,6 +116,7 @@ PAGE_BLUEPRINTS = [
     dashboard_pages.bp,
     chronic_pages.bp,
     checkout_pages.bp,
+    shift_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
