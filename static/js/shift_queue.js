@@ -56,7 +56,7 @@
       el("p", { class: "sq-line muted" },
         el("span", { class: "badge " + (c.renewal ? "ok" : "warn"), text: kind }), " ",
         el("span", { text: `${modes[c.mode] || c.mode} · ${c.diagnosis} (${c.icd10})` })),
-      el("p", { class: "sq-line" }, App.t("Waiting") + " ", el("span", { class: "sq-wait", "data-since": c.waiting_since, text: waited(c.waiting_since) }), " ", open));
+      el("p", { class: "sq-line" }, App.t("Waited") + " ", el("span", { class: "sq-wait", "data-since": c.waiting_since, text: waited(c.waiting_since) }), " ", open));
   }
 
   function mineItem(c) {

@@ -131,7 +131,7 @@
       prescriptionId = draft.id;
       const signed = await api("POST", `/api/prescriptions/${draft.id}/sign`, { override_code: $("rx-override-code").value, override_reason: $("rx-override").value });
       say("ok", "✓ " + App.t("Signed and sent to the pharmacists (%(code)s).", { code: signed.code }));
-      rows = []; prescriptionId = null; sourceId = null; render();
+      rows = []; prescriptionId = null; sourceId = null; longBox.checked = false; longReason.value = ""; render();
       findingsBox.replaceChildren(); overrideField.hidden = true;
       root.dataset.signed = String(signed.id);
       $("finish").focus();

@@ -24,7 +24,7 @@ def renewable_patient(index: int, stable: bool = True) -> int:
     hub = seed._seed_hospitals()
     born = date(1950 + index % 20, 1 + index % 12, 1 + index % 27)
     id_number = seed.demo_id_number(born, index % 2, 10 + index)
-    name = SURNAMES[index % len(SURNAMES)] + "续方" + "一二三四五六七八九十"[index % 10]
+    name = SURNAMES[index % len(SURNAMES)] + "复诊" + "一二三四五六七八九十"[index % 10]
     user = accounts.register_patient(name, id_number, phone_of(index), DEMO_PASSWORD)
     seed._seed_visit(user, hub, "原发性高血压", "I10", 3, stable)
     doctor_user = accounts.get_by_username(seed_clinical.DOCTOR)

@@ -58,7 +58,7 @@ def test_patient_column_has_the_proposal_the_last_prescription_and_the_stable_pr
     _, consultation = _renewal(demo_client, demo_users, 4)
     _call(demo_client, doctor, "post", f"/api/consultations/{consultation['id']}/accept", json={})
     desk = _call(demo_client, doctor, "get", f"/api/shift/consultations/{consultation['id']}")
-    assert desk["patient"]["name"].endswith("续方五") and desk["age"] and desk["patient"]["sex"]
+    assert desk["patient"]["name"].endswith("复诊五") and desk["age"] and desk["patient"]["sex"]
     assert desk["proposal"]["id"] == consultation["source_id"] == desk["last"]["id"]
     assert [(i["drug_code"], i["days"]) for i in desk["proposal"]["items"]] == [("AML5", 28)]
     assert desk["preset_days"] == 28 and desk["long_reason"] and desk["default_advice"]
