@@ -123,16 +123,21 @@
     render(); changed();
   }
 
+  let signing = false;
   async function sign() {
+    if (signing) return null; // a second press while the first is on its way would write twice
     if (!desk || !rows.length) { say("error", "⚠ " + App.t("Add at least one medicine first.")); return null; }
     say("", App.t("Signing…"));
+    signing = true; $("rx-sign").setAttribute("aria-disabled", "true");
     try {
       const draft = await api("POST", `/api/shift/consultations/${desk.consultation.id}/prescription`, body());
       prescriptionId = draft.id;
       const signed = await api("POST", `/api/prescriptions/${draft.id}/sign`, { override_code: $("rx-override-code").value, override_reason: $("rx-override").value });
       say("ok", "✓ " + App.t("Signed and sent to the pharmacists (%(code)s).", { code: signed.code }));
       rows = []; prescriptionId = null; sourceId = null; longBox.checked = false; longReason.value = ""; render();
+      clearTimeout(timer); checking++; // a check still on its way is about the signed draft
       findingsBox.replaceChildren(); overrideField.hidden = true;
+      $("rx-override-code").value = ""; $("rx-override").value = "";
       root.dataset.signed = String(signed.id);
       $("finish").focus();
       return signed;
@@ -141,7 +146,7 @@
       say("error", "⚠ " + err.message);
       changed();
       return null;
-    }
+    } finally { signing = false; $("rx-sign").removeAttribute("aria-disabled"); }
   }
 
   function open(d, writable) {

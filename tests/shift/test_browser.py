@@ -176,10 +176,12 @@ def _new_lines_from_the_keyboard_and_an_override(page) -> None:
     page.wait_for_selector("#rx-findings .alert.warn")
     page.screenshot(path=str(ARTIFACTS / "shift-desk-findings.png"), full_page=False)
     page.click("#rx-sign")
-    page.wait_for_selector("#override-field:not([hidden])")
+    page.wait_for_selector("#rx-message.alert.error")  # says the override is needed, in words
+    assert page.is_visible("#override-field")
     page.select_option("#rx-override-code", "specialist_advice")
     page.fill("#rx-override", "心内科专科医生会诊后建议联合用药")
     page.click("#rx-sign")
     page.wait_for_selector("#pt[data-signed]")
+    assert "alert ok" in page.get_attribute("#rx-message", "class")
     page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, held upright
     check_accessibility(page, "shift-desk-tablet")
