@@ -19,8 +19,11 @@
     if (panel && window.CallPanel && window.CallPanel.switchTo) window.CallPanel.switchTo(consultation.id, consultation.mode);
   }
 
+  let generation = 0; // an answer for a patient the doctor has already left is dropped
   async function open(id) {
+    const mine = ++generation;
     const desk = await api("GET", `/api/shift/consultations/${id}`);
+    if (mine !== generation) return null;
     const c = desk.consultation, writable = c.status === "accepted";
     current = c;
     root.dataset.consultationId = String(c.id);
@@ -42,19 +45,20 @@
       $("chat-text").focus();
     } catch (err) {
       announce(err.message);
-      finishMessage.className = "alert warn";
-      finishMessage.textContent = err.message;
+      const box = current ? finishMessage : $("talk-empty"); // "Nobody is waiting." where he looks
+      box.className = current ? "alert warn" : "muted";
+      box.textContent = err.message;
     } finally { busy = false; ShiftQueue.refresh(); }
   }
 
+  let finishing = false;
   async function finish() {
-    if (!current) return;
+    if (!current || finishing) return;
+    finishing = true;
     try {
       await api("POST", `/api/consultations/${current.id}/complete`, ShiftRx.recordValues());
       const name = $("pt-name").textContent;
-      ShiftChat.close(); ShiftRx.close(); switchCall(current, false);
-      current = null; delete root.dataset.consultationId;
-      $("talk-who").textContent = ""; $("talk-empty").hidden = false;
+      closeColumns();
       $("talk-empty").textContent = App.t("%(name)s: consultation completed. Press “Next patient” to go on.", { name });
       announce($("talk-empty").textContent);
       ShiftQueue.refresh();
@@ -63,7 +67,7 @@
       finishMessage.className = "alert error";
       finishMessage.textContent = "⚠ " + err.message;
       $("pt-record-box").open = true;
-    }
+    } finally { finishing = false; }
   }
 
   function editing(target) {
@@ -81,6 +85,28 @@
       if (!current || current.status !== "accepted" || target.id === "chat-text" || target.id === "drug-q") return;
       ShiftRx.sign();
     }
+  });
+
+  // The open consultation changed elsewhere (the patient withdrew, a handover, the shift ended):
+  // show it as it is now. A handover from the shift panel also takes it off this screen.
+  function reopenIfCurrent(event) {
+    const mine = current && current.id === event.consultation_id;
+    if (mine && !finishing && event.status !== current.status) open(current.id).catch(() => closeColumns());
+    ShiftQueue.refresh();
+  }
+  function closeColumns() {
+    generation++;
+    ShiftChat.close(); ShiftRx.close();
+    if (current) switchCall(current, false);
+    current = null; delete root.dataset.consultationId;
+    $("talk-who").textContent = ""; $("talk-empty").hidden = false;
+  }
+  const socket = App.connect();
+  if (socket) socket.on("consultation.status", reopenIfCurrent);
+  document.addEventListener("my-rota:handed-over", (event) => {
+    const handed = event.detail && event.detail.consultation;
+    if (handed && current && handed.id === current.id) closeColumns();
+    ShiftQueue.refresh();
   });
 
   nextButton.addEventListener("click", nextPatient);

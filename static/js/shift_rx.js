@@ -38,6 +38,7 @@
     const values = { chief_complaint: r.chief_complaint || c.complaint, history: r.history || "",
       diagnosis: r.diagnosis || c.diagnosis.diagnosis, icd10: r.icd10 || c.diagnosis.icd10, advice: r.advice || d.default_advice };
     Object.entries(values).forEach(([k, v]) => { $("r-" + k).value = v; });
+    $("pt-record-summary").textContent = `· ${values.chief_complaint} · ${values.diagnosis} (${values.icd10})`;
   }
 
   function fromPrescription(rx) {

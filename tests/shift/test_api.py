@@ -124,3 +124,6 @@ def test_the_desk_page_is_in_the_doctors_menu(demo_client):
     assert 'href="/shift"' in home
     page = demo_client.get("/shift")
     assert page.status_code == 200 and 'id="shift-desk"' in page.get_data(as_text=True)
+    demo_client.set_cookie("lang", "en")
+    english = demo_client.get("/shift").get_data(as_text=True)
+    assert "Next patient" in english and "Copy the last prescription" in english and "下一位患者" not in english

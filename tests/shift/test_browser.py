@@ -151,15 +151,20 @@ def test_a_shift_of_twenty_unchanged_renewals_without_a_reload(browser, shift_se
     page.wait_for_selector(f"#sq-list li[data-id='{late}']")
     assert page.title().startswith("(1) ")
     assert page.evaluate("() => window.shiftChimes || 0") > chimes
-    _new_lines_from_the_keyboard_and_an_override(page)
+    _new_lines_from_the_keyboard_and_an_override(page, shift_server, late)
     assert page.evaluate("() => window.shiftMarker") == "no reload"
 
 
-def _new_lines_from_the_keyboard_and_an_override(page) -> None:
+def _new_lines_from_the_keyboard_and_an_override(page, server, consultation_id: int) -> None:
     """The last patient: the drug search with ↓ ↑ Enter adds a 28-day line (stable patient); a
     second calcium-channel blocker is duplicate therapy, so signing asks for a coded override."""
     page.click("#next-patient")
     page.wait_for_selector("#rx-items tr[data-code='AML5']")
+    page.wait_for_function("() => document.title.startsWith('接诊台')")  # nobody waits any more: no count
+    headers = {"Authorization": f"Bearer {server.login(phone_of(RENEWALS + 1))}"}
+    said = {"text": "医生好，最近血压128/78", "client_id": "shift-late-1"}
+    requests.post(f"{server.url}/api/consultations/{consultation_id}/messages", json=said, headers=headers, timeout=30)
+    page.wait_for_selector("#messages li:has-text('最近血压128/78')")  # live, over the socket
     _shortcuts_stay_in_their_place(page)
     page.focus("#drug-q")
     page.keyboard.type("xbdp")
