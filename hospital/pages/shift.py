@@ -15,6 +15,7 @@ from hospital.services import prescriptions
 bp = Blueprint("shift_pages", __name__)
 
 nav.add_nav(Role.DOCTOR, _l("Shift desk"), "/shift", order=5)
+nav.add_home_section(Role.DOCTOR, "hospital/shift/_home_desk.html", order=25)
 
 
 def _labels(mapping: dict) -> dict[str, str]:

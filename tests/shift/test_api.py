@@ -121,7 +121,8 @@ def test_other_doctors_patients_and_foreign_sources_are_refused(demo_client, dem
 def test_the_desk_page_is_in_the_doctors_menu(demo_client):
     page_login(demo_client, "doc28")
     home = demo_client.get("/").get_data(as_text=True)
-    assert 'href="/shift"' in home
+    assert 'href="/shift"' in home and 'id="home-shift-desk"' in home
+    assert 'id="open-shift-desk"' in demo_client.get("/doctor").get_data(as_text=True)
     page = demo_client.get("/shift")
     assert page.status_code == 200 and 'id="shift-desk"' in page.get_data(as_text=True)
     demo_client.set_cookie("lang", "en")
