@@ -63,6 +63,7 @@ from hospital.api import network as network_api
 from hospital.api import prescriptions as prescriptions_api
 from hospital.api import quick_replies as quick_replies_api
 from hospital.api import rota as rota_api
+from hospital.api import shift as shift_api
 from hospital.pages import clinical as clinical_pages
 from hospital.pages import consultations as consultations_pages
 from hospital.pages import expert as expert_pages
@@ -70,6 +71,7 @@ from hospital.pages import network as network_pages
 from hospital.pages import prescriptions as prescriptions_pages
 from hospital.pages import quick_replies as quick_replies_pages
 from hospital.pages import rota as rota_pages
+from hospital.pages import shift as shift_pages
 from hospital.services import prescription_access
 from insurance import api as insurance_api
 from insurance import cli as insurance_cli
@@ -103,6 +105,7 @@ API_BLUEPRINTS = [
     address_api.blp,
     quick_replies_api.blp,
     records_api.blp,
+    shift_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,
@@ -120,6 +123,7 @@ PAGE_BLUEPRINTS = [
     chronic_pages.bp,
     checkout_pages.bp,
     quick_replies_pages.bp,
+    shift_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
 CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli, retention_cli.cli]

@@ -118,21 +118,30 @@ def editor_record(doctor_user: User, consultation_id: int) -> clinical.ClinicalR
 
 
 def check_draft(
-    doctor_user: User, consultation_id: int, draft: DraftInput, prescription_id: int | None = None
+    doctor_user: User,
+    consultation_id: int,
+    draft: DraftInput,
+    prescription_id: int | None = None,
+    renewal_of_id: int | None = None,
 ) -> list[safety.Finding]:
-    """The findings for what the doctor is typing (nothing is saved)."""
+    """The findings for what the doctor is typing (nothing is saved); `renewal_of_id` is the
+    prescription a not-yet-saved copy renews (its supply is not an earlier medication)."""
     consultation = consultations.require_accepted_by(doctor_user, consultation_id)
     rx = db.session.get(Prescription, prescription_id) if prescription_id else None
     if rx is not None and rx.doctor_user_id != doctor_user.id:
         rx = None
-    return safety.run_checks(draft.items, context_for(consultation, draft, rx))
+    return safety.run_checks(draft.items, context_for(consultation, draft, rx, renewal_of_id))
 
 
 def check_result(
-    doctor_user: User, consultation_id: int, draft: DraftInput, prescription_id: int | None = None
+    doctor_user: User,
+    consultation_id: int,
+    draft: DraftInput,
+    prescription_id: int | None = None,
+    renewal_of_id: int | None = None,
 ) -> dict:
     """Findings with their counts and each item's computed quantity (for the page as he types)."""
-    findings = check_draft(doctor_user, consultation_id, draft, prescription_id)
+    findings = check_draft(doctor_user, consultation_id, draft, prescription_id, renewal_of_id)
     drugs = formulary.drugs_by_code([i.drug_code for i in draft.items])
     quantities = [
         safety.quantity_for(drugs[i.drug_code], i.dose, i.frequency, i.days)

@@ -5,8 +5,8 @@
   const panel = document.getElementById("call-panel");
   if (!panel || !window.WebRTCMesh) return;
   const { api, connect, el } = window.App;
-  const consultationId = Number(panel.dataset.consultationId);
-  const room = "call:" + consultationId;
+  let consultationId = Number(panel.dataset.consultationId);
+  let room = "call:" + consultationId;
   const selfId = Number(document.body.dataset.userId);
   const $ = (id) => document.getElementById(id);
   const status = $("call-status"), errorBox = $("call-error"), remoteVideo = $("call-remote"), localVideo = $("call-local");
@@ -125,5 +125,12 @@
   if (panel.dataset.activeCall) { $("call-join").hidden = false; say(App.t("A call is running. Press Join call.")); }
 
   // For tests and the status line: frames decoded per peer.
-  window.CallPanel = { stats: () => (mesh ? mesh.stats() : Promise.resolve([])), el };
+  // The shift desk shows one panel for whichever consultation is open (never while in a call).
+  function switchTo(id, wanted) {
+    if (joined || id === consultationId) return;
+    consultationId = id; room = "call:" + id; mode = wanted === "text" ? "video" : wanted;
+    panel.dataset.consultationId = String(id);
+    say(""); fail(""); $("call-join").hidden = true;
+  }
+  window.CallPanel = { stats: () => (mesh ? mesh.stats() : Promise.resolve([])), el, switchTo };
 })();
