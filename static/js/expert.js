@@ -340,6 +340,6 @@
     mode: () => mode,
     stats: () => (sfu ? sfu.stats() : mesh ? mesh.stats() : Promise.resolve([])),
     peerConnections: () => (sfu ? sfu.peerConnections() : mesh ? [...mesh.peers.values()].map((p) => p.pc).filter(Boolean) : []),
-    state: () => state, present: () => present, speaker: () => speaker,
+    state: () => state, present: () => present, speaker: () => speaker, sfu: () => sfu,
   };
 })();

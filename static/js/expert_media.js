@@ -147,7 +147,7 @@
         if (this.wantPublish) this.publish(generation);
       } else if (event === "event") {
         (msg.publishers || []).forEach((p) => this.subscribe(generation, p));
-        const gone = msg.unpublished || msg.leaving;
+        const gone = msg.unpublished || msg.leaving || msg.kicked;
         if (gone === "ok" && msg.reason === "kicked") { if (this.o.onKicked) this.o.onKicked(); }
         else if (gone && gone !== "ok") this.dropFeed(gone);
         if (msg.error_code) this.status("refused", msg.error);
@@ -250,8 +250,10 @@
               success: (offer) => handle.send({ message: { request: "publish" }, jsep: offer }),
               error: (err) => this.status("refused", String(err && err.message || err)),
             });
-          } else if (msg.error_code) {
-            this.publisher = null; handle.detach(); this.status("refused", msg.error);
+          } else if (msg.error_code || (msg.leaving === "ok" && msg.reason === "kicked")) {
+            // refused, or taken off the stage by the server: a later stage turn publishes anew
+            this.publisher = null; handle.detach();
+            if (msg.error_code) this.status("refused", msg.error);
           }
           if (jsep) handle.handleRemoteJsep({ jsep });
         },
@@ -295,10 +297,10 @@
       const result = [];
       for (const feed of this.feeds.values()) {
         const pc = feed.handle && feed.handle.webrtcStuff && feed.handle.webrtcStuff.pc;
-        const entry = { feedId: feed.feedId, userId: feed.userId, framesDecoded: 0, audioPackets: 0, state: pc ? pc.connectionState : "" };
+        const entry = { feedId: feed.feedId, userId: feed.userId, framesDecoded: 0, frameWidth: 0, audioPackets: 0, state: pc ? pc.connectionState : "" };
         if (pc) (await pc.getStats()).forEach((r) => {
           if (r.type !== "inbound-rtp") return;
-          if (r.kind === "video") entry.framesDecoded += r.framesDecoded || 0;
+          if (r.kind === "video") { entry.framesDecoded += r.framesDecoded || 0; entry.frameWidth = r.frameWidth || entry.frameWidth; }
           if (r.kind === "audio") entry.audioPackets += r.packetsReceived || 0;
         });
         result.push(entry);

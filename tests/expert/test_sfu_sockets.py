@@ -189,5 +189,11 @@ def test_thirty_participants_through_janus(sfu_app, janus):
         "ok"
     ]
     assert not clients["exp04"].emit("case.media", {"case_id": case_id}, callback=True)["media"]["may_publish"]
+
+    # The leader concludes: the Janus room and the participants' tokens are gone.
+    expert.conclude(accounts.get_by_id(users[LEADER]), case_id, "重症肺炎", "升级抗感染方案", ["是"])
+    assert room not in {r["room"] for r in janus.videoroom("list", admin_key=janus.env["JANUS_ADMIN_KEY"])["list"]}
+    held = {t["token"] for t in janus.admin("list_tokens")["data"]["tokens"]}
+    assert not held & {m["token"] for m in media.values()}
     for client in clients.values():
         client.disconnect()
