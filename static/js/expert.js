@@ -31,6 +31,7 @@
   let state = { stage: [], queue: [], capacity: 4 }, present = [], lastId = 0;
   let stream = null, mesh = null, sfu = null, socket = null, mode = "", layout = "speaker", speaker = null, left = false;
   let camera = null, screen = null;
+  const early = []; // signals and arrivals that came before the mesh
   const tiles = new Map(); // key ("self", "feed:<id>", mesh sid) -> {figure, video, userId}
 
   document.querySelectorAll("#chat .msg").forEach((m) => { lastId = Math.max(lastId, Number(m.dataset.id)); });
@@ -181,6 +182,7 @@
     mesh.o.loopbackOnly = !!ack.loopback_only;
     mesh.setLocalStream(stream);
     (ack.peers || []).forEach((p) => mesh.connect(p.sid, p.user_id));
+    early.splice(0).forEach((m) => (m.kind ? mesh.handle(m) : mesh.connect(m.sid, m.user_id)));
   }
 
   function join() {
@@ -288,11 +290,12 @@
   async function start() {
     await openMedia();
     socket = connect();
-    socket.on("signal", (m) => mesh && mesh.handle(m));
+    // Offers can arrive while the page still asks which media to use: kept for the mesh.
+    socket.on("signal", (m) => { if (mesh) mesh.handle(m); else if (!mode) early.push(m); });
     socket.on("case.presence", (p) => {
       if (p.case_id !== caseId) return;
       present = p.present; renderPeople();
-      if (p.action === "joined" && p.sid && mesh) mesh.connect(p.sid, p.user_id);
+      if (p.action === "joined" && p.sid) { if (mesh) mesh.connect(p.sid, p.user_id); else if (!mode) early.push(p); }
       App.announce(p.action === "joined" ? App.t("%(name)s joined", { name: p.name }) : App.t("%(name)s left", { name: p.name }));
     });
     socket.on("case.peer_left", (p) => { if (mesh) mesh.drop(p.sid); });
