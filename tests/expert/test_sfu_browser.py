@@ -135,3 +135,12 @@ def test_room_on_a_phone_in_elder_mode(browser, sfu_server):
     stage, side = page.locator("#stage").bounding_box(), page.locator(".meeting-side").bounding_box()
     assert stage["y"] < side["y"]  # the stage on top, the panels below
     check_accessibility(page, "sfu-room-phone-elder")
+
+    # Leave and rejoin without a reload: the media stop, then come back through Janus.
+    page.evaluate("() => { window.notReloaded = true; }")
+    page.click("#leave")
+    page.wait_for_selector("#left-room:not([hidden])")
+    assert page.evaluate("() => window.ExpertRoom.mode()") == ""
+    page.click("#rejoin")
+    page.wait_for_function("() => window.ExpertRoom.mode() === 'sfu'", timeout=15000)
+    assert page.evaluate("() => window.notReloaded") is True

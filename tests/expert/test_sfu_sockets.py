@@ -195,5 +195,9 @@ def test_thirty_participants_through_janus(sfu_app, janus):
     assert room not in {r["room"] for r in janus.videoroom("list", admin_key=janus.env["JANUS_ADMIN_KEY"])["list"]}
     held = {t["token"] for t in janus.admin("list_tokens")["data"]["tokens"]}
     assert not held & {m["token"] for m in media.values()}
+    # A room left behind (say the app stopped mid-conclusion) goes at the next sweep.
+    expert_sfu.ensure_room(db.session.get(ExpertCase, case_id))
+    assert expert_sfu.sweep_rooms()["closed"] == [case_id]
+    assert case_id not in expert_sfu.open_rooms()
     for client in clients.values():
         client.disconnect()
