@@ -39,7 +39,7 @@
   const say = (text) => { $("room-status").textContent = text; };
   const fail = (text) => { $("room-error").textContent = text ? "⚠ " + text : ""; $("room-error").hidden = !text; };
   const notice = (text) => { $("media-notice").textContent = text || ""; $("media-notice").hidden = !text; };
-  $("stage").dataset.empty = App.t("Nobody is on the stage yet.");
+  $("stage").dataset.empty = App.t("Waiting for the video of the stage…");
 
   // ---- tiles, layout, active speaker ---------------------------------------------------------
   function tile(key, userId, mine) {
