@@ -25,6 +25,18 @@ class JanusUnavailable(Exception):
     """Janus is not configured, not running, or refused an administrative request."""
 
 
+class VideoRoomError(JanusUnavailable):
+    """The VideoRoom plugin refused a request (the code says why: 426 no such room, 427 exists…)."""
+
+    NO_SUCH_ROOM = 426
+    NO_SUCH_FEED = 428
+    ROOM_EXISTS = 427
+
+    def __init__(self, code: int, reason: str):
+        super().__init__(f"VideoRoom error {code}: {reason}")
+        self.code = code
+
+
 @dataclass(frozen=True)
 class JanusSettings:
     admin_url: str
@@ -79,27 +91,6 @@ def videoroom(request: str, **fields) -> dict:
     return answer
 
 
-class VideoRoomError(JanusUnavailable):
-    """The VideoRoom plugin refused a request (the code says why: 426 no such room, 427 exists…)."""
-
-    NO_SUCH_ROOM = 426
-    NO_SUCH_FEED = 428
-    ROOM_EXISTS = 427
-
-    def __init__(self, code: int, reason: str):
-        super().__init__(f"VideoRoom error {code}: {reason}")
-        self.code = code
-
-
-def reachable() -> bool:
-    """Whether Janus answers its Admin API now."""
-    try:
-        admin("ping")
-    except JanusUnavailable:
-        return False
-    return True
-
-
 def add_token(token: str) -> None:
     """Let this token create sessions and attach to the VideoRoom plugin (and nothing else)."""
     try:
@@ -112,14 +103,8 @@ def add_token(token: str) -> None:
 def remove_token(token: str) -> None:
     try:
         admin("remove_token", token=token)
-    except VideoRoomError:
-        raise
     except JanusUnavailable as err:  # not there any more (Janus restarted): nothing to remove
         log.info("janus remove_token: %s", err)
-
-
-def list_tokens() -> list[str]:
-    return [t["token"] for t in (admin("list_tokens").get("data") or {}).get("tokens", [])]
 
 
 def handles() -> list[dict]:
