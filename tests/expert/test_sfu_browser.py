@@ -33,8 +33,8 @@ def open_room(browser, server, username, case_id, options=DESKTOP):
     page.fill("#f-username", username)
     page.fill("#f-password", "Demo@2026")
     page.click("#login-submit")
-    page.wait_for_load_state()
-    page.goto(f"{server.url}/expert-cases/{case_id}")
+    page.wait_for_selector("#home-cases")  # an expert starts from his home page: "Join the room"
+    page.click(f"#home-case-join-{case_id}")
     page.wait_for_function("() => window.ExpertRoom && window.ExpertRoom.mode() === 'sfu'", timeout=20000)
     return page
 
