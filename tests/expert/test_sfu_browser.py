@@ -66,8 +66,12 @@ def frame_width(page, user_id) -> int:
     return max([s["frameWidth"] for s in stats if s["userId"] == user_id] or [0])
 
 
+def _auth(server, username) -> dict:
+    return {"Authorization": f"Bearer {server.login(username)}"}
+
+
 def test_four_participants_through_janus(browser, sfu_server, janus):
-    headers = {"Authorization": f"Bearer {sfu_server.login('exp01')}"}
+    headers = _auth(sfu_server, "exp01")
     me = {
         n: requests.get(
             sfu_server.url + "/api/me", headers={"Authorization": f"Bearer {sfu_server.login(n)}"}, timeout=10
@@ -123,6 +127,15 @@ def test_four_participants_through_janus(browser, sfu_server, janus):
     took = time.monotonic() - restarted
     print(f"video back after a Janus restart in {took:.1f} s")
     assert took < 15
+
+    # The leader withdraws exp04's invitation from the panel list: his page says so, no reload,
+    # and Janus no longer holds him in the room.
+    name = requests.get(sfu_server.url + "/api/me", headers=_auth(sfu_server, "exp04"), timeout=10).json()["name"]
+    leader.locator("#panel-list li", has_text=name).locator("[data-withdraw]").click()
+    pages["exp04"].wait_for_selector("#room-error:not([hidden])", timeout=10000)
+    leader.wait_for_function("() => document.querySelectorAll('#present li').length === 3", timeout=10000)
+    left = janus.videoroom("listparticipants", room=ROOM_OFFSET + case_id)["participants"]
+    assert str(me["exp04"]) not in {p["display"] for p in left}
 
 
 def test_room_on_a_phone_in_elder_mode(browser, sfu_server):
