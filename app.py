@@ -36,6 +36,8 @@ import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 import pharmacy.notices  # noqa: F401
+import regulator.models  # noqa: F401
+import regulator.outbox  # noqa: F401  (reports written with the changes they report)
 from chronic import api as chronic_api
 from chronic import pages as chronic_pages
 from chronic import seed as chronic_seed
@@ -80,6 +82,8 @@ from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
 from pharmacy import seed as pharmacy_seed
 from pharmacy import staff as pharmacy_staff
+from regulator import cli as regulator_cli
+from regulator import pages as regulator_pages
 
 # The composition root: every domain's pieces, named here and nowhere else (core names no domain).
 # API blueprints are flask-smorest's, page blueprints Flask's, in registration order.
@@ -113,9 +117,10 @@ PAGE_BLUEPRINTS = [
     dashboard_pages.bp,
     chronic_pages.bp,
     checkout_pages.bp,
+    regulator_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
-CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli]
+CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli, regulator_cli.cli]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
 DEMO_SEEDERS = [
     hospital_seed.seed_network,
