@@ -114,14 +114,20 @@ def user(username: str) -> User:
 class Flow:
     """Consultations, prescriptions and referrals through the hospital's own services."""
 
-    def consultation(self, patient: str = PATIENT) -> int:
-        patient_user = user(patient)
-        department = db.session.execute(db.select(Department).filter_by(code="CARD")).scalars().first()
+    def __init__(self):
+        self.doctors: dict[int, str] = {}
+
+    def consultation(self, icd10: str = "I10", department: str = "CARD", doctor: str = DOCTOR) -> int:
+        """The demo patient's follow-up for one of his confirmed diagnoses, accepted by `doctor`
+        (doc28 in cardiology and doc27 in endocrinology are on call around the clock)."""
+        patient_user = user(PATIENT)
+        department_row = db.session.execute(db.select(Department).filter_by(code=department)).scalars().first()
         diagnosis = db.session.execute(
-            db.select(ConfirmedDiagnosis.id).filter_by(patient_id=patient_user.id, icd10="I10")
+            db.select(ConfirmedDiagnosis.id).filter_by(patient_id=patient_user.id, icd10=icd10)
         ).scalar_one()
-        started = consultations.start_consultation(patient_user.id, department.id, diagnosis, "video", "复诊开药")
-        consultations.accept(user(DOCTOR), started.id)
+        started = consultations.start_consultation(patient_user.id, department_row.id, diagnosis, "video", "复诊开药")
+        consultations.accept(user(doctor), started.id)
+        self.doctors[started.id] = doctor
         return started.id
 
     def prescription(self, consultation_id: int, approve: bool = True) -> int:
@@ -133,17 +139,19 @@ class Flow:
         return rx.id
 
     def complete(self, consultation_id: int) -> None:
-        consultations.complete(user(DOCTOR), consultation_id, RECORD)
+        consultations.complete(user(self.doctors[consultation_id]), consultation_id, RECORD)
 
     def refer(self, consultation_id: int) -> None:
-        consultations.refer_offline(user(DOCTOR), consultation_id, "血压控制不佳，需门诊调整方案")
+        consultations.refer_offline(
+            user(self.doctors[consultation_id]), consultation_id, "血压控制不佳，需门诊调整方案"
+        )
 
-    def book_referral(self, consultation_id: int, patient: str = PATIENT) -> int:
+    def book_referral(self, consultation_id: int) -> int:
         department = db.session.execute(db.select(Department).filter_by(code="CARD")).scalars().first()
         day = clock.today() + timedelta(days=2)
         slots = booking.publish_slots(user("admin"), department.id, day, clock_time(9, 0), 1, 5)
         slot_id = slots[0].id if slots else booking.open_slots(department.id)[0].id
-        return booking.book_referral(user(patient), consultation_id, slot_id).id
+        return booking.book_referral(user(PATIENT), consultation_id, slot_id).id
 
     def dispense(self, prescription_id: int) -> None:
         prescriptions.mark_paid(prescription_id, f"ORD-{prescription_id}")
