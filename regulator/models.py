@@ -43,6 +43,12 @@ class RegulatorReport(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
+    @property
+    def subject_no(self) -> str:
+        """The number of the record reported (prescription, booking or consultation), as sent."""
+        payload = self.payload or {}
+        return payload.get("prescription_no") or payload.get("booking_no") or payload.get("consultation_no") or ""
+
 
 class RegulatorReconciliation(db.Model):
     """One comparison of a day's counts per report type with the platform's."""
