@@ -82,6 +82,7 @@ from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
 from pharmacy import seed as pharmacy_seed
 from pharmacy import staff as pharmacy_staff
+from regulator import api as regulator_api
 from regulator import cli as regulator_cli
 from regulator import pages as regulator_pages
 
@@ -101,6 +102,7 @@ API_BLUEPRINTS = [
     dashboard_api.blp,
     chronic_api.blp,
     address_api.blp,
+    regulator_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,

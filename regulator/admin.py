@@ -23,23 +23,24 @@ class Overview:
     today: date
 
 
-def _latest(status: str, limit: int) -> list[RegulatorReport]:
-    query = db.select(RegulatorReport).filter_by(status=status).order_by(RegulatorReport.id.desc()).limit(limit)
-    return list(db.session.execute(query).scalars())
-
-
 def overview(limit: int = 50) -> Overview:
     """Counts by status, the latest reports of each status, the latest reconciliation per day."""
     query = db.select(RegulatorReport.status, db.func.count()).group_by(RegulatorReport.status)
     totals = dict.fromkeys(S, 0) | {row[0]: row[1] for row in db.session.execute(query).all()}
     return Overview(
         totals,
-        _latest(S.FAILED, limit),
-        _latest(S.PENDING, limit),
-        _latest(S.SENT, limit),
+        reports(S.FAILED, limit),
+        reports(S.PENDING, limit),
+        reports(S.SENT, limit),
         reconciliation.latest_results(),
         clock.today(),
     )
+
+
+def reports(status: str | None, limit: int = 50) -> list[RegulatorReport]:
+    """The latest reports, newest first, of one status or all."""
+    query = db.select(RegulatorReport).order_by(RegulatorReport.id.desc()).limit(limit)
+    return list(db.session.execute(query.filter_by(status=status) if status else query).scalars())
 
 
 def send_now() -> sender.DrainResult:

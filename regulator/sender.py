@@ -122,6 +122,8 @@ def retry(report_id: int) -> RegulatorReport:
     report = db.session.get(RegulatorReport, report_id)
     if report is None:
         raise NotFound("report_not_found", _l("No such report."))
+    if report.status != S.FAILED:  # pending ones go by themselves; sent ones are done
+        raise Conflict("illegal_transition", _l("This report cannot be sent again now."))
     payload = reports.BUILDERS[report.report_type](report.record_id)
     if not move_to(report, S.PENDING, payload=payload, next_attempt_at=clock.now(), error_field=""):
         db.session.rollback()
