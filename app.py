@@ -36,6 +36,7 @@ import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 import pharmacy.notices  # noqa: F401
+import regulator.audit_vocabulary  # noqa: F401
 import regulator.models  # noqa: F401
 import regulator.outbox  # noqa: F401  (reports written with the changes they report)
 from chronic import api as chronic_api

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from core import clock
-from core.auth import roles_required
+from core.auth import current_user, roles_required
 from core.models import Role
 from regulator import admin, sender
 from regulator import reconcile as reconciliation
@@ -48,7 +48,7 @@ def send_now():
 @blp.response(200, RegulatorReportSchema)
 def retry(report_id: int):
     """Send a refused report again: its data rebuilt from the records, under its message id."""
-    return sender.retry(report_id)
+    return sender.retry(report_id, current_user().id)
 
 
 @blp.get("/reconciliations")
@@ -65,4 +65,4 @@ def reconciliations():
 @blp.response(201, RegulatorReconciliationSchema)
 def reconcile(data):
     """Compare a day's counts per report type with the platform's and keep the result."""
-    return reconciliation.reconcile(data["date"] or clock.today())
+    return reconciliation.reconcile(data["date"] or clock.today(), current_user().id)

@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from core import clock, nav
-from core.auth import page_roles
+from core.auth import current_user, page_roles
 from core.models import Role
 from regulator import admin, sender
 from regulator import reconcile as reconciliation
@@ -48,7 +48,7 @@ def index():
 @page_roles(Role.ADMIN)
 def retry(report_id: int):
     """Send a refused report again (its content rebuilt from the records)."""
-    report = sender.retry(report_id)
+    report = sender.retry(report_id, current_user().id)
     flash(gettext("The report %(msgid)s will be sent again.", msgid=report.msgid))
     return redirect(url_for("regulator_pages.index"))
 
@@ -73,7 +73,7 @@ def send_now():
 @page_roles(Role.ADMIN)
 def reconcile():
     """Compare a day's counts with the platform's and keep the result."""
-    result = reconciliation.reconcile(_form_day())
+    result = reconciliation.reconcile(_form_day(), current_user().id)
     flash(
         gettext("%(day)s: the counts agree with the platform.", day=result.day.isoformat())
         if result.balanced

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 
-from core import clock
+from core import audit, clock
 from core.extensions import db
 from regulator import client, reports
 from regulator.models import RegulatorReconciliation, RegulatorReport
@@ -29,7 +29,7 @@ def our_counts(day: date) -> dict[str, int]:
     return {row[0]: row[1] for row in db.session.execute(query).all()}
 
 
-def reconcile(day: date) -> RegulatorReconciliation:
+def reconcile(day: date, actor_id: int | None = None) -> RegulatorReconciliation:
     """Compare and record the result (balanced only when every type's counts are equal)."""
     ours = our_counts(day)
     db.session.commit()  # no transaction held while the platform answers
@@ -45,6 +45,7 @@ def reconcile(day: date) -> RegulatorReconciliation:
     balanced = not error and all(c["ours"] == c["theirs"] for c in counts.values())
     result = RegulatorReconciliation(day=day, balanced=balanced, counts=counts, error=error, checked_at=clock.now())
     db.session.add(result)
+    audit.record(actor_id, None, "reconcile", "regulator_day", day.isoformat(), balanced=balanced)
     db.session.commit()
     return result
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core import clock, tasks
+from core import audit, clock, tasks
 from core.errors import Conflict, NotFound
 from core.extensions import db
 from regulator import client, reports
@@ -116,7 +116,7 @@ def send_due(limit: int = 200, waiting_too: bool = False) -> DrainResult:
     return result
 
 
-def retry(report_id: int) -> RegulatorReport:
+def retry(report_id: int, actor_id: int | None = None) -> RegulatorReport:
     """An administrator sends a refused report again: its payload is built anew from the records
     (someone may have corrected them), under the same message id (the platform stored nothing)."""
     report = db.session.get(RegulatorReport, report_id)
@@ -128,6 +128,7 @@ def retry(report_id: int) -> RegulatorReport:
     if not move_to(report, S.PENDING, payload=payload, next_attempt_at=clock.now(), error_field=""):
         db.session.rollback()
         raise Conflict("illegal_transition", _l("This report cannot be sent again now."))
+    audit.record(actor_id, None, "resend", "regulator_report", report.id, msgid=report.msgid)
     db.session.commit()
     return report
 

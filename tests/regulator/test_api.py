@@ -3,7 +3,7 @@ OpenAPI; other roles refused; bad input a 422 naming the field."""
 
 from __future__ import annotations
 
-from core import clock
+from core import audit, clock
 from core.extensions import db
 from hospital.models.network import Doctor
 from tests.journey.helpers import bearer
@@ -31,6 +31,8 @@ def test_an_administrator_follows_and_repairs_the_feed_through_the_api(feed, flo
     assert checked.get_json()["counts"]["consultation_start"] == {"ours": 2, "theirs": 1}
     [latest] = client.get("/api/regulator/reconciliations", headers=admin).get_json()
     assert latest["day"] == clock.today().isoformat()
+    done = [(str(e["action"]), str(e["object"])) for e in audit.readable(10, actor_id=user("admin").id)]
+    assert done[:2] == [("已对账", "当日监管平台上报"), ("重新发送", "监管平台上报")]  # in words, Chinese by default
 
 
 def test_other_roles_are_refused_and_bad_input_names_the_field(feed):
