@@ -25,9 +25,9 @@ _PENDING_KEY = "regulator_reports"
 
 
 def new_msgid() -> str:
-    """Unique and kept across retries: organisation code, local time, random tail (32 characters)."""
+    """Unique and kept across retries: organisation code, local time, random tail (36 characters)."""
     org = current_app.config["REGULATOR_ORG_CODE"]
-    return f"{org}{clock.local_now():%Y%m%d%H%M%S}{secrets.token_hex(3).upper()}"
+    return f"{org}{clock.local_now():%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}"
 
 
 def on_status_changed(kind: str, record_id: int, status: str) -> None:

@@ -213,20 +213,27 @@ BUILDERS: dict[str, Callable[[int], dict]] = {
 REPORT_TYPES = tuple(BUILDERS)
 
 
+# Which reports each status change makes, per kind of record.
+REPORTS_FOR: dict[str, dict[str, list[str]]] = {
+    "consultation": {
+        "accepted": ["consultation_start"],
+        "completed": ["consultation_end"],
+        "referred": ["consultation_end", "referral"],
+    },
+    "prescription": {
+        "signed": ["prescription_signed"],
+        "approved": ["prescription_reviewed"],
+        "rejected": ["prescription_reviewed"],
+        "dispensed": ["prescription_dispensed"],
+    },
+    "booking": {"booked": ["referral_booking"]},
+}
+
+
 def report_types_for(kind: str, record_id: int, status: str) -> list[str]:
     """Which reports a status change makes (a booking is reported only when it is a referral's)."""
-    if kind == "consultation":
-        return {"accepted": ["consultation_start"], "completed": ["consultation_end"]}.get(
-            status, ["consultation_end", "referral"] if status == "referred" else []
-        )
-    if kind == "prescription":
-        return {
-            "signed": ["prescription_signed"],
-            "approved": ["prescription_reviewed"],
-            "rejected": ["prescription_reviewed"],
-            "dispensed": ["prescription_dispensed"],
-        }.get(status, [])
-    if kind == "booking" and status == "booked":
+    types = REPORTS_FOR.get(kind, {}).get(status, [])
+    if kind == "booking" and types:
         booking = db.session.get(Booking, record_id)
-        return ["referral_booking"] if booking is not None and booking.consultation_id else []
-    return []
+        return types if booking is not None and booking.consultation_id else []
+    return types
