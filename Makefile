@@ -24,9 +24,15 @@ db: setup  ## apply the migrations to the configured database
 seed: db  ## load the demo data (idempotent)
 	$(BIN)/flask --app app seed-demo
 
-run: seed  ## set up, migrate, load demo data and serve on http://$(HOST):$(PORT)
+REGULATOR_MOCK_PORT ?= 5002
+
+run: seed  ## set up, migrate, load demo data and serve on http://$(HOST):$(PORT) (the mock regulator beside it)
 	@echo "Serving on http://$(HOST):$(PORT)  (demo password: $${DEMO_PASSWORD:-Demo@2026})"
-	@bash scripts/janus.sh $(BIN)/python app.py
+	@# The mock supervision platform runs as its own process (the insurer runs in-process by default);
+	@# it stops with the server. Set REGULATOR_URL to report elsewhere instead.
+	$(BIN)/python -m regulator.mock_platform --host 127.0.0.1 --port $(REGULATOR_MOCK_PORT) & regulator=$$!; \
+	trap 'kill $$regulator 2>/dev/null' EXIT INT TERM; \
+	REGULATOR_URL=$${REGULATOR_URL:-http://127.0.0.1:$(REGULATOR_MOCK_PORT)} bash scripts/janus.sh $(BIN)/python app.py
 
 system-deps:  ## as root on Debian: Chromium, PostgreSQL, Redis and tools the suite needs
 	@bash scripts/system-deps.sh

@@ -38,6 +38,9 @@ import pharmacy.audit_vocabulary  # noqa: F401
 import pharmacy.events  # noqa: F401
 import pharmacy.models  # noqa: F401
 import pharmacy.notices  # noqa: F401
+import regulator.audit_vocabulary  # noqa: F401
+import regulator.models  # noqa: F401
+import regulator.outbox  # noqa: F401  (reports written with the changes they report)
 from chronic import api as chronic_api
 from chronic import pages as chronic_pages
 from chronic import seed as chronic_seed
@@ -88,6 +91,9 @@ from pharmacy import cli as pharmacy_cli
 from pharmacy import pages as pharmacy_pages
 from pharmacy import seed as pharmacy_seed
 from pharmacy import staff as pharmacy_staff
+from regulator import api as regulator_api
+from regulator import cli as regulator_cli
+from regulator import pages as regulator_pages
 
 # The composition root: every domain's pieces, named here and nowhere else (core names no domain).
 # API blueprints are flask-smorest's, page blueprints Flask's, in registration order.
@@ -109,6 +115,7 @@ API_BLUEPRINTS = [
     quick_replies_api.blp,
     records_api.blp,
     shift_api.blp,
+    regulator_api.blp,
 ]
 PAGE_BLUEPRINTS = [
     health.bp,
@@ -127,9 +134,17 @@ PAGE_BLUEPRINTS = [
     checkout_pages.bp,
     quick_replies_pages.bp,
     shift_pages.bp,
+    regulator_pages.bp,
     fhir_api.bp,  # plain Flask: FHIR's own shapes, not the API's (see interchange/fhir_api.py)
 ]
-CLI_GROUPS = [cli_consultations.cli, cli_prescriptions.cli, insurance_cli.cli, pharmacy_cli.cli, retention_cli.cli]
+CLI_GROUPS = [
+    cli_consultations.cli,
+    cli_prescriptions.cli,
+    insurance_cli.cli,
+    pharmacy_cli.cli,
+    retention_cli.cli,
+    regulator_cli.cli,
+]
 # Demo data in dependency order; each seeder takes the shared seed context (see core.cli).
 DEMO_SEEDERS = [
     hospital_seed.seed_network,

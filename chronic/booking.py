@@ -20,6 +20,7 @@ from core import audit, clock
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from core.signals import status_changed
 from hospital.services import network
 from hospital.services import patients as hospital_patients
 
@@ -229,6 +230,7 @@ def _book_taken(patient: User, slot: VisitSlot, **link) -> Booking:
     booking = Booking(slot_id=slot.id, patient_id=patient.id, code=secrets.token_hex(8).upper(), **link)
     db.session.add(booking)
     db.session.flush()
+    status_changed.send("booking", record_id=booking.id, status=BookingStatus.BOOKED)
     audit.record(patient.id, patient.id, "book", "booking", booking.id, slot_id=slot.id, **link)
     db.session.commit()
     return booking
@@ -247,6 +249,7 @@ def move_to(booking: Booking, status: str, **values) -> None:
         db.session.rollback()
         raise Conflict("illegal_transition", _l("This booking is already cancelled."))
     db.session.expire(booking)
+    status_changed.send("booking", record_id=booking.id, status=status)
 
 
 def get_booking(actor: User, booking_id: int) -> Booking:

@@ -86,6 +86,12 @@ class Config:
     CSP_CONNECT_SRC = _env("CSP_CONNECT_SRC") or _origin(JANUS_PUBLIC_URL)
     INSURANCE_GATEWAY = _env("INSURANCE_GATEWAY", "in-process")
     INSURANCE_URL = _env("INSURANCE_URL", "http://127.0.0.1:5001")
+    # The provincial supervision platform (regulator/): where reports go, as whom, how persistently.
+    REGULATOR_URL = _env("REGULATOR_URL", "http://127.0.0.1:5002")
+    REGULATOR_ORG_CODE = _env("REGULATOR_ORG_CODE", "H35010000001")
+    REGULATOR_TIMEOUT = float(_env("REGULATOR_TIMEOUT", "5"))
+    REGULATOR_BACKOFF = float(_env("REGULATOR_BACKOFF", "15"))  # first retry after, doubling
+    REGULATOR_BACKOFF_CAP = float(_env("REGULATOR_BACKOFF_CAP", "300"))
     # Where `python app.py` serves (`make run` honours HOST and PORT).
     HOST = _env("HOST", "127.0.0.1")
     PORT = int(_env("PORT", "5000"))

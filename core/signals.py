@@ -21,3 +21,9 @@ user_sessions_revoked = _signals.signal("user-sessions-revoked")
 # it (consultation taken by another doctor, handed over, closed; invitation withdrawn).
 # Listeners remove those users' sockets from the room at once.
 room_access_ended = _signals.signal("room-access-ended")
+
+# sender: the kind of record ("consultation", "prescription", "booking"); keywords `record_id`
+# and `status` (the status it just reached, or "booked" for a new booking). Sent by each state
+# machine's move_to inside the caller's transaction, before it commits: a listener that writes
+# rows (the regulator's outbox) commits or rolls back together with the change.
+status_changed = _signals.signal("status-changed")

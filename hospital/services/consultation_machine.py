@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import Conflict
 from core.extensions import db
+from core.signals import status_changed
 from hospital.models.consultations import Consultation
 from hospital.models.consultations import ConsultationStatus as S
 
@@ -56,4 +57,5 @@ def move_to(consultation: Consultation, status: str, **values) -> Consultation:
         db.session.rollback()
         raise Conflict("illegal_transition", _l("The consultation changed meanwhile; please reload."))
     db.session.expire(consultation)
+    status_changed.send("consultation", record_id=consultation.id, status=status)
     return consultation

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from core import clock
 from core.errors import MSG_NOT_FOUND, Conflict, NotFound
 from core.extensions import db
+from core.signals import status_changed
 from hospital.models.prescriptions import Prescription
 from hospital.models.prescriptions import PrescriptionStatus as S
 
@@ -40,6 +41,7 @@ def move_to(rx: Prescription, target: str) -> None:
         rx.ended_at = now
     elif target in (S.APPROVED, S.REJECTED):
         rx.reviewed_at = now
+    status_changed.send("prescription", record_id=rx.id, status=target)
 
 
 def get(prescription_id: int) -> Prescription:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 00:03:50.284069
+Create Date: 2026-12-02 01:12:14.070749
 
 """
 from alembic import op
@@ -186,6 +186,43 @@ def upgrade():
     sa.UniqueConstraint('certno_hash'),
     sa.UniqueConstraint('psn_no')
     )
+    op.create_table('regulator_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('msgid', sa.String(length=40), nullable=False),
+    sa.Column('report_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('occurred_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('error_field', sa.String(length=80), nullable=False),
+    sa.Column('receipt_no', sa.String(length=40), nullable=False),
+    sa.Column('sent_at', core.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('msgid'),
+    sa.UniqueConstraint('report_type', 'record_id', name='uq_regulator_report_record')
+    )
+    with op.batch_alter_table('regulator_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_regulator_outbox_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_regulator_outbox_occurred_at'), ['occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_regulator_outbox_report_type'), ['report_type'], unique=False)
+        batch_op.create_index(batch_op.f('ix_regulator_outbox_status'), ['status'], unique=False)
+
+    op.create_table('regulator_reconciliations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('balanced', sa.Boolean(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('checked_at', core.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('regulator_reconciliations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_regulator_reconciliations_day'), ['day'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -1586,6 +1623,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_role'))
 
     op.drop_table('users')
+    with op.batch_alter_table('regulator_reconciliations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_regulator_reconciliations_day'))
+
+    op.drop_table('regulator_reconciliations')
+    with op.batch_alter_table('regulator_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_regulator_outbox_status'))
+        batch_op.drop_index(batch_op.f('ix_regulator_outbox_report_type'))
+        batch_op.drop_index(batch_op.f('ix_regulator_outbox_occurred_at'))
+        batch_op.drop_index(batch_op.f('ix_regulator_outbox_next_attempt_at'))
+
+    op.drop_table('regulator_outbox')
     op.drop_table('mi_persons')
     op.drop_table('mi_messages')
     with op.batch_alter_table('ins_settlements', schema=None) as batch_op:
