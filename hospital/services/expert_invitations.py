@@ -71,7 +71,8 @@ def _lecture_panel(doctor: Doctor, data: CaseRequest, invited: list[Doctor]) -> 
     on_stage = expert_lecture.presenters(data.presenter_ids or [])
     if doctor.id in {d.id for d in on_stage}:
         raise ValidationFailed("self_invited", MSG_SELF_INVITED, field="presenter_ids")
-    viewers = expert_lecture.audience(doctor, data.audience_hospital_ids or [], invited, on_stage)
+    skip = {doctor.id, data.leader_id} | {d.id for d in on_stage}
+    viewers = expert_lecture.audience(data.audience_hospital_ids or [], invited, skip)
     panel = {d.id: d for d in [*on_stage, *viewers]}
     panel.setdefault(data.leader_id, network.get_doctor(data.leader_id))
     return list(panel.values())

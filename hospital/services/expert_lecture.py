@@ -55,12 +55,11 @@ def presenters(presenter_ids: list[int]) -> list[Doctor]:
     return [network.get_doctor(i) for i in unique]
 
 
-def audience(requester: Doctor, hospital_ids: list[int], invited: list[Doctor], on_stage: list[Doctor]) -> list[Doctor]:
+def audience(hospital_ids: list[int], invited: list[Doctor], skip: set[int]) -> list[Doctor]:
     """The viewers: the invited doctors and every doctor of the chosen hospitals, at most
-    LECTURE_VIEWERS_MAX (the requester and the presenters are not counted)."""
+    LECTURE_VIEWERS_MAX (the doctors in `skip`, the requester, host and presenters, not counted)."""
     for hospital_id in hospital_ids:
         network.get_hospital(hospital_id)  # 404 for a hospital that does not exist
-    skip = {requester.id} | {d.id for d in on_stage}
     viewers = {d.id: d for d in invited if d.id not in skip}
     for hospital_id in dict.fromkeys(hospital_ids):
         viewers.update({d.id: d for d in network.list_doctors(hospital_id=hospital_id) if d.id not in skip})

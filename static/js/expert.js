@@ -109,6 +109,9 @@
     if (media.error && !media.stream) fail(media.error);
     stream = media.stream;
     socket = connect();
+    // The room's panels (opinions, materials, lecture) share this socket: see expert_opinions.js.
+    window.ExpertRoom.socket = socket;
+    document.dispatchEvent(new CustomEvent("expert:socket-ready", { detail: { socket, caseId } }));
     socket.on("signal", (m) => mesh && mesh.handle(m));
     socket.on("case.presence", (p) => {
       if (p.case_id !== caseId) return;
@@ -147,5 +150,5 @@
   $("room-reconnect").addEventListener("click", () => socket.emit("leave", { room }, () => join()));
   start();
 
-  window.ExpertRoom = { stats: () => (mesh ? mesh.stats() : Promise.resolve([])), state: () => state, present: () => present };
+  window.ExpertRoom = { ...(window.ExpertRoom || {}), stats: () => (mesh ? mesh.stats() : Promise.resolve([])), state: () => state, present: () => present };
 })();
