@@ -77,7 +77,7 @@ def test_only_the_leader_shows_a_material_to_everyone(demo_client, login, case_i
     url = f"/api/expert-cases/{case_id}/materials/{upload.get_json()['id']}/show"
     refused = demo_client.post(url, headers=login("exp02"))
     assert refused.status_code == 403 and refused.get_json()["reason"] == "leader_only"
-    assert demo_client.post(url, headers=login("exp10")).status_code == 403  # invited, not yet accepted
+    assert demo_client.post(url, headers=login("exp10")).status_code == 403  # an expert of the panel, not its leader
     assert demo_client.post(url, headers=login("doc05")).status_code == 404  # not in the case at all
     assert demo_client.post(url, headers=login(_patient_of(case_id))).status_code == 403  # the patient
     shown = demo_client.post(url, headers=login("exp01"))
