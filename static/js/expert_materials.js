@@ -16,13 +16,15 @@
   const $ = (id) => document.getElementById(id);
   let socket = null;
 
+  const kinds = { lab: App.t("Lab result"), image: App.t("Image"), document: App.t("Document") };
+
   function materialUrl(id) { return `/api/expert-cases/${caseId}/materials/${id}`; }
 
   function addItem(m) {
     const list = $("material-list");
     if (list.querySelector(`li[data-material-id="${m.id}"]`)) return;
     const item = el("li", { "data-material-id": String(m.id), "data-type": m.content_type, "data-title": m.title },
-      el("a", { href: materialUrl(m.id), "data-open": String(m.id), text: m.title }), " · ", el("span", { class: "kind", text: m.kind }));
+      el("a", { href: materialUrl(m.id), "data-open": String(m.id), text: m.title }), " · ", el("span", { class: "kind", text: kinds[m.kind] || m.kind }));
     if (leader) {
       const button = el("button", { type: "button", class: "btn", "data-show": String(m.id), text: App.t("Show to everyone") });
       button.setAttribute("aria-label", `${App.t("Show to everyone")}: ${m.title}`);

@@ -9,12 +9,13 @@ from io import BytesIO
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from core import accounts, clock, sessions
 from core.extensions import db, socketio
 from hospital.models.expert import LECTURE_GUESTS_MAX, AttendanceInterval, ExpertCase
 from hospital.seed_expert import CASE_TITLE
-from hospital.services import expert
+from hospital.services import expert, expert_report
 
 T0 = datetime(2030, 3, 1, 1, 0, tzinfo=UTC)
 
@@ -162,6 +163,15 @@ def test_a_lecture_of_a_hundred_viewers(demo_app, lecture):
             client.disconnect()
     db.session.expire_all()
     assert _open_intervals(case_id, "room") == 0  # every stay closed by the disconnects
+    expert.conclude(_user(lecture.host), case_id, "培训完成", "按规范开展无创通气", [])
+    assert _open_intervals(case_id, "stage") == 0
+    case = db.session.get(ExpertCase, case_id)
+    pdf = expert_report.report_for(case, [])
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages).replace(" ", "")
+    assert "各医院参训人数" in text and text.count("（主讲）") == 2
+    for number in range(1, 5):
+        assert f"培训协作医院{number}：25人" in text
+    assert "学员099" in text
 
 
 def _open_intervals(case_id, kind):
