@@ -109,8 +109,8 @@
     if (media.error && !media.stream) fail(media.error);
     stream = media.stream;
     socket = connect();
-    // The room's panels (opinions, materials, lecture) share this socket: see expert_opinions.js.
-    window.ExpertRoom.socket = socket;
+    // The room's panels (opinions, materials, lecture) share this socket: see expert_panels.js.
+    window.ExpertRoom = Object.assign(window.ExpertRoom || {}, { socket });
     document.dispatchEvent(new CustomEvent("expert:socket-ready", { detail: { socket, caseId } }));
     socket.on("signal", (m) => mesh && mesh.handle(m));
     socket.on("case.presence", (p) => {

@@ -117,8 +117,7 @@
   onRoomSocket((socket) => {
     socket.on("case.opinion", (o) => {
       if (o.case_id !== caseId) return;
-      render(o);
-      if (o.user_id !== selfId) App.announce(App.t("New opinion from %(name)s", { name: o.expert_name }));
+      render(o); // (the room page announces it)
     });
     socket.on("case.conclusion", (c) => { if (c.case_id === caseId) renderConclusion(c); });
     socket.on("connect", () => refresh().catch(() => {})); // what was said while the socket was away
