@@ -13,7 +13,7 @@ from core.extensions import db
 from hospital.models.expert import LECTURE_STAGE_MAX, LECTURE_VIEWERS_MAX, ExpertCase
 from hospital.seed_expert import CASE_TITLE
 from hospital.services import expert, network
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, csrf_of, page_login
 from tests.expert.conftest import make_audience
 
 T0 = datetime(2030, 3, 1, 1, 0, tzinfo=UTC)
@@ -189,3 +189,16 @@ def test_the_record_keeps_every_stay_and_stage_turn_and_the_report_lists_them(de
     assert "参会记录" in text
     assert f"{exp02.name}" in text and "09:00–09:06" in text.replace(" ", "") and "09:10–09:12" in text.replace(" ", "")
     assert "上台：2030-03-0109:02–09:05" in text.replace(" ", "").replace("\n", "")
+
+
+def test_without_scripts_a_refused_opinion_comes_back_next_to_its_form(demo_client, case_id):
+    page_login(demo_client, "exp02")
+    room = demo_client.get(f"/expert-cases/{case_id}").get_data(as_text=True)
+    assert 'id="opinion-form"' in room and 'id="material-viewer"' in room and 'id="lecture"' in room
+    response = demo_client.post(f"/expert-cases/{case_id}/opinion", data={"csrf_token": csrf_of(room), "text": " "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error = html[html.index('id="opinion-error"') :].split("</p>")[0]
+    assert "hidden" not in error.split(">")[0] and "⚠" in error
+    lecture_page = demo_client.get("/expert-cases").get_data(as_text=True)
+    assert 'id="f-mode-lecture"' in lecture_page and 'name="audience_hospital_ids"' in lecture_page
