@@ -8,7 +8,7 @@ import pytest
 import requests
 from PIL import Image, ImageDraw
 
-from tests.conftest import ARTIFACTS, DESKTOP, check_accessibility
+from tests.conftest import ARTIFACTS, DESKTOP, PHONE, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -101,3 +101,34 @@ def test_an_opinion_and_a_shown_image_reach_the_other_without_a_reload(browser, 
     check_accessibility(leader, "expert-panels-leader")
     # taps: sign in, menu, case (3); the expert's empty try, opinion, edit, save, upload (5)
     assert taps.count == 8 and leader_taps.count == 4
+
+
+def test_the_panels_on_a_phone_in_elder_mode(browser, live_server):
+    """The expert on a phone, elder mode on: the panels fit the screen, targets are large, and an
+    opinion still goes through without a reload."""
+    headers = {"Authorization": f"Bearer {live_server.login('exp03')}"}
+    case = next(
+        c
+        for c in requests.get(live_server.url + "/api/expert-cases", headers=headers, timeout=10).json()
+        if c["status"] == "in_session"
+    )
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#f-username", "exp03")
+    page.fill("#f-password", "Demo@2026")
+    page.click("#login-submit")
+    page.click("#elder-switch")
+    page.wait_for_selector("html.elder")
+    page.goto(f"{live_server.url}/expert-cases/{case['id']}")
+    page.wait_for_selector("#present li", timeout=20000)
+    page.evaluate("() => { window.__sameDocument = 'kept'; }")
+    page.fill("#f-opinion", "同意组长意见，注意监测肾功能。")
+    page.click("#opinion-submit")
+    page.wait_for_selector("#opinion-list li:has-text('注意监测肾功能')", timeout=10000)
+    assert page.evaluate("() => window.__sameDocument") == "kept"
+    box = page.locator("#opinion-submit").bounding_box()
+    size = [box["width"], box["height"]]
+    assert size[0] >= 60 and size[1] >= 60, size
+    page.locator("#opinions").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "expert-panels-phone-elder.png"))
+    check_accessibility(page, "expert-panels-phone-elder")
