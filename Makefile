@@ -26,7 +26,7 @@ seed: db  ## load the demo data (idempotent)
 
 run: seed  ## set up, migrate, load demo data and serve on http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)  (demo password: $${DEMO_PASSWORD:-Demo@2026})"
-	$(BIN)/python app.py
+	@bash scripts/janus.sh $(BIN)/python app.py
 
 system-deps:  ## as root on Debian: Chromium, PostgreSQL, Redis and tools the suite needs
 	@bash scripts/system-deps.sh

@@ -20,6 +20,7 @@ import hospital.audit_vocabulary  # noqa: F401  (how the audit log names each do
 import hospital.events.calls  # noqa: F401
 import hospital.events.consultations  # noqa: F401
 import hospital.events.expert  # noqa: F401
+import hospital.events.expert_media  # noqa: F401
 import hospital.models.calls  # noqa: F401
 import hospital.models.consultations  # noqa: F401
 import hospital.models.expert  # noqa: F401
@@ -57,6 +58,7 @@ from hospital import seed as hospital_seed
 from hospital.api import clinical as clinical_api
 from hospital.api import consultations as consultations_api
 from hospital.api import expert as expert_api
+from hospital.api import expert_media as expert_media_api
 from hospital.api import formulary as formulary_api
 from hospital.api import network as network_api
 from hospital.api import prescriptions as prescriptions_api
@@ -92,6 +94,7 @@ API_BLUEPRINTS = [
     formulary_api.blp,
     prescriptions_api.blp,
     expert_api.blp,
+    expert_media_api.blp,
     insurance_api.blp,
     pharmacy_api.blp,
     dashboard_api.blp,

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,12 @@ def _served_at(host: str, port: int) -> str:
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _origin(url: str) -> str:
+    """scheme://host:port of a URL ("" for none), for the Content-Security-Policy."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 class Config:
@@ -65,6 +72,18 @@ class Config:
     LOOPBACK_ICE_ONLY = _env("LOOPBACK_ICE_ONLY", "0") == "1"
     FAILPOINTS = _env("FAILPOINTS", "")  # crash tests only: see core/failpoints.py
     EXPERT_STAGE_SIZE = int(_env("EXPERT_STAGE_SIZE", "4"))
+    # Janus (the expert room's SFU): its public HTTP API for browsers, its Admin API on loopback
+    # for this server, the admin secret, the VideoRoom plugin's admin key (only this server creates
+    # rooms) and the key from which participants' tokens are derived. No JANUS_URL: the expert
+    # room falls back to the browser mesh (scripts/janus.sh writes these for `make run`).
+    JANUS_URL = _env("JANUS_URL", "")
+    JANUS_PUBLIC_URL = _env("JANUS_PUBLIC_URL") or JANUS_URL
+    JANUS_ADMIN_URL = _env("JANUS_ADMIN_URL", "")
+    JANUS_ADMIN_SECRET = _env("JANUS_ADMIN_SECRET", "")
+    JANUS_ADMIN_KEY = _env("JANUS_ADMIN_KEY", "")
+    JANUS_TOKEN_KEY = _env("JANUS_TOKEN_KEY", "")
+    # Origins besides this one that pages may connect to (the CSP's connect-src): Janus's.
+    CSP_CONNECT_SRC = _env("CSP_CONNECT_SRC") or _origin(JANUS_PUBLIC_URL)
     INSURANCE_GATEWAY = _env("INSURANCE_GATEWAY", "in-process")
     INSURANCE_URL = _env("INSURANCE_URL", "http://127.0.0.1:5001")
     # Where `python app.py` serves (`make run` honours HOST and PORT).

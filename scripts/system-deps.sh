@@ -2,7 +2,7 @@
 # Debian packages the test suite needs. Installs only as root and only what is missing;
 # otherwise says what is missing (those tests then skip and say why).
 set -euo pipefail
-packages=(chromium postgresql redis-server libzbar0 fonts-noto-color-emoji nginx)
+packages=(chromium postgresql redis-server libzbar0 fonts-noto-color-emoji nginx janus libjs-janus-gateway)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -27,6 +27,7 @@ class InvitationStatus(enum.StrEnum):
     INVITED = "invited"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # by the case leader: out of the panel and the room
 
 
 class CaseMode(enum.StrEnum):

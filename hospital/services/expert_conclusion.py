@@ -12,6 +12,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
 from hospital.models.expert import CaseConclusion, CaseEventKind, CaseOpinion, CaseStatus, ExpertCase
+from hospital.services import expert_sfu
 from hospital.services.expert_machine import brief, move_to, record_event, room_name
 from hospital.services.expert_queries import acting_doctor, case_as, get_case_for
 from hospital.services.expert_record import set_stage
@@ -133,6 +134,7 @@ def conclude(user: User, case_id: int, diagnosis: str, treatment_advice: str, an
     case.hand_queue = []
     audit.record(user.id, case.patient_id, "sign", "case_conclusion", case.id, digest=conclusion.content_digest)
     db.session.commit()
+    expert_sfu.close_room(case.id)  # the room closed: its Janus room and tokens go with it
     notify.broadcast(room_name(case.id), "case.conclusion", conclusion_payload(conclusion))
     notify.broadcast(room_name(case.id), "case.status", brief(case))
     notify.notify_users([case.requesting_doctor.user_id, case.patient_id], "case.concluded", brief(case))

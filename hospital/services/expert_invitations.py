@@ -12,13 +12,15 @@ from core import audit, clock, notify
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from core.signals import room_access_ended
 from hospital.models.expert import CaseEventKind, CaseInvitation, CaseStatus, ExpertCase, InvitationStatus
 from hospital.models.network import Doctor
-from hospital.services import expert_lecture, network, rota
-from hospital.services.expert_machine import brief, move_to, record_event
+from hospital.services import expert_lecture, expert_sfu, network, rota
+from hospital.services.expert_machine import brief, move_to, record_event, room_name
 from hospital.services.expert_materials import set_consent
-from hospital.services.expert_queries import MSG_NOT_FOUND, acting_doctor, get_case_for
+from hospital.services.expert_queries import MSG_NOT_FOUND, acting_doctor, case_as, get_case_for
 from hospital.services.expert_record import set_stage
+from hospital.services.expert_room import stage_state
 
 S = CaseStatus
 MSG_SELF_INVITED = _l("The requesting doctor cannot invite himself.")
@@ -145,6 +147,8 @@ def answer_invitation(user: User, case_id: int, accept: bool, reason: str = "") 
         raise NotFound("case_not_found", MSG_NOT_FOUND)
     if case.status not in (S.SCHEDULED, S.IN_SESSION):
         raise Conflict("case_not_open", _l("This case no longer takes answers."))
+    if invitation.status == InvitationStatus.WITHDRAWN:
+        raise Conflict("invitation_withdrawn", _l("The leader withdrew this invitation."))
     invitation.status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
     invitation.answered_at, invitation.decline_reason = clock.now(), "" if accept else reason.strip()[:200]
     record_event(case.id, user.id, CaseEventKind.INVITATION, invitation.status, {"doctor_id": doctor.id})
@@ -154,4 +158,33 @@ def answer_invitation(user: User, case_id: int, accept: bool, reason: str = "") 
         "case.invitation_answered",
         {**brief(case), "expert": user.name, "answer": invitation.status},
     )
+    return invitation
+
+
+def withdraw_invitation(user: User, case_id: int, doctor_id: int) -> CaseInvitation:
+    """The panel leader withdraws an expert's invitation: the expert leaves the panel, the stage,
+    the room's sockets and its media at once (his Janus credential ends with it)."""
+    case = case_as(user, case_id, "leader")
+    invitation = next((i for i in case.invitations if i.doctor_id == doctor_id), None)
+    if invitation is None:
+        raise NotFound("invitation_not_found", _l("This doctor is not invited to the case."))
+    if doctor_id == case.leader_id:
+        raise ValidationFailed(
+            "leader_invitation", _l("The leader's own invitation cannot be withdrawn."), field="doctor_id"
+        )
+    if case.status not in (S.REQUESTED, S.SCHEDULED, S.IN_SESSION):
+        raise Conflict("case_not_open", _l("This case no longer takes answers."))
+    if invitation.status == InvitationStatus.WITHDRAWN:
+        raise Conflict("invitation_withdrawn", _l("This invitation is already withdrawn."))
+    expert_user_id = invitation.doctor.user_id
+    invitation.status, invitation.answered_at = InvitationStatus.WITHDRAWN, clock.now()
+    set_stage(case, [u for u in (case.stage_user_ids or []) if u != expert_user_id])
+    case.hand_queue = [u for u in (case.hand_queue or []) if u != expert_user_id]
+    record_event(case.id, user.id, CaseEventKind.INVITATION, InvitationStatus.WITHDRAWN, {"doctor_id": doctor_id})
+    db.session.commit()
+    room_access_ended.send(room_name(case.id), user_ids=[expert_user_id])
+    expert_sfu.drop_participant(case.id, expert_user_id)
+    notify.notify_user(expert_user_id, "case.invitation_withdrawn", brief(case))
+    if case.status == S.IN_SESSION:
+        notify.broadcast(room_name(case.id), "case.stage", stage_state(case))
     return invitation

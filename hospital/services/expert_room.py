@@ -9,7 +9,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
 from hospital.models.expert import CaseEvent, CaseEventKind, CaseStatus, ExpertCase, IntervalKind
-from hospital.services import media
+from hospital.services import expert_sfu, media
 from hospital.services.expert_lecture import stage_limit
 from hospital.services.expert_machine import record_event
 from hospital.services.expert_queries import MSG_NOT_FOUND, load_case, participant_user_ids
@@ -101,6 +101,7 @@ def move_floor(user: User, case_id: int, target_user_id: int, give: bool) -> dic
         case.id, user.id, CaseEventKind.STAGE, "give" if give else "take", {"user_id": target_user_id, "stage": stage}
     )
     db.session.commit()
+    expert_sfu.enforce_stage(case)  # Janus obeys the stage: whoever left it stops publishing now
     return stage_state(case)
 
 

@@ -47,6 +47,8 @@ def test_stage_video_audio_chat_and_the_floor(browser, live_server):
     second = open_room(browser, live_server, "exp02", case_id)
     third = open_room(browser, live_server, "exp03", case_id)
     leader.wait_for_function("() => document.querySelectorAll('#present li').length === 3", timeout=15000)
+    # No Janus on this server: the mesh carries the media, and the page says so.
+    assert leader.evaluate("() => window.ExpertRoom.mode()") == "mesh" and leader.locator("#media-notice").is_visible()
 
     leader.click(f"#present button[data-floor='give'][data-user='{ids['exp02']}']")
     for page in (leader, second, third):

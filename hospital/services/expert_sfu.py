@@ -1,0 +1,272 @@
+"""The expert room's media through Janus's VideoRoom: the room follows the case's room, each
+participant gets a credential for that room only, and only the stage publishes.
+
+How the credentials work (all derived from JANUS_TOKEN_KEY, so every server process agrees and
+nothing is stored):
+- a **join token** per (case, participant): a Janus core token (the only way to open a session
+  with Janus, `token_auth`) that is also on that room's `allowed` list (the only way to join it).
+  A token of one case opens no other room; subscriptions need a participant's private id in the
+  room (`require_pvtid`), so nobody watches without having joined.
+- a **publish id** per (case, stage member): the participant id under which a stage member
+  publishes. Only stage members are told theirs. The server keeps Janus in step with the stage:
+  any publisher in the room whose id is not a current stage member's publish id is kicked, and
+  the room holds no more publishers than the stage's capacity.
+A participant whose access ends loses his token (core and room) and his sessions are destroyed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from core import tasks
+from core.errors import Conflict, NotFound
+from core.extensions import db
+from core.models import User
+from hospital.models.expert import CaseStatus, ExpertCase
+from hospital.services import janus
+from hospital.services.calls import ice_config
+from hospital.services.expert_lecture import stage_limit
+from hospital.services.expert_queries import MSG_NOT_FOUND, load_case, participant_user_ids
+
+log = logging.getLogger(__name__)
+ROOM_OFFSET = 1_000_000  # Janus room ids of cases (keeps clear of the sample rooms 1234, 5678)
+
+
+@dataclass(frozen=True)
+class MediaCredential:
+    """What one participant's page needs to take part through Janus."""
+
+    server: str
+    room: int
+    token: str
+    view_id: int
+    publish_id: int | None
+    ice: dict
+    capacity: int
+
+    def as_dict(self) -> dict:
+        return {
+            "mode": "sfu",
+            "server": self.server,
+            "room": self.room,
+            "token": self.token,
+            "view_id": self.view_id,
+            "publish_id": self.publish_id,
+            "may_publish": self.publish_id is not None,
+            "ice_servers": self.ice["ice_servers"],
+            "loopback_only": self.ice["loopback_only"],
+            "capacity": self.capacity,
+        }
+
+
+def _digest(purpose: str, case_id: int, user_id: int = 0) -> bytes:
+    key = (current_app.config.get("JANUS_TOKEN_KEY") or current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, f"janus:{purpose}:{case_id}:{user_id}".encode(), hashlib.sha256).digest()
+
+
+def room_id(case_id: int) -> int:
+    return ROOM_OFFSET + case_id
+
+
+def room_secret(case_id: int) -> str:
+    return base64.urlsafe_b64encode(_digest("secret", case_id)[:18]).decode()
+
+
+def join_token(case_id: int, user_id: int) -> str:
+    return f"c{case_id}u{user_id}-" + base64.urlsafe_b64encode(_digest("token", case_id, user_id)[:18]).decode()
+
+
+def _participant_id(purpose: str, case_id: int, user_id: int) -> int:
+    """A 48-bit participant id (safe as a JavaScript number), unguessable without the key."""
+    return int.from_bytes(_digest(purpose, case_id, user_id)[:6], "big") | 1
+
+
+def view_id(case_id: int, user_id: int) -> int:
+    return _participant_id("view", case_id, user_id)
+
+
+def publish_id(case_id: int, user_id: int) -> int:
+    return _participant_id("publish", case_id, user_id)
+
+
+def enabled() -> bool:
+    return janus.settings() is not None
+
+
+def ensure_room(case: ExpertCase) -> int:
+    """Create the case's VideoRoom room if Janus does not hold it (first join, or Janus restarted)."""
+    allowed = sorted(join_token(case.id, u) for u in participant_user_ids(case))
+    try:
+        janus.videoroom(
+            "create",
+            room=room_id(case.id),
+            description=f"case {case.id}",
+            secret=room_secret(case.id),
+            is_private=True,
+            require_pvtid=True,
+            publishers=stage_limit(case),
+            allowed=allowed,
+            audiolevel_event=True,
+            audio_active_packets=50,
+            audio_level_average=60,
+            notify_joining=False,
+        )
+    except janus.VideoRoomError as err:
+        if err.code != janus.VideoRoomError.ROOM_EXISTS:
+            raise
+    return room_id(case.id)
+
+
+def _allow(case_id: int, action: str, tokens: list[str]) -> None:
+    janus.videoroom("allowed", room=room_id(case_id), secret=room_secret(case_id), action=action, allowed=tokens)
+
+
+def credential_for(case: ExpertCase, user_id: int) -> MediaCredential:
+    """Open the room in Janus if needed and hand this participant his credential; the caller has
+    checked that he is a participant of the case and that its room is open."""
+    ensure_room(case)
+    token = join_token(case.id, user_id)
+    janus.add_token(token)
+    _allow(case.id, "add", [token])
+    on_stage = user_id in (case.stage_user_ids or [])
+    return MediaCredential(
+        server=janus.settings().public_url,
+        room=room_id(case.id),
+        token=token,
+        view_id=view_id(case.id, user_id),
+        publish_id=publish_id(case.id, user_id) if on_stage else None,
+        ice=ice_config(),
+        capacity=stage_limit(case),
+    )
+
+
+def participants(case_id: int) -> list[dict]:
+    """Janus's own list of the room's participants (id, display, publisher)."""
+    try:
+        answer = janus.videoroom("listparticipants", room=room_id(case_id))
+    except janus.VideoRoomError as err:
+        if err.code == janus.VideoRoomError.NO_SUCH_ROOM:
+            return []
+        raise
+    return answer.get("participants", [])
+
+
+def _kick(case_id: int, participant_id: int) -> bool:
+    try:
+        janus.videoroom("kick", room=room_id(case_id), secret=room_secret(case_id), id=participant_id)
+    except janus.VideoRoomError as err:
+        if err.code in (janus.VideoRoomError.NO_SUCH_FEED, janus.VideoRoomError.NO_SUCH_ROOM):
+            return False
+        raise
+    return True
+
+
+def enforce_stage(case: ExpertCase) -> list[int]:
+    """Kick every publisher in the room who is not on the stage (taken off it, or publishing
+    without having been given it); the ids kicked."""
+    if not enabled():
+        return []
+    allowed = {publish_id(case.id, u) for u in (case.stage_user_ids or [])}
+    kicked = []
+    try:
+        for participant in participants(case.id):
+            if participant.get("publisher") and participant["id"] not in allowed and _kick(case.id, participant["id"]):
+                kicked.append(participant["id"])
+    except janus.JanusUnavailable as err:
+        log.warning("janus: stage of case %s not enforced: %s", case.id, err)
+    return kicked
+
+
+def drop_participant(case_id: int, user_id: int) -> None:
+    """His access ended: his token leaves Janus and the room, he is kicked, his sessions end."""
+    if not enabled():
+        return
+    token = join_token(case_id, user_id)
+    try:
+        try:
+            _allow(case_id, "remove", [token])
+        except janus.VideoRoomError as err:
+            if err.code != janus.VideoRoomError.NO_SUCH_ROOM:
+                raise
+        janus.remove_token(token)
+        for participant_id in (view_id(case_id, user_id), publish_id(case_id, user_id)):
+            _kick(case_id, participant_id)
+        for handle in janus.handles():
+            if handle.get("token") == token:
+                janus.destroy_session(handle["session_id"])
+    except janus.JanusUnavailable as err:
+        log.warning("janus: user %s not dropped from case %s: %s", user_id, case_id, err)
+
+
+def close_room(case_id: int) -> None:
+    """The case's room closed: destroy the Janus room and retire its participants' tokens."""
+    if not enabled():
+        return
+    case = db.session.get(ExpertCase, case_id)
+    try:
+        janus.videoroom("destroy", room=room_id(case_id), secret=room_secret(case_id))
+    except janus.VideoRoomError as err:
+        if err.code != janus.VideoRoomError.NO_SUCH_ROOM:
+            log.warning("janus: room of case %s not destroyed: %s", case_id, err)
+    except janus.JanusUnavailable as err:
+        log.warning("janus: room of case %s not destroyed: %s", case_id, err)
+        return
+    for user_id in participant_user_ids(case) if case else ():
+        janus.remove_token(join_token(case_id, user_id))
+
+
+def open_rooms() -> list[int]:
+    """The case ids whose rooms Janus holds now."""
+    answer = janus.videoroom("list")
+    return [r["room"] - ROOM_OFFSET for r in answer.get("list", []) if r.get("room", 0) > ROOM_OFFSET]
+
+
+def media_for(user_id: int, case_id: int) -> dict:
+    """The page's media settings: a Janus credential, or the mesh with the reason (Janus not
+    configured or not answering). The caller has checked that the user is in the open room."""
+    case = db.session.get(ExpertCase, case_id)
+    if not enabled():
+        return {"mode": "mesh", "reason": "not_configured"}
+    try:
+        return credential_for(case, user_id).as_dict()
+    except janus.JanusUnavailable as err:
+        log.warning("janus unavailable for case %s: %s", case_id, err)
+        return {"mode": "mesh", "reason": "unavailable"}
+
+
+def media_for_participant(user: User, case_id: int) -> dict:
+    """media_for, for a participant of a case whose room is open (else 404 / 409)."""
+    case = load_case(case_id)
+    if user.id not in participant_user_ids(case):
+        raise NotFound("case_not_found", MSG_NOT_FOUND)
+    if case.status != CaseStatus.IN_SESSION:
+        raise Conflict("case_not_in_session", _l("The room is not open."))
+    return media_for(user.id, case_id)
+
+
+@tasks.every(10)
+def sweep_rooms() -> dict:
+    """Keep Janus in step with the cases: publishers off the stage are kicked, rooms of cases that
+    are no longer in session are destroyed."""
+    if not enabled():
+        return {}
+    try:
+        held = open_rooms()
+    except janus.JanusUnavailable:
+        return {}
+    done = {"kicked": [], "closed": []}
+    for case_id in held:
+        case = db.session.get(ExpertCase, case_id)
+        if case is None or case.status != CaseStatus.IN_SESSION:
+            close_room(case_id)
+            done["closed"].append(case_id)
+        else:
+            done["kicked"] += enforce_stage(case)
+    return done
