@@ -113,6 +113,14 @@ class CaseFloorSchema(Schema):
     action = fields.String(load_default="give", validate=validate.OneOf(["give", "take"]))
 
 
+class CaseShowSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = Id(required=True)
+    material_id = Id(required=True)
+
+
 def load(schema: Schema, data) -> dict:
     """The payload as the schema reads it; raises InvalidPayload (a 422 acknowledgement)."""
     if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from hospital.schemas.calls import CallEndSchema, CallSchema, CallStartSchema
 from hospital.schemas.expert import (
     ActivitySchema,
     AnswerSchema,
+    AttendanceSchema,
     CaseQuerySchema,
     CaseRequestSchema,
     CaseSchema,
@@ -25,6 +26,7 @@ from hospital.schemas.expert import (
     EventSchema,
     InvitationSchema,
     MaterialSchema,
+    MaterialShownSchema,
     MaterialUploadSchema,
     OpinionCreateSchema,
     OpinionSchema,
@@ -158,8 +160,27 @@ def upload_material(form, case_id):
 def download_material(case_id, material_id):
     """The material's file (panel and patient; the read is audited)."""
     material, path = expert.material_file(require_user(), case_id, material_id)
-    disposition = f"inline; filename*=UTF-8''{quote(material.filename)}"
-    return Response(path.read_bytes(), mimetype=material.content_type, headers={"Content-Disposition": disposition})
+    headers = {
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(material.filename)}",
+        # the room's viewer shows PDFs in a frame of the same site (nothing else may frame them)
+        "X-Frame-Options": "SAMEORIGIN",
+        "Content-Security-Policy": "frame-ancestors 'self'",
+    }
+    return Response(path.read_bytes(), mimetype=material.content_type, headers=headers)
+
+
+@blp.post("/expert-cases/<int:case_id>/materials/<int:material_id>/show")
+@blp.response(200, MaterialShownSchema)
+def show_material(case_id, material_id):
+    """The leader opens this material on every participant's viewer (socket `case.material_shown`)."""
+    return expert.show_material(require_user(), case_id, material_id)
+
+
+@blp.get("/expert-cases/<int:case_id>/attendance")
+@blp.response(200, AttendanceSchema)
+def attendance(case_id):
+    """Who was in the room and on stage when, and attendance per hospital (panel and administrators)."""
+    return expert.attendance(require_user(), case_id)
 
 
 @blp.get("/expert-cases/<int:case_id>/opinions")
@@ -174,6 +195,14 @@ def list_opinions(case_id):
 def add_opinion(data, case_id):
     """An expert records his opinion."""
     return expert.add_opinion(require_user(), case_id, data["text"])
+
+
+@blp.patch("/expert-cases/<int:case_id>/opinions/<int:opinion_id>")
+@blp.arguments(OpinionCreateSchema)
+@blp.response(200, OpinionSchema)
+def edit_opinion(data, case_id, opinion_id):
+    """An expert corrects his own opinion during the session (the room sees it at once)."""
+    return expert.edit_opinion(require_user(), case_id, opinion_id, data["text"])
 
 
 @blp.get("/expert-cases/<int:case_id>/conclusion")

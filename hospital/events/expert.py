@@ -125,3 +125,13 @@ def on_hand(data):
 def on_floor(data):
     """The leader gives or takes the floor (the bounded video stage)."""
     return _act(data, _floor)
+
+
+def _show(user, case_id, data) -> dict:
+    return {"material": expert.show_material(user, case_id, data["material_id"])}  # the service broadcasts
+
+
+@socket_event("case.show_material", schemas.CaseShowSchema())
+def on_show_material(data):
+    """The leader opens a material on everyone's viewer."""
+    return _act(data, _show)

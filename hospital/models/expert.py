@@ -30,6 +30,25 @@ class InvitationStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # by the case leader: out of the panel and the room
 
 
+class CaseMode(enum.StrEnum):
+    CONSULTATION = "consultation"  # a panel discusses a patient
+    LECTURE = "lecture"  # a training session: presenters on stage, network hospitals' staff watch
+
+
+# A lecture's room (the domain's limits, enforced by the services): one or two presenters hold
+# the stage, the host may bring up to LECTURE_GUESTS_MAX viewers up beside them, and at most
+# LECTURE_VIEWERS_MAX staff of network hospitals watch (receive only), ask by chat or by hand.
+LECTURE_PRESENTERS_MAX = 2
+LECTURE_GUESTS_MAX = 2
+LECTURE_STAGE_MAX = LECTURE_PRESENTERS_MAX + LECTURE_GUESTS_MAX
+LECTURE_VIEWERS_MAX = 100
+
+
+class IntervalKind(enum.StrEnum):
+    ROOM = "room"  # connected to the room (first socket joined .. last socket left)
+    STAGE = "stage"  # on the video stage
+
+
 class CaseEventKind(enum.StrEnum):
     MESSAGE = "message"
     PRESENCE = "presence"
@@ -57,6 +76,10 @@ class ExpertCase(db.Model):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent_department_ids: Mapped[list] = mapped_column(JSON, default=list)
+    mode: Mapped[str] = mapped_column(String(12), default=CaseMode.CONSULTATION)
+    # Lecture: the presenters' user ids (the stage when the room opens) and the audience's hospitals.
+    presenter_user_ids: Mapped[list] = mapped_column(JSON, default=list)
+    audience_hospital_ids: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(12), default=CaseStatus.REQUESTED, index=True)
     # The patient's records (diagnoses, allergies) are shown to the panel only with his consent.
     records_consent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -138,8 +161,25 @@ class CaseOpinion(db.Model):
     doctor_id: Mapped[int] = mapped_column(ForeignKey("doctors.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     doctor = relationship("Doctor")
+
+
+class AttendanceInterval(db.Model):
+    """One stretch of a participant's time in the room or on its stage: the record of who was
+    there and who spoke when (several per person: leave and rejoin make a new one)."""
+
+    __tablename__ = "case_attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("expert_cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(6))  # IntervalKind
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # open while it lasts
+
+    user = relationship("User")
 
 
 class CaseConclusion(db.Model):

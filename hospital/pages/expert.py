@@ -59,6 +59,9 @@ def _case_request(form) -> expert.CaseRequest:
         urgent_department_ids=_ints(form.getlist("urgent_department_ids")),
         records_consent=form.get("records_consent") == "1",
         consent_note=form.get("consent_note", ""),
+        mode=form.get("mode") or "consultation",
+        presenter_ids=_ints(form.getlist("presenter_ids")),
+        audience_hospital_ids=_ints(form.getlist("audience_hospital_ids")),
     )
 
 

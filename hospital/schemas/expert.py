@@ -23,6 +23,17 @@ class CaseRequestSchema(Schema):
     )
     records_consent = fields.Bool(load_default=False, metadata={"description": "The patient agreed to share records"})
     consent_note = fields.Str(load_default="", validate=validate.Length(max=200))
+    mode = fields.Str(
+        load_default="consultation",
+        validate=validate.OneOf(["consultation", "lecture"]),
+        metadata={"description": "consultation (a panel) or lecture (a training session)"},
+    )
+    presenter_ids = fields.List(
+        BoundedInt(), load_default=list, metadata={"description": "Lecture: doctor ids of the one or two presenters"}
+    )
+    audience_hospital_ids = fields.List(
+        BoundedInt(), load_default=list, metadata={"description": "Lecture: invite these hospitals' doctors to watch"}
+    )
 
 
 class CaseQuerySchema(Schema):
@@ -85,6 +96,9 @@ class CaseSchema(Schema):
     questions = fields.List(fields.Str())
     status = fields.Str()
     urgent = fields.Bool()
+    mode = fields.Str(metadata={"description": "consultation or lecture"})
+    presenter_user_ids = fields.List(BoundedInt(), metadata={"description": "Lecture: the presenters' user ids"})
+    audience_hospital_ids = fields.List(BoundedInt())
     patient_id = BoundedInt()
     patient_name = fields.Str(attribute="patient.name")
     hospital_id = BoundedInt()
@@ -171,10 +185,58 @@ class OpinionSchema(Schema):
     id = BoundedInt()
     case_id = BoundedInt()
     doctor_id = BoundedInt()
+    user_id = BoundedInt(attribute="doctor.user_id")
     expert_name = fields.Str(attribute="doctor.user.name")
     hospital = fields.Str(attribute="doctor.hospital.name_zh")
     text = fields.Str()
     created_at = LocalDateTime()
+    edited_at = LocalDateTime(allow_none=True)
+
+
+class MaterialShownSchema(Schema):
+    case_id = BoundedInt()
+    id = BoundedInt()
+    title = fields.Str()
+    kind = fields.Str()
+    content_type = fields.Str()
+    url = fields.Str()
+    by = fields.Str()
+    user_id = BoundedInt()
+
+
+class SpanSchema(Schema):
+    start = LocalDateTime(data_key="from", attribute="from")
+    end = LocalDateTime(data_key="to", attribute="to", allow_none=True)
+
+
+class AttendeeSchema(Schema):
+    user_id = BoundedInt()
+    name = fields.Str()
+    role = fields.Str(metadata={"description": "leader, requester, expert (or removed)"})
+    presenter = fields.Bool()
+    hospital_id = BoundedInt(allow_none=True)
+    hospital = fields.Str()
+    first_join = LocalDateTime(allow_none=True)
+    last_leave = LocalDateTime(allow_none=True, metadata={"description": "None while still in the room"})
+    present = fields.Bool()
+    seconds_in_room = BoundedInt()
+    seconds_on_stage = BoundedInt()
+    intervals = fields.List(fields.Nested(SpanSchema), metadata={"description": "Stays in the room"})
+    stage = fields.List(fields.Nested(SpanSchema), metadata={"description": "Stretches on the stage"})
+
+
+class HospitalAttendanceSchema(Schema):
+    hospital_id = BoundedInt(allow_none=True)
+    hospital = fields.Str()
+    expected = BoundedInt()
+    attended = BoundedInt()
+
+
+class AttendanceSchema(Schema):
+    case_id = BoundedInt()
+    mode = fields.Str()
+    participants = fields.List(fields.Nested(AttendeeSchema))
+    by_hospital = fields.List(fields.Nested(HospitalAttendanceSchema))
 
 
 class ConclusionCreateSchema(Schema):

@@ -5,6 +5,8 @@
 - expert_materials: consent, the patient's records, shared materials
 - expert_room: presence, chat, raised hands and the stage
 - expert_conclusion: opinions, the signed conclusion, the report's case
+- expert_lecture: lecture mode (presenters, audience) and the stage's limit in each mode
+- expert_record: who was in the room and on stage when; attendance per hospital
 - expert_queries: roles in a case, what each person may see, lists and activity
 """
 
@@ -15,11 +17,15 @@ from hospital.services.expert_conclusion import (
     add_opinion,
     conclude,
     conclusion_content,
+    conclusion_payload,
+    edit_opinion,
     list_opinions,
+    opinion_payload,
     report_case,
     verify_conclusion,
 )
 from hospital.services.expert_invitations import CaseRequest, answer_invitation, request_case
+from hospital.services.expert_lecture import is_lecture, stage_limit
 from hospital.services.expert_machine import (
     TRANSITIONS,
     brief,
@@ -33,9 +39,11 @@ from hospital.services.expert_machine import (
 from hospital.services.expert_materials import (
     MATERIAL_KINDS,
     add_material,
+    material_brief,
     material_file,
     patient_records,
     record_consent,
+    show_material,
 )
 from hospital.services.expert_queries import (
     MSG_NOT_FOUND,
@@ -48,6 +56,7 @@ from hospital.services.expert_queries import (
     role_in_case,
     upcoming_cases_for,
 )
+from hospital.services.expert_record import attendance, attendance_of
 from hospital.services.expert_room import (
     may_join_room,
     media_links,
@@ -67,6 +76,15 @@ __all__ = [
     "activity",
     "add_material",
     "add_opinion",
+    "attendance",
+    "attendance_of",
+    "conclusion_payload",
+    "edit_opinion",
+    "is_lecture",
+    "material_brief",
+    "opinion_payload",
+    "show_material",
+    "stage_limit",
     "answer_invitation",
     "brief",
     "cancel_case",

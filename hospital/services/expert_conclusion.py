@@ -8,30 +8,75 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from core import audit, clock, notify, signing
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
 from hospital.models.expert import CaseConclusion, CaseEventKind, CaseOpinion, CaseStatus, ExpertCase
 from hospital.services import expert_sfu
 from hospital.services.expert_machine import brief, move_to, record_event, room_name
 from hospital.services.expert_queries import acting_doctor, case_as, get_case_for
+from hospital.services.expert_record import set_stage
 
 S = CaseStatus
 
 
-def add_opinion(user: User, case_id: int, text: str) -> CaseOpinion:
-    """An expert (or the leader) records his opinion during the session."""
-    case = case_as(user, case_id, "leader", "expert")
+def _local(value: datetime | None) -> str | None:
+    return clock.to_local(value).isoformat() if value else None
+
+
+def opinion_payload(opinion: CaseOpinion, action: str) -> dict:
+    """What the room's panels show of a new or edited opinion (pushed as `case.opinion`)."""
+    doctor = opinion.doctor
+    return {
+        "case_id": opinion.case_id,
+        "id": opinion.id,
+        "action": action,  # "created" or "edited"
+        "doctor_id": doctor.id,
+        "user_id": doctor.user_id,
+        "by": doctor.user.name,
+        "expert_name": doctor.user.name,
+        "hospital": doctor.hospital.name_zh,
+        "text": opinion.text,
+        "created_at": _local(opinion.created_at),
+        "edited_at": _local(opinion.edited_at),
+    }
+
+
+def _opinion_text(case: ExpertCase, text: str) -> str:
     if case.status != S.IN_SESSION:
         raise Conflict("case_not_in_session", _l("Opinions are recorded during the session."))
-    if len((text or "").strip()) < 2:
+    text = (text or "").strip()
+    if len(text) < 2:
         raise ValidationFailed("opinion_required", _l("Write the opinion."), field="text")
-    opinion = CaseOpinion(case_id=case.id, doctor_id=acting_doctor(user).id, text=text.strip(), created_at=clock.now())
+    return text
+
+
+def add_opinion(user: User, case_id: int, text: str) -> CaseOpinion:
+    """An expert (or the leader) records his opinion during the session; the room sees it at once."""
+    case = case_as(user, case_id, "leader", "expert")
+    text = _opinion_text(case, text)
+    opinion = CaseOpinion(case_id=case.id, doctor_id=acting_doctor(user).id, text=text, created_at=clock.now())
     db.session.add(opinion)
-    record_event(case.id, user.id, CaseEventKind.OPINION, text.strip())
+    db.session.flush()
+    record_event(case.id, user.id, CaseEventKind.OPINION, text, {"opinion_id": opinion.id, "action": "created"})
     audit.record(user.id, case.patient_id, "create", "case_opinion", case.id)
     db.session.commit()
-    notify.broadcast(room_name(case.id), "case.opinion", {"case_id": case.id, "id": opinion.id, "by": user.name})
+    notify.broadcast(room_name(case.id), "case.opinion", opinion_payload(opinion, "created"))
+    return opinion
+
+
+def edit_opinion(user: User, case_id: int, opinion_id: int, text: str) -> CaseOpinion:
+    """An expert corrects his own opinion during the session; the record keeps both texts."""
+    case = case_as(user, case_id, "leader", "expert")
+    opinion = db.session.get(CaseOpinion, opinion_id)
+    if opinion is None or opinion.case_id != case.id or opinion.doctor_id != acting_doctor(user).id:
+        raise NotFound("opinion_not_found", _l("No such opinion of yours in this case."))
+    text = _opinion_text(case, text)
+    opinion.text, opinion.edited_at = text, clock.now()
+    record_event(case.id, user.id, CaseEventKind.OPINION, text, {"opinion_id": opinion.id, "action": "edited"})
+    audit.record(user.id, case.patient_id, "update", "case_opinion", case.id)
+    db.session.commit()
+    notify.broadcast(room_name(case.id), "case.opinion", opinion_payload(opinion, "edited"))
     return opinion
 
 
@@ -85,13 +130,27 @@ def conclude(user: User, case_id: int, diagnosis: str, treatment_advice: str, an
         public_key=signing.public_key_b64(user.id),
     )
     db.session.add(conclusion)
-    case.stage_user_ids, case.hand_queue = [], []
+    set_stage(case, [])
+    case.hand_queue = []
     audit.record(user.id, case.patient_id, "sign", "case_conclusion", case.id, digest=conclusion.content_digest)
     db.session.commit()
     expert_sfu.close_room(case.id)  # the room closed: its Janus room and tokens go with it
+    notify.broadcast(room_name(case.id), "case.conclusion", conclusion_payload(conclusion))
     notify.broadcast(room_name(case.id), "case.status", brief(case))
     notify.notify_users([case.requesting_doctor.user_id, case.patient_id], "case.concluded", brief(case))
     return conclusion
+
+
+def conclusion_payload(c: CaseConclusion) -> dict:
+    """The signed conclusion as the room's panels show it (pushed as `case.conclusion`)."""
+    return {
+        "case_id": c.case_id,
+        "diagnosis": c.diagnosis,
+        "treatment_advice": c.treatment_advice,
+        "answers": c.answers,
+        "signed_by": c.signed_by.name if c.signed_by else "",
+        "signed_at": _local(c.signed_at),
+    }
 
 
 def verify_conclusion(case: ExpertCase) -> bool:

@@ -15,13 +15,15 @@ from core.models import Role, User
 from core.signals import room_access_ended
 from hospital.models.expert import CaseEventKind, CaseInvitation, CaseStatus, ExpertCase, InvitationStatus
 from hospital.models.network import Doctor
-from hospital.services import expert_sfu, network, rota
+from hospital.services import expert_lecture, expert_sfu, network, rota
 from hospital.services.expert_machine import brief, move_to, record_event, room_name
 from hospital.services.expert_materials import set_consent
 from hospital.services.expert_queries import MSG_NOT_FOUND, acting_doctor, case_as, get_case_for
+from hospital.services.expert_record import set_stage
 from hospital.services.expert_room import stage_state
 
 S = CaseStatus
+MSG_SELF_INVITED = _l("The requesting doctor cannot invite himself.")
 
 
 @dataclass
@@ -37,6 +39,9 @@ class CaseRequest:
     urgent_department_ids: list[int] | None = None
     records_consent: bool = False
     consent_note: str = ""
+    mode: str = "consultation"  # or "lecture" (a training session)
+    presenter_ids: list[int] | None = None  # lecture: one or two doctor ids
+    audience_hospital_ids: list[int] | None = None  # lecture: invite these hospitals' doctors
 
 
 def _patient_by_phone(phone: str) -> User:
@@ -55,10 +60,24 @@ def _check_request(doctor: Doctor, data: CaseRequest) -> list[Doctor]:
     if data.leader_id not in {d.id for d in experts}:
         experts.append(network.get_doctor(data.leader_id))
     if doctor.id in {d.id for d in experts}:
-        raise ValidationFailed("self_invited", _l("The requesting doctor cannot invite himself."), field="expert_ids")
+        raise ValidationFailed("self_invited", MSG_SELF_INVITED, field="expert_ids")
+    if data.mode == "lecture":
+        return _lecture_panel(doctor, data, experts)
     if not data.urgent and len(experts) < 2:
         raise ValidationFailed("too_few_experts", _l("Invite at least two experts."), field="expert_ids")
     return experts
+
+
+def _lecture_panel(doctor: Doctor, data: CaseRequest, invited: list[Doctor]) -> list[Doctor]:
+    """A lecture's invitations: the host (leader), the presenters and the audience."""
+    on_stage = expert_lecture.presenters(data.presenter_ids or [])
+    if doctor.id in {d.id for d in on_stage}:
+        raise ValidationFailed("self_invited", MSG_SELF_INVITED, field="presenter_ids")
+    skip = {doctor.id, data.leader_id} | {d.id for d in on_stage}
+    viewers = expert_lecture.audience(data.audience_hospital_ids or [], invited, skip)
+    panel = {d.id: d for d in [*on_stage, *viewers]}
+    panel.setdefault(data.leader_id, network.get_doctor(data.leader_id))
+    return list(panel.values())
 
 
 def _on_duty_experts(department_ids: list[int]) -> list[Doctor]:
@@ -73,6 +92,7 @@ def request_case(user: User, data: CaseRequest) -> ExpertCase:
     """A doctor opens a case and invites the panel; an urgent case opens its room at once."""
     doctor = acting_doctor(user)
     patient = _patient_by_phone(data.patient_phone)
+    expert_lecture.check_mode(data.mode)
     experts = _check_request(doctor, data)
     if data.urgent:
         experts += [
@@ -90,13 +110,18 @@ def request_case(user: User, data: CaseRequest) -> ExpertCase:
         scheduled_at=data.scheduled_at,
         urgent=data.urgent,
         urgent_department_ids=list(data.urgent_department_ids or []),
+        mode=data.mode,
+        audience_hospital_ids=list(dict.fromkeys(data.audience_hospital_ids or [])),
         created_at=clock.now(),
     )
     db.session.add(case)
     db.session.flush()
+    if data.mode == "lecture":
+        case.presenter_user_ids = [d.user_id for d in expert_lecture.presenters(data.presenter_ids or [])]
     for expert in experts:
-        leader = expert.id == data.leader_id
-        status = InvitationStatus.ACCEPTED if leader else InvitationStatus.INVITED
+        # a lecture's audience needs no answer: being invited lets one attend, presence is the record
+        accepted = expert.id == data.leader_id or data.mode == "lecture"
+        status = InvitationStatus.ACCEPTED if accepted else InvitationStatus.INVITED
         db.session.add(CaseInvitation(case_id=case.id, doctor_id=expert.id, status=status, invited_at=clock.now()))
     if data.records_consent:
         set_consent(case, user, data.consent_note)
@@ -105,7 +130,7 @@ def request_case(user: User, data: CaseRequest) -> ExpertCase:
     db.session.refresh(case)
     move_to(case, S.IN_SESSION if data.urgent else S.SCHEDULED, user.id)
     if data.urgent:
-        case.stage_user_ids = [case.leader.user_id]
+        set_stage(case, expert_lecture.opening_stage(case))
     audit.record(user.id, patient.id, "create", "expert_case", case.id, urgent=data.urgent)
     db.session.commit()
     event = "case.urgent" if data.urgent else "case.invited"
@@ -153,7 +178,7 @@ def withdraw_invitation(user: User, case_id: int, doctor_id: int) -> CaseInvitat
         raise Conflict("invitation_withdrawn", _l("This invitation is already withdrawn."))
     expert_user_id = invitation.doctor.user_id
     invitation.status, invitation.answered_at = InvitationStatus.WITHDRAWN, clock.now()
-    case.stage_user_ids = [u for u in (case.stage_user_ids or []) if u != expert_user_id]
+    set_stage(case, [u for u in (case.stage_user_ids or []) if u != expert_user_id])
     case.hand_queue = [u for u in (case.hand_queue or []) if u != expert_user_id]
     record_event(case.id, user.id, CaseEventKind.INVITATION, InvitationStatus.WITHDRAWN, {"doctor_id": doctor_id})
     db.session.commit()

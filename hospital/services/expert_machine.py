@@ -11,7 +11,9 @@ from core.errors import Conflict
 from core.extensions import db
 from core.models import User
 from hospital.models.expert import CaseEvent, CaseEventKind, CaseStatus, ExpertCase
+from hospital.services.expert_lecture import opening_stage
 from hospital.services.expert_queries import case_as, participant_user_ids
+from hospital.services.expert_record import set_stage
 
 S = CaseStatus
 TRANSITIONS: dict[str, set[str]] = {
@@ -72,6 +74,7 @@ def brief(case: ExpertCase) -> dict:
         "status": case.status,
         "urgent": case.urgent,
         "scheduled_at": case.scheduled_at.isoformat() if case.scheduled_at else None,
+        "mode": case.mode,
     }
 
 
@@ -79,7 +82,7 @@ def start_session(user: User, case_id: int) -> ExpertCase:
     """The leader or the requesting doctor opens the room; the leader takes the floor first."""
     case = case_as(user, case_id, "leader", "requester")
     move_to(case, S.IN_SESSION, user.id)
-    case.stage_user_ids = [case.leader.user_id]
+    set_stage(case, opening_stage(case))
     db.session.commit()
     notify.notify_users(participant_user_ids(case) - {user.id}, "case.started", brief(case))
     return case
@@ -98,7 +101,7 @@ def open_due_cases() -> list[int]:
             move_to(case, S.IN_SESSION, None)
         except Conflict:  # another server process opened it first
             continue
-        case.stage_user_ids = [case.leader.user_id]
+        set_stage(case, opening_stage(case))
         db.session.commit()
         notify.notify_users(participant_user_ids(case), "case.started", brief(case))
         opened.append(case.id)

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from core import audit, clock, notify, uploads
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from hospital.models.expert import CaseEventKind, CaseMaterial, CaseStatus, ExpertCase
@@ -79,9 +79,7 @@ def add_material(user: User, case_id: int, kind: str, title: str, filename: str,
     record_event(case.id, user.id, CaseEventKind.MATERIAL, material.title, {"material_id": material.id})
     audit.record(user.id, case.patient_id, "create", "case_material", material.id)
     db.session.commit()
-    notify.broadcast(
-        room_name(case.id), "case.material", {"case_id": case.id, "id": material.id, "title": material.title}
-    )
+    notify.broadcast(room_name(case.id), "case.material", material_brief(material))
     return material
 
 
@@ -93,3 +91,31 @@ def material_file(user: User, case_id: int, material_id: int) -> tuple[CaseMater
         raise NotFound("material_not_found", _l("No such material."))
     audit.record_read(user.id, case.patient_id, "case_material", material.id)
     return material, uploads.upload_path("expert", material.stored_name)
+
+
+def material_brief(material: CaseMaterial) -> dict:
+    return {
+        "case_id": material.case_id,
+        "id": material.id,
+        "title": material.title,
+        "kind": material.kind,
+        "content_type": material.content_type,
+        "url": f"/api/expert-cases/{material.case_id}/materials/{material.id}",
+    }
+
+
+def show_material(user: User, case_id: int, material_id: int) -> dict:
+    """The leader opens a material on every participant's viewer (`case.material_shown`)."""
+    case = case_as(user, case_id, "leader", "requester", "expert")
+    if role_in_case(user, case) != "leader":
+        raise Forbidden("leader_only", _l("Only the panel leader shows a material to everyone."))
+    if case.status != S.IN_SESSION:
+        raise Conflict("case_not_in_session", _l("The room is not open."))
+    material = db.session.get(CaseMaterial, material_id)
+    if material is None or material.case_id != case.id:
+        raise NotFound("material_not_found", _l("No such material."))
+    record_event(case.id, user.id, CaseEventKind.MATERIAL, material.title, {"material_id": material.id, "shown": True})
+    db.session.commit()
+    payload = {**material_brief(material), "by": user.name, "user_id": user.id}
+    notify.broadcast(room_name(case.id), "case.material_shown", payload)
+    return payload

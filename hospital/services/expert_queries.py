@@ -53,6 +53,13 @@ def role_in_case(user: User, case: ExpertCase) -> str | None:
     return None  # not every doctor of the hospital: only the requester, the invited, the admins
 
 
+def role_in_case_of(user_id: int, case: ExpertCase) -> str:
+    """A participant's part by user id (for lists of people): leader, requester or expert."""
+    if user_id == case.leader.user_id:
+        return "leader"
+    return "requester" if user_id == case.requesting_doctor.user_id else "expert"
+
+
 def load_case(case_id: int) -> ExpertCase:
     case = db.session.get(ExpertCase, case_id)
     if case is None:

@@ -36,6 +36,31 @@ def _local(value) -> str:
     return clock.to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def _span(span: dict) -> str:
+    end = clock.to_local(span["to"]).strftime("%H:%M") if span["to"] else "未离开"
+    return f"{_local(span['from'])}–{end}"
+
+
+def _attendance_lines(case: ExpertCase) -> list[tuple[str, str]]:
+    """Who was in the room (each stay) and on stage when, and attendance per hospital."""
+    record = expert.attendance_of(case, {})
+    people = [p for p in record["participants"] if p["intervals"] or p["stage"]]
+    if not people:
+        return []
+    lines = [("h", "参会记录（进入与离开时间、上台发言时段）")]
+    for p in people:
+        role = "（主讲）" if p["presenter"] else ""
+        stays = "；".join(_span(s) for s in p["intervals"]) or "未进入会诊室"
+        stage = "；".join(_span(s) for s in p["stage"])
+        on_stage = f"　上台：{stage}" if stage else ""
+        lines.append(("p", f"{p['name']}{role}　{p['hospital']}　在场：{stays}{on_stage}"))
+    if expert.is_lecture(case):
+        lines.append(("h", "各医院参训人数"))
+        attended = [h for h in record["by_hospital"] if h["attended"]]
+        lines += [("p", f"{h['hospital'] or '其他'}：{h['attended']} 人") for h in attended]
+    return lines
+
+
 def _lines(case: ExpertCase, opinions: list) -> list[tuple[str, str]]:
     """(style, text) pairs of the report, in reading order."""
     c = case.conclusion
@@ -69,6 +94,7 @@ def _lines(case: ExpertCase, opinions: list) -> list[tuple[str, str]]:
     if opinions:
         lines.append(("h", "各专家意见"))
         lines += [("p", f"{o.doctor.user.name}：{o.text}") for o in opinions]
+    lines += _attendance_lines(case)
     lines += [
         ("h", "电子签名"),
         ("p", f"组长签名：{c.signed_by.name}　　签署时间：{_local(c.signed_at)}"),

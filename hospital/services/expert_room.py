@@ -8,10 +8,12 @@ from flask_babel import lazy_gettext as _l
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
-from hospital.models.expert import CaseEvent, CaseEventKind, CaseStatus, ExpertCase
+from hospital.models.expert import CaseEvent, CaseEventKind, CaseStatus, ExpertCase, IntervalKind
 from hospital.services import expert_sfu, media
+from hospital.services.expert_lecture import stage_limit
 from hospital.services.expert_machine import record_event
 from hospital.services.expert_queries import MSG_NOT_FOUND, load_case, participant_user_ids
+from hospital.services.expert_record import close_interval, open_interval, set_stage
 
 S = CaseStatus
 MAX_MESSAGE = 2000
@@ -33,8 +35,12 @@ def in_session_participant(user: User, case_id: int) -> ExpertCase:
 
 
 def record_presence(user: User, case_id: int, action: str) -> CaseEvent:
-    """Keep a presence change (joined / left) with the case."""
+    """Keep a presence change (joined / left) with the case, and the stay's interval."""
     row = record_event(case_id, user.id, CaseEventKind.PRESENCE, action, {"name": user.name})
+    if action == "joined":
+        open_interval(case_id, user.id, IntervalKind.ROOM, row.at)
+    else:
+        close_interval(case_id, user.id, IntervalKind.ROOM, row.at)
     db.session.commit()
     return row
 
@@ -55,7 +61,9 @@ def stage_state(case: ExpertCase) -> dict:
         "case_id": case.id,
         "stage": list(case.stage_user_ids or []),
         "queue": list(case.hand_queue or []),
-        "capacity": media.stage_capacity(),
+        "capacity": stage_limit(case),
+        "mode": case.mode,
+        "presenters": list(case.presenter_user_ids or []),
     }
 
 
@@ -80,14 +88,14 @@ def move_floor(user: User, case_id: int, target_user_id: int, give: bool) -> dic
         raise ValidationFailed("not_participant", _l("That person is not on the panel."), field="user_id")
     stage = [u for u in (case.stage_user_ids or []) if u != target_user_id]
     if give:
-        if len(stage) >= media.stage_capacity():
+        if len(stage) >= stage_limit(case):
             raise Conflict(
                 "stage_full",
                 _l("The stage is full (%(n)s); take the floor from someone first."),
-                n=media.stage_capacity(),
+                n=stage_limit(case),
             )
         stage.append(target_user_id)
-    case.stage_user_ids = stage
+    set_stage(case, stage)
     case.hand_queue = [u for u in (case.hand_queue or []) if u != target_user_id]
     record_event(
         case.id, user.id, CaseEventKind.STAGE, "give" if give else "take", {"user_id": target_user_id, "stage": stage}

@@ -30,8 +30,9 @@ from core.errors import Conflict, NotFound
 from core.extensions import db
 from core.models import User
 from hospital.models.expert import CaseStatus, ExpertCase
-from hospital.services import janus, media
+from hospital.services import janus
 from hospital.services.calls import ice_config
+from hospital.services.expert_lecture import stage_limit
 from hospital.services.expert_queries import MSG_NOT_FOUND, load_case, participant_user_ids
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def ensure_room(case: ExpertCase) -> int:
             secret=room_secret(case.id),
             is_private=True,
             require_pvtid=True,
-            publishers=media.stage_capacity(),
+            publishers=stage_limit(case),
             allowed=allowed,
             audiolevel_event=True,
             audio_active_packets=50,
@@ -142,7 +143,7 @@ def credential_for(case: ExpertCase, user_id: int) -> MediaCredential:
         view_id=view_id(case.id, user_id),
         publish_id=publish_id(case.id, user_id) if on_stage else None,
         ice=ice_config(),
-        capacity=media.stage_capacity(),
+        capacity=stage_limit(case),
     )
 
 

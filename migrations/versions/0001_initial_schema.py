@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 01:12:14.070749
+Create Date: 2026-12-02 01:15:20.884530
 
 """
 from alembic import op
@@ -806,6 +806,9 @@ def upgrade():
     sa.Column('scheduled_at', core.types.UTCDateTime(), nullable=True),
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('urgent_department_ids', sa.JSON(), nullable=False),
+    sa.Column('mode', sa.String(length=12), nullable=False),
+    sa.Column('presenter_user_ids', sa.JSON(), nullable=False),
+    sa.Column('audience_hospital_ids', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('records_consent', sa.Boolean(), nullable=False),
     sa.Column('consent_note', sa.String(length=200), nullable=False),
@@ -913,6 +916,21 @@ def upgrade():
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stock_movements_pharmacy_id'), ['pharmacy_id'], unique=False)
 
+    op.create_table('case_attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=6), nullable=False),
+    sa.Column('started_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', core.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['expert_cases.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_attendance_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_attendance_user_id'), ['user_id'], unique=False)
+
     op.create_table('case_conclusions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -985,6 +1003,7 @@ def upgrade():
     sa.Column('doctor_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('created_at', core.types.UTCDateTime(), nullable=False),
+    sa.Column('edited_at', core.types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['expert_cases.id'], ),
     sa.ForeignKeyConstraint(['doctor_id'], ['doctors.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -1473,6 +1492,11 @@ def downgrade():
 
     op.drop_table('case_events')
     op.drop_table('case_conclusions')
+    with op.batch_alter_table('case_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_attendance_user_id'))
+        batch_op.drop_index(batch_op.f('ix_case_attendance_case_id'))
+
+    op.drop_table('case_attendance')
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stock_movements_pharmacy_id'))
 

@@ -290,6 +290,9 @@
   async function start() {
     await openMedia();
     socket = connect();
+    // The room's panels (opinions, materials, lecture) share this socket: see expert_panels.js.
+    window.ExpertRoom = Object.assign(window.ExpertRoom || {}, { socket });
+    document.dispatchEvent(new CustomEvent("expert:socket-ready", { detail: { socket, caseId } }));
     // Offers can arrive while the page still asks which media to use: kept for the mesh.
     socket.on("signal", (m) => { if (mesh) mesh.handle(m); else if (!mode) early.push(m); });
     socket.on("case.presence", (p) => {
@@ -340,6 +343,7 @@
   start();
 
   window.ExpertRoom = {
+    ...(window.ExpertRoom || {}),
     mode: () => mode,
     stats: () => (sfu ? sfu.stats() : mesh ? mesh.stats() : Promise.resolve([])),
     peerConnections: () => (sfu ? sfu.peerConnections() : mesh ? [...mesh.peers.values()].map((p) => p.pc).filter(Boolean) : []),

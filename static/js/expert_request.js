@@ -26,7 +26,9 @@
       const box = el("input", { type: "checkbox", name: "expert_ids", value: String(d.id), id: "x-" + d.id, "aria-label": App.t("Invite %(name)s", { name: d.name }) });
       box.addEventListener("change", () => { if (box.checked) chosen.add(String(d.id)); else chosen.delete(String(d.id)); });
       const lead = el("input", { type: "radio", name: "leader_id", value: String(d.id), id: "l-" + d.id, "aria-label": App.t("Leader: %(name)s", { name: d.name }) });
-      results.append(el("tr", { "data-id": String(d.id) }, el("td", {}, box), el("td", {}, lead), el("td", { text: d.name }),
+      const present = el("input", { type: "checkbox", name: "presenter_ids", value: String(d.id), id: "p-" + d.id, "aria-label": App.t("Presenter (lecture): %(name)s", { name: d.name }) });
+      present.addEventListener("change", () => { if (present.checked) chosen.add(String(d.id)); else if (!box.checked) chosen.delete(String(d.id)); });
+      results.append(el("tr", { "data-id": String(d.id) }, el("td", {}, box), el("td", {}, lead), el("td", {}, present), el("td", { text: d.name }),
         el("td", { text: d.title }), el("td", { text: name }), el("td", { text: lang === "zh" ? d.hospital_name_zh : d.hospital_name_en })));
     }
     status.textContent = App.t("%(n)s doctors found", { n: doctors.length });

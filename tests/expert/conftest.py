@@ -8,13 +8,18 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
 
+from core import accounts
 from core.config import ROOT
-from tests.conftest import free_port
+from hospital.models.expert import LECTURE_VIEWERS_MAX
+from hospital.services import expert, network
+from tests.conftest import DEMO_PASSWORD, free_port
 
 
 class JanusProcess:
@@ -106,3 +111,58 @@ def janus(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+TRAINING_HOSPITALS = 4
+
+
+@dataclass
+class Lecture:
+    case_id: int
+    hospital_ids: list[int]
+    viewers: list[str]  # usernames
+    presenters: list[str]
+    host: str
+
+
+def _doctor_id(username: str) -> int:
+    return network.doctor_for_user(accounts.get_by_username(username).id).id
+
+
+def make_audience(count: int = LECTURE_VIEWERS_MAX, hospitals: int = TRAINING_HOSPITALS) -> tuple[list[int], list[str]]:
+    """`count` doctors spread over new network hospitals (the demo network's own stay out of it)."""
+    hospital_ids, usernames = [], []
+    for h in range(hospitals):
+        hospital = network.create_hospital(f"TRN{h}", f"培训协作医院{h + 1}", f"Training hospital {h + 1}")
+        department = network.create_department(hospital.id, "ICU", "重症医学科", "Critical Care Medicine")
+        hospital_ids.append(hospital.id)
+        for n in range(h, count, hospitals):
+            username = f"viewer{n:03d}"
+            network.create_doctor(
+                username, f"学员{n:03d}", DEMO_PASSWORD, hospital.id, department.id, "attending", date(2015, 9, 1)
+            )
+            usernames.append(username)
+    return hospital_ids, usernames
+
+
+@pytest.fixture
+def lecture(demo_app) -> Lecture:
+    """A lecture in session: exp02 and exp03 present, exp01 hosts, 100 doctors of 4 hospitals watch."""
+    hospital_ids, viewers = make_audience()
+    requester = accounts.get_by_username("doc01")
+    case = expert.request_case(
+        requester,
+        expert.CaseRequest(
+            patient_phone="13800000001",
+            title="重症慢阻肺无创通气培训",
+            summary="面向网络医院医务人员的重症救治培训。",
+            questions=[],
+            expert_ids=[],
+            leader_id=_doctor_id("exp01"),
+            urgent=True,  # opens the room at once
+            mode="lecture",
+            presenter_ids=[_doctor_id("exp02"), _doctor_id("exp03")],
+            audience_hospital_ids=hospital_ids,
+        ),
+    )
+    return Lecture(case.id, hospital_ids, viewers, ["exp02", "exp03"], "exp01")
