@@ -6,6 +6,7 @@
 // kind, content_type, url}) and `case.material_shown` (the same and {by}); the leader emits
 // `case.show_material` {case_id, material_id} (acknowledged; refused for anyone else).
 // Uploads go to POST /api/expert-cases/<id>/materials (multipart), so the call is never dropped.
+// On every (re)connection the list is reloaded from the API.
 (function () {
   "use strict";
   const root = document.getElementById("materials");
@@ -83,8 +84,13 @@
     });
   }
 
+  async function refresh() {  // what was shared while the socket was away
+    (await api("GET", `/api/expert-cases/${caseId}/materials`)).forEach(addItem);
+  }
+
   onRoomSocket((s) => {
     socket = s;
+    socket.on("connect", () => refresh().catch(() => {}));
     socket.on("case.material", (m) => { if (m.case_id === caseId) addItem(m); });
     socket.on("case.material_shown", (m) => {
       if (m.case_id !== caseId) return;

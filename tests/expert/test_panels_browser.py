@@ -68,7 +68,7 @@ def test_an_opinion_and_a_shown_image_reach_the_other_without_a_reload(browser, 
 
     second.fill("#f-opinion", "建议尽早无创通气，2小时后复查血气。")
     taps.click("#opinion-submit")
-    leader.wait_for_selector("#opinion-list li:has-text('建议尽早无创通气')", timeout=10000)
+    leader.wait_for_selector("#opinion-list li:has-text('建议尽早无创通气')", timeout=20000)
     second.wait_for_selector("#opinion-list li:has-text('建议尽早无创通气')")
     assert second.is_hidden("#e-opinion-text")
 
@@ -76,7 +76,7 @@ def test_an_opinion_and_a_shown_image_reach_the_other_without_a_reload(browser, 
     taps.click("#opinion-list li:has-text('建议尽早无创通气') [data-edit]")
     second.fill("#f-opinion", "建议尽早无创通气，1小时后复查血气。")
     taps.click("#opinion-submit")
-    leader.wait_for_selector("#opinion-list li:has-text('1小时后复查血气') .edited:not([hidden])", timeout=10000)
+    leader.wait_for_selector("#opinion-list li:has-text('1小时后复查血气') .edited:not([hidden])", timeout=20000)
     assert leader.locator("#opinion-list li:has-text('建议尽早无创通气')").count() == 1
 
     # an image shared without leaving the room, shown to everyone by the leader
@@ -84,13 +84,15 @@ def test_an_opinion_and_a_shown_image_reach_the_other_without_a_reload(browser, 
     second.select_option("#f-kind", "image")
     second.set_input_files("#f-file", str(_xray_png(tmp_path / "chest.png")))
     taps.click("#upload")
-    leader.wait_for_selector("#material-list li:has-text('胸部X线片') [data-show]", timeout=10000)
+    second.wait_for_selector("#material-list li:has-text('胸部X线片')", timeout=20000)
+    assert second.is_hidden("#material-error")
+    leader.wait_for_selector("#material-list li:has-text('胸部X线片') [data-show]", timeout=20000)
     assert second.locator("#material-list [data-show]").count() == 0  # only the leader shows
     leader_taps.click("#material-list li:has-text('胸部X线片') [data-show]")
     second.wait_for_function(
         "() => { const i = document.getElementById('viewer-image');"
         " return !i.hidden && i.complete && i.naturalWidth === 480; }",
-        timeout=10000,
+        timeout=20000,
     )
     assert "胸部X线片" in second.inner_text("#material-shown")
     for page in (leader, second):
@@ -124,7 +126,7 @@ def test_the_panels_on_a_phone_in_elder_mode(browser, live_server):
     page.evaluate("() => { window.__sameDocument = 'kept'; }")
     page.fill("#f-opinion", "同意组长意见，注意监测肾功能。")
     page.click("#opinion-submit")
-    page.wait_for_selector("#opinion-list li:has-text('注意监测肾功能')", timeout=10000)
+    page.wait_for_selector("#opinion-list li:has-text('注意监测肾功能')", timeout=20000)
     assert page.evaluate("() => window.__sameDocument") == "kept"
     box = page.locator("#opinion-submit").bounding_box()
     size = [box["width"], box["height"]]
