@@ -105,8 +105,11 @@ class InsuranceGateway(abc.ABC):
     """What the hospital needs from an insurer. Amounts in fen; msgids come from our ledger."""
 
     @abc.abstractmethod
-    def verify_voucher(self, token: str, certno: str | None = None) -> InsuredPerson:
-        """1101 (+5301): who the voucher belongs to; refused when it is not `certno`'s."""
+    def verify_voucher(
+        self, token: str, certno: str | None = None, msgids: tuple[str, str] | None = None
+    ) -> InsuredPerson:
+        """1101 (+5301): who the voucher belongs to; refused when it is not `certno`'s. `msgids`:
+        the two messages' ids when the caller reserved them (else each is allocated)."""
 
     @abc.abstractmethod
     def presettle(self, claim: Claim, person: InsuredPerson | None, med_type: str) -> Split:
@@ -262,12 +265,18 @@ class NhsaGateway(InsuranceGateway):
 
     # --- persons ---
 
-    def verify_voucher(self, token: str, certno: str | None = None) -> InsuredPerson:
+    def verify_voucher(
+        self, token: str, certno: str | None = None, msgids: tuple[str, str] | None = None
+    ) -> InsuredPerson:
+        person_msgid, filings_msgid = msgids or (None, None)
         data = {"mdtrt_cert_type": "01", "mdtrt_cert_no": token, "psn_cert_type": "01", "certno": certno or ""}
-        out = self.call(env_.PERSON_INFO, {"data": data})
+        out = self.call(env_.PERSON_INFO, {"data": data}, msgid=person_msgid)
         base, insu = out["baseinfo"], out["insuinfo"][0]
         filings = self.call(
-            env_.CHRONIC_FILINGS, {"data": {"psn_no": base["psn_no"]}}, psn_admdvs=insu["insuplc_admdvs"]
+            env_.CHRONIC_FILINGS,
+            {"data": {"psn_no": base["psn_no"]}},
+            msgid=filings_msgid,
+            psn_admdvs=insu["insuplc_admdvs"],
         )
         return InsuredPerson(
             psn_no=base["psn_no"],
