@@ -35,6 +35,7 @@ def stored(area: str, name: str, render: Callable[[], bytes]) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
     with os.fdopen(handle, "wb") as out:
         out.write(content)
+    os.chmod(temporary, 0o644)  # mkstemp's 0600 would keep a proxy sending it (X-Accel) out
     os.replace(temporary, path)
     return path
 
