@@ -36,13 +36,15 @@ class Ready:
     prescription_id: int
 
 
-def prepare(database_url: str, patients: int, serial_base: int = 0) -> list[Ready]:
-    """`patients` insured patients, each with an approved prescription (returns them)."""
+def prepare(database_url: str, patients: int, serial_base: int = 0, config: dict | None = None) -> list[Ready]:
+    """`patients` insured patients, each with an approved prescription (returns them). `config`:
+    more app settings (an insurer over HTTP: they are enrolled there)."""
     from app import create_app
     from core import accounts
     from core.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DEMO_PASSWORD": PASSWORD, "TESTING": True, **KEYS})
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "DEMO_PASSWORD": PASSWORD, "TESTING": True, **KEYS}
+    app = create_app({**settings, **(config or {})})
     with app.app_context():
         _roomy_shifts_and_stock()
         client = app.test_client()
