@@ -36,13 +36,15 @@ class Ready:
     prescription_id: int
 
 
-def prepare(database_url: str, patients: int, serial_base: int = 0) -> list[Ready]:
-    """`patients` insured patients, each with an approved prescription (returns them)."""
+def prepare(database_url: str, patients: int, serial_base: int = 0, config: dict | None = None) -> list[Ready]:
+    """`patients` insured patients, each with an approved prescription (returns them). `config`:
+    more app settings (an insurer over HTTP: they are enrolled there)."""
     from app import create_app
     from core import accounts
     from core.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DEMO_PASSWORD": PASSWORD, "TESTING": True, **KEYS})
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "DEMO_PASSWORD": PASSWORD, "TESTING": True, **KEYS}
+    app = create_app({**settings, **(config or {})})
     with app.app_context():
         _roomy_shifts_and_stock()
         client = app.test_client()
@@ -67,14 +69,25 @@ def _roomy_shifts_and_stock() -> None:
 
 
 def _bearer(user) -> dict:
-    from core import accounts
+    from core import sessions
 
-    token, _ = accounts.issue_token(user)
+    token = sessions.open_api_session(user).token
     return {"Authorization": f"Bearer {token}"}
 
 
+def _as_from_visit_record(diagnosis_id: int) -> None:
+    """The patient's claimed diagnosis as a network hospital's record system would have it
+    (confirmed): the bench pays for prescriptions, it does not walk the doctor's review."""
+    from core.extensions import db
+    from hospital.models.patients import ConfirmedDiagnosis, DiagnosisSource, DiagnosisStatus
+
+    confirmed = {"status": DiagnosisStatus.CONFIRMED, "source": DiagnosisSource.VISIT_RECORD}
+    db.session.execute(db.update(ConfirmedDiagnosis).filter_by(id=diagnosis_id).values(**confirmed))
+    db.session.commit()
+
+
 def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
-    from core import accounts
+    from core import accounts, sessions
     from core.extensions import db
     from core.models import Role, User
     from core.resident_id import check_digit
@@ -87,7 +100,7 @@ def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
     db.session.add(user)
     db.session.commit()
     insurance_seed.seed_demo([{"name": "压测患者", "id_number": id_number, "phone": phone, "chronic": []}])
-    token, _ = accounts.issue_token(user)
+    token = sessions.open_api_session(user).token
     patient = {"Authorization": f"Bearer {token}"}
 
     def call(method: str, path: str, headers: dict, **body) -> dict:
@@ -96,6 +109,7 @@ def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
         return response.get_json()
 
     diagnosis = call("POST", "/api/diagnoses", patient, **DIAGNOSIS)
+    _as_from_visit_record(diagnosis["id"])
     cardiology = next(
         d["id"] for d in client.get("/api/departments", headers=patient).get_json() if d["code"] == "CARD"
     )

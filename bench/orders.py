@@ -1,8 +1,10 @@
 """Orders: patients pay for approved prescriptions with the medical-insurance e-voucher
-(POST /api/orders with a fresh voucher and an Idempotency-Key: stock reserved, 1101 + 2206 + 2207
+(POST /api/orders with a fresh voucher and an Idempotency-Key: stock reserved, 1101 + 5301 + 2207
 through the in-process mock insurer, order paid), several at once, on SQLite and on PostgreSQL
 (when TEST_POSTGRES_URL is set, e.g. under scripts/with-services.sh). Rounds of orders alternate
-with rounds of the bare /ping on the same server; prints one JSON line per database.
+with rounds of the bare /ping on the same server; prints one JSON line per database. Then the same
+with the mock insurer as its own process over HTTP (as a real insurer is): the hospital's own CPU
+per order, without the insurer's.
 
 Checks afterwards that every order was paid exactly once (one paid order per prescription, one
 settlement per order on the insurer's ledger).
@@ -30,6 +32,8 @@ from _common import (
 )
 from _scenario import ADDRESS, prepare
 
+from tests.insurance.test_http_gateway import MockInsurerProcess
+
 
 def order_requests(base: str, ready) -> list[bytes]:
     """For each patient: show the e-voucher (the insurer's app, not timed), then the order to time."""
@@ -55,9 +59,11 @@ def check_paid_once(base: str, ready) -> None:
         assert len(paid) == 1, orders
 
 
-def run(database_url: str, label: str, per_round: int, rounds: int, connections: int, work) -> dict:
-    ready = prepare(database_url, per_round * rounds)
-    server = start_server(database_url, work, name=label)
+def run(
+    database_url: str, label: str, per_round: int, rounds: int, connections: int, work, insurer: dict | None = None
+) -> dict:
+    ready = prepare(database_url, per_round * rounds, config=insurer)
+    server = start_server(database_url, work, env=insurer, name=label)
     try:
         pid, port = server.process.pid, server.port
         ping = [[raw_get("/ping")] for _ in range(connections)]
@@ -78,7 +84,8 @@ def run(database_url: str, label: str, per_round: int, rounds: int, connections:
                 total.cpu += load.cpu
                 total.latencies += load.latencies
         check_paid_once(server.url, ready)
-        return report(f"paid orders, e-voucher ({label})", baseline, app, "bare /ping")
+        where = "insurer over HTTP" if insurer else "in-process insurer"
+        return report(f"paid orders, e-voucher, {where} ({label})", baseline, app, "bare /ping")
     finally:
         server.stop()
 
@@ -91,6 +98,15 @@ def main(per_round: int = 60, rounds: int = 3, connections: int = 8) -> None:
         run(postgres, "PostgreSQL", per_round, rounds, connections, work)
     else:
         print("# PostgreSQL: TEST_POSTGRES_URL not set (run under scripts/with-services.sh)", flush=True)
+    # The insurer as the service of its own it is in production: the hospital's CPU alone.
+    insurer = MockInsurerProcess(work / "insurer.db", work / "insurer.log")
+    try:
+        over_http = {"INSURANCE_GATEWAY": "http", "INSURANCE_URL": insurer.url}
+        run(build_sqlite(work / "orders-http.db"), "SQLite", per_round, rounds, connections, work, over_http)
+        if postgres:
+            run(build_postgres(), "PostgreSQL", per_round, rounds, connections, work, over_http)
+    finally:
+        insurer.stop()
 
 
 if __name__ == "__main__":

@@ -65,6 +65,9 @@ class Config:
     BROWSER_SESSION_DAYS = int(_env("BROWSER_SESSION_DAYS", "30"))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     UPLOAD_FOLDER = _env("UPLOAD_FOLDER", str(ROOT / "instance" / "uploads"))
+    # Behind nginx: its internal location serving UPLOAD_FOLDER (e.g. "/_stored/"); stored papers
+    # are then sent by nginx (X-Accel-Redirect) once the app has checked access. "" = the app sends.
+    STORED_FILES_ACCEL = _env("STORED_FILES_ACCEL", "")
     WTF_CSRF_TIME_LIMIT = None  # no time limit that interrupts a person mid-task
     # Shift times (local time) and the ICE servers for WebRTC calls.
     SHIFT_TIMES = {"morning": ("08:00", "12:00"), "evening": ("18:00", "22:00")}

@@ -160,12 +160,13 @@ def _take_over_stale(record: IdempotencyRecord) -> bool:
 
 def finish(record: IdempotencyRecord, status: int, body) -> None:
     """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
-    record = db.session.merge(record)
+    # One statement by id: the record may be expired or detached by the request's commits.
     if status >= 500:
-        db.session.delete(record)
+        change = db.delete(IdempotencyRecord)
     else:
-        record.state, record.response_status, record.response_body = DONE, status, body
-        record.finished_at = clock.now()
+        done = {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
+        change = db.update(IdempotencyRecord).values(**done)
+    db.session.execute(change.where(IdempotencyRecord.id == record.id).execution_options(synchronize_session=False))
     db.session.commit()
 
 

@@ -104,14 +104,26 @@ def user_room(user_id: int) -> str:
 def notify_user(user_id: int, event: str, payload: dict) -> Notification:
     """Store a notification for the user, commit it, and push it to his personal room with its
     words in his language (`notice`) so that the page can show it without knowing the event."""
+    row = add_notification(user_id, event, payload)
+    db.session.commit()
+    push(row)
+    return row
+
+
+def add_notification(user_id: int, event: str, payload: dict) -> Notification:
+    """The stored notification, added to the caller's transaction (push it once committed)."""
     row = Notification(user_id=user_id, event=event, payload=payload)
     db.session.add(row)
-    db.session.commit()
+    return row
+
+
+def push(row: Notification) -> None:
+    """Send a committed notification to its user's room, in his language."""
+    user_id, event, payload = row.user_id, row.event, row.payload
     user = db.session.get(User, user_id)
     with force_locale((user.locale if user else None) or "zh"):
         notice = readable(event, payload, user.role if user else None).as_dict()
     socketio.emit(event, {**payload, "notification_id": row.id, "notice": notice}, to=user_room(user_id))
-    return row
 
 
 def notify_users(user_ids, event: str, payload: dict) -> None:

@@ -36,12 +36,17 @@ def next_msgid() -> str:
 
 def allocate_msgid(infno: str) -> str:
     """Reserve a msgid for one message (commits), so that no two messages ever share one."""
+    return allocate_msgids(infno)[0]
+
+
+def allocate_msgids(*infnos: str) -> tuple[str, ...]:
+    """Reserve one msgid per message in a single commit (a payment's 1101, 5301 and 2207)."""
     for _ in range(50):
-        msgid = next_msgid()
-        db.session.add(OutgoingMessage(msgid=msgid, infno=infno))
+        msgids = tuple(next_msgid() for _ in infnos)
+        db.session.add_all(OutgoingMessage(msgid=m, infno=i) for m, i in zip(msgids, infnos, strict=True))
         try:
             db.session.commit()
-            return msgid
+            return msgids
         except IntegrityError:
             db.session.rollback()
     raise Conflict("msgid_exhausted", _l("Too many payments at once; please try again in a moment."))

@@ -15,6 +15,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
 from core.errors import Conflict
@@ -110,7 +111,8 @@ class Settlement(db.Model):
         if changed != 1:
             db.session.rollback()
             raise Conflict("settlement_changed", _l("This payment was changed meanwhile; please reload."))
-        db.session.refresh(self)
+        for name, value in values.items():  # what the UPDATE wrote, without reading the row back
+            set_committed_value(self, name, value)
 
 
 class OutgoingMessage(db.Model):

@@ -25,7 +25,7 @@ from core.errors import AppError, Conflict, NotFound
 from core.extensions import db
 from insurance import ledger
 from insurance.claims import MED_TYPE_CHRONIC, MED_TYPE_OUTPATIENT, Claim, InsuredPerson, Split
-from insurance.envelope import SETTLE, SETTLEMENT_AMOUNTS
+from insurance.envelope import CHRONIC_FILINGS, PERSON_INFO, SETTLE, SETTLEMENT_AMOUNTS
 from insurance.errors import (
     MSG_IN_PROGRESS,
     MSG_UNKNOWN,
@@ -97,11 +97,11 @@ def _gateway_call(fn, *args):
         raise unreachable_error(err) from None
 
 
-def identify(claim: Claim) -> tuple[InsuredPerson | None, str]:
+def identify(claim: Claim, msgids: tuple[str, str] | None = None) -> tuple[InsuredPerson | None, str]:
     """The voucher's person (None for self-pay) and the med_type: 14 only for a filed chronic disease."""
     if claim.self_pay:
         return None, MED_TYPE_OUTPATIENT
-    person = _gateway_call(get_gateway().verify_voucher, claim.voucher_token, claim.certno)
+    person = _gateway_call(get_gateway().verify_voucher, claim.voucher_token, claim.certno, msgids)
     chronic = claim.chronic and person.chronic_eligible(claim.dise_codg, clock.today())
     return person, MED_TYPE_CHRONIC if chronic else MED_TYPE_OUTPATIENT
 
@@ -151,8 +151,12 @@ def prepare(claim: Claim) -> Prepared:
     """Phase 0 of a phased payment: identify the payer and reserve a msgid. Nothing is charged,
     and nothing of the caller's is written (call it with no transaction open)."""
     claim.validate()
-    person, med_type = identify(claim)
-    return Prepared(person, med_type, ledger.allocate_msgid(SETTLE))
+    if claim.self_pay:
+        return Prepared(None, MED_TYPE_OUTPATIENT, ledger.allocate_msgid(SETTLE))
+    # The three messages' ids in one commit: the person (1101), his filings (5301), the charge.
+    person_msgid, filings_msgid, msgid = ledger.allocate_msgids(PERSON_INFO, CHRONIC_FILINGS, SETTLE)
+    person, med_type = identify(claim, (person_msgid, filings_msgid))
+    return Prepared(person, med_type, msgid)
 
 
 def add_pending(claim: Claim, prepared: Prepared) -> None:
@@ -161,14 +165,24 @@ def add_pending(claim: Claim, prepared: Prepared) -> None:
     db.session.add(pending_row(claim, prepared.person, prepared.med_type, prepared.msgid))
 
 
-def charge_pending(claim: Claim, prepared: Prepared, actor_id: int | None = None) -> SettlementView:
-    """Phase 2: send the committed pending settlement's 2207 (same errors as `settle`)."""
+def charge_pending(
+    claim: Claim, prepared: Prepared, actor_id: int | None = None, then: Callable[[SettlementView], None] | None = None
+) -> SettlementView:
+    """Phase 2: send the committed pending settlement's 2207 (same errors as `settle`).
+
+    `then(view)`, when given, runs once the insurer has charged, before the settled row is
+    committed: what it writes (what was paid for) commits in the same transaction, or nothing does
+    and the sweep finishes both from the insurer's record."""
     row = ledger.live_settlement(claim.med_org_ord)
     if row is None:  # resolved as not charged meanwhile (2601): never a second, new charge
         raise Conflict("settlement_closed", _l("This payment was closed meanwhile; please pay again."))
     if row.msgid != prepared.msgid or row.status != S.PENDING:
-        return _outcome_of(row, claim)
-    return _charge(row, claim, prepared.person, prepared.med_type, actor_id)
+        view = _outcome_of(row, claim)
+        if then is not None:
+            then(view)
+            db.session.commit()
+        return view
+    return _charge(row, claim, prepared.person, prepared.med_type, actor_id, then)
 
 
 def _outcome_of(row: Settlement, claim: Claim) -> SettlementView:
@@ -255,7 +269,7 @@ def _released(value):
     return value
 
 
-def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int | None) -> SettlementView:
+def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int | None, then=None) -> SettlementView:
     try:
         split = get_gateway().settle(claim, person, med_type, _released(row.msgid))
         failpoints.hit("settlement.answered")  # crash tests: the insurer answered, nothing recorded yet
@@ -280,8 +294,11 @@ def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int 
         medfee_sumamt=split.medfee_sumamt,
         fund_pay_sumamt=split.fund_pay_sumamt,
     )
+    view = SettlementView.of(row)
+    if then is not None:
+        then(view)
     db.session.commit()
-    return SettlementView.of(row)
+    return view
 
 
 def settlement_for(med_org_ord: str) -> SettlementView | None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, clock, crypto, failpoints, idempotency, notify, tasks
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from core.models import Role, User
+from core.models import Notification, Role, User
 from hospital.services import prescriptions as rx_service
 from pharmacy import addresses, payment, stock
 from pharmacy.models import Order, OrderLine, OrderStatus, Pharmacy
@@ -252,6 +254,20 @@ def _fail_payment(order: Order, err: Exception | str) -> None:
     db.session.commit()
 
 
+@contextmanager
+def _kept_loaded() -> Iterator[None]:
+    """Keep what this request loaded and wrote usable after its commits (no expiry): a payment
+    commits at each phase and would otherwise re-read the order, its settlement and the user after
+    every one. Nothing else writes them meanwhile: the sweep only touches orders minutes old, and
+    every status change is checked by the database (conditional updates, unique constraints)."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
 def place_order(
     user: User,
     prescription_id: int,
@@ -267,6 +283,19 @@ def place_order(
     `idempotency_id` (the request's Idempotency-Key record) is bound to the order when it is
     written, so that a retry after a crash gets the order's outcome.
     """
+    with _kept_loaded():
+        return _place_order(user, prescription_id, address, voucher_token, pharmacy_id, idempotency_id, address_id)
+
+
+def _place_order(
+    user: User,
+    prescription_id: int,
+    address: dict | None,
+    voucher_token: str | None,
+    pharmacy_id: int | None,
+    idempotency_id: int | None,
+    address_id: int | None,
+) -> Order:
     if address_id is not None:
         address = addresses.as_order_address(user, address_id)
     address_ok = check_address(address or {})
@@ -276,25 +305,42 @@ def place_order(
     pay_method = "voucher" if voucher_token else "self"
     order = _open_order(user, payable, pharmacy, address_ok, paying, pay_method, idempotency_id)
     failpoints.hit("payment.before_insurer")
+    notices: list[Notification] = []
+    charged: list[payment.Paid] = []
+
+    def record_paid(paid: payment.Paid) -> None:
+        charged.append(paid)
+        notices.append(_paid(order, paid))
+
     try:
-        paid = payment.charge(paying.claim, paying.prepared, actor_id=user.id)
+        payment.charge(paying.claim, paying.prepared, actor_id=user.id, then=record_paid)
     except Exception as err:
-        if payment.outcome_unknown(err):
-            # The insurer may have charged: keep the reservation; resolution (the gateway's
+        if charged or payment.outcome_unknown(err):
+            # The insurer (may have) charged: keep the reservation; resolution (the gateway's
             # resolve step or the sweep) tells us the outcome, never a second charge.
             db.session.rollback()
             raise
         _fail_payment(order, err)
         raise
-    failpoints.hit("payment.settled")
-    _finish_paid(order, paid)
+    _announce_stored(order, "order.paid", *notices)
     return order
 
 
-def _finish_paid(order: Order, paid: payment.Paid) -> None:
+def _paid(order: Order, paid: payment.Paid) -> Notification:
+    """Step 3, charged: the order and its prescription paid and the patient's notification, all in
+    the settlement's own transaction (one commit: settled and paid together, or neither, and the
+    sweep finishes both from the insurer's record)."""
+    failpoints.hit("payment.settled")  # crash tests: charged and recorded, not yet committed
     _record_paid(order, paid)
-    rx_service.mark_paid(order.prescription_id, order.ref)
-    announce(order, "order.paid")
+    rx_service.mark_paid(order.prescription_id, order.ref, commit=False)
+    return notify.add_notification(order.patient_id, "order.paid", event_payload(order))
+
+
+def _finish_paid(order: Order, paid: payment.Paid) -> None:
+    """A settlement resolved later (the gateway's resolve step, the sweep): the order follows it."""
+    notice = _paid(order, paid)
+    db.session.commit()
+    _announce_stored(order, "order.paid", notice)
 
 
 def settlement_resolved(ref: str, paid: payment.Paid | None, status: str) -> None:
@@ -347,7 +393,6 @@ def _record_paid(order: Order, paid: payment.Paid) -> None:
     order.acct_pay_fen, order.cash_pay_fen = paid.acct_pay_fen, paid.cash_pay_fen
     order.paid_at = clock.now()
     move_to(order, OrderStatus.PAID)
-    db.session.commit()
 
 
 def event_payload(order: Order) -> dict:
@@ -368,6 +413,14 @@ def announce(order: Order, event: str) -> None:
     notify.notify_user(order.patient_id, event, payload)
     notify.broadcast(f"order:{order.id}", event, payload)
     notify.broadcast(f"pharmacy:{order.pharmacy_id}", event, payload)
+
+
+def _announce_stored(order: Order, event: str, *notices: Notification) -> None:
+    """`announce` for a notification already committed with the change it tells of."""
+    for notice in notices:
+        notify.push(notice)
+        notify.broadcast(f"order:{order.id}", event, notice.payload)
+        notify.broadcast(f"pharmacy:{order.pharmacy_id}", event, notice.payload)
 
 
 def may_see(user: User, order: Order) -> bool:

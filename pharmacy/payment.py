@@ -8,6 +8,7 @@ knows no prescriptions; pharmacy knows both sides). It imports nothing of pharma
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -92,9 +93,13 @@ def add_pending(claim: ins.Claim, prepared: Prepared) -> None:
     settlement.add_pending(claim, prepared)
 
 
-def charge(claim: ins.Claim, prepared: Prepared, actor_id: int | None = None) -> Paid:
-    """Send the committed pending settlement's 2207 (once; retries repeat its msgid)."""
-    return paid_of(settlement.charge_pending(claim, prepared, actor_id=actor_id))
+def charge(
+    claim: ins.Claim, prepared: Prepared, actor_id: int | None = None, then: Callable[[Paid], None] | None = None
+) -> Paid:
+    """Send the committed pending settlement's 2207 (once; retries repeat its msgid). `then(paid)`
+    writes what was paid for into the settlement's own commit."""
+    settled = (lambda view: then(paid_of(view))) if then is not None else None
+    return paid_of(settlement.charge_pending(claim, prepared, actor_id=actor_id, then=settled))
 
 
 def outcome_unknown(err: Exception) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 from flask_smorest import Blueprint
 
+from core import rendered
 from core.auth import require_user, roles_required
 from core.models import Role
 from hospital.schemas.prescriptions import (
@@ -129,10 +130,14 @@ def renew_prescription(data, prescription_id):
 @blp.get("/<int:prescription_id>.pdf")
 @blp.response(200, content_type="application/pdf")
 def prescription_pdf_file(prescription_id):
-    """The printable prescription with its QR code (rendered once, then served from storage)."""
-    rx = prescriptions.get_prescription_for(require_user(), prescription_id)
-    headers = {"Content-Disposition": f'inline; filename="prescription-{rx.code}.pdf"'}
-    return Response(prescription_pdf.pdf_for(rx), mimetype="application/pdf", headers=headers)
+    """The printable prescription with its QR code (rendered once, then served from storage; a
+    repeated download with If-None-Match is a 304)."""
+    paper = prescription_pdf.paper_for(require_user(), prescription_id)
+    name = f"prescription-{paper.code}.pdf"
+    if paper.path is None:
+        headers = {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"}
+        return Response(paper.content, mimetype="application/pdf", headers=headers)
+    return rendered.send(paper.path, "application/pdf", name, paper.etag)
 
 
 @blp.get("/verify/<code>")

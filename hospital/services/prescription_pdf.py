@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from core import clock, rendered
+from core import audit, clock, rendered
+from core.extensions import db
+from core.models import User
 from core.pdf import cjk_font, qr_image
 from hospital.models.prescriptions import Prescription
 from hospital.services import prescriptions
+from hospital.services.prescription_access import may_see, refuse
 from hospital.services.prescription_safety import FREQUENCY_LABELS
 
 SEX = {"M": "男", "F": "女"}
@@ -93,6 +98,52 @@ def lines_for(rx: Prescription) -> list[str]:
 PDF_AREA = "prescription-pdf"
 
 
+@dataclass(frozen=True)
+class Paper:
+    """A prescription's paper ready to send: the stored file and its entity tag (a signed one), or
+    the bytes drawn now (a draft, which changes and is not kept)."""
+
+    code: str
+    path: Path | None = None
+    etag: str | None = None
+    content: bytes | None = None
+
+
+# What the access check and the stored paper's name need: read as one plain row (the full
+# prescription, with its items and people, is loaded only when its paper is drawn).
+_PAPER_COLUMNS = (
+    Prescription.id,
+    Prescription.code,
+    Prescription.status,
+    Prescription.patient_id,
+    Prescription.doctor_user_id,
+    Prescription.hospital_id,
+    Prescription.version,
+    Prescription.signed_at,
+    Prescription.valid_until,
+    Prescription.reviewer_user_id,
+    Prescription.reviewed_at,
+)
+
+
+def paper_for(user: User, prescription_id: int) -> Paper:
+    """The paper of a prescription the user may see (404 otherwise), its read audited: one
+    statement reads the prescription, one prebuilt INSERT records the read, and a signed paper
+    comes from storage (drawn and stored on its first download)."""
+    row = db.session.execute(db.select(*_PAPER_COLUMNS).where(Prescription.id == prescription_id)).one_or_none()
+    if row is None or not may_see(user, row):
+        raise refuse(user, row, prescription_id)
+    if row.signed_at is None:
+        paper = Paper(row.code, content=render(db.session.get(Prescription, row.id)))
+    else:
+        name = f"{row.code}-{_printed_state(row)}"
+        drawn = rendered.stored(PDF_AREA, f"{name}.pdf", lambda: render(db.session.get(Prescription, row.id)))
+        paper = Paper(row.code, drawn, name)
+    audit.append(db.session.connection(), user.id, row.patient_id, "read", "prescription", row.id, clock.now())
+    db.session.commit()
+    return paper
+
+
 def pdf_for(rx: Prescription) -> bytes:
     """The PDF of a prescription: from storage when this paper was rendered before, else rendered
     now (and stored, once the prescription is signed: drafts change and are not kept)."""
@@ -126,4 +177,4 @@ def render(rx: Prescription, lines: list[str] | None = None, url: str | None = N
     return buffer.getvalue()
 
 
-__all__ = ["pdf_for", "render", "verify_url", "lines_for", "FREQUENCY_LABELS"]
+__all__ = ["pdf_for", "paper_for", "Paper", "render", "verify_url", "lines_for", "FREQUENCY_LABELS"]

@@ -72,23 +72,25 @@ def payable_prescription(prescription_id: int, patient_id: int) -> PayablePrescr
     )
 
 
-def _mark(prescription_id: int, target: str, **detail) -> Prescription:
+def _mark(prescription_id: int, target: str, commit: bool = True, **detail) -> Prescription:
     rx = get(prescription_id)
     if rx.status != target:
         move_to(rx, target)
         audit.record(None, rx.patient_id, target, "prescription", rx.id, **detail)
-        db.session.commit()
+        if commit:
+            db.session.commit()
     return rx
 
 
-def mark_paid(prescription_id: int, order_ref: str) -> None:
-    """approved → paid (commits; a repeat with the same order is a no-op, another order is a 409)."""
+def mark_paid(prescription_id: int, order_ref: str, commit: bool = True) -> None:
+    """approved → paid (a repeat with the same order is a no-op, another order is a 409).
+    Commits, unless the caller commits it with its own change (`commit=False`: the payment)."""
     rx = get(prescription_id)
     if rx.status == S.PAID and rx.order_ref != order_ref:
         raise Conflict("already_paid", _l("This prescription is already paid by another order."))
     if rx.status != S.PAID:
         rx.order_ref = order_ref
-    _mark(prescription_id, S.PAID, order_ref=order_ref)
+    _mark(prescription_id, S.PAID, commit, order_ref=order_ref)
 
 
 def mark_dispensed(prescription_id: int) -> None:

@@ -16,9 +16,11 @@ from tests.pharmacy.conftest import ADDRESS, AML_ONE_BOX, FAST, Prescriptions, S
 N, STOCK = 100, 10
 
 
-def _hundred_orders(app, rx: Prescriptions, patient_id: int, token: str, vouchers: list[str]) -> list:
-    """Send N orders at once, each for its own prescription with its own voucher."""
+def _hundred_orders(app, rx: Prescriptions, patient_id: int, token: str, new_vouchers) -> list:
+    """Send N orders at once, each for its own prescription with its own voucher (shown once the
+    prescriptions exist: on a busy machine writing them can outlast a voucher's lifetime)."""
     prescriptions = [rx.add(patient_id, lines=(AML_ONE_BOX,)) for _ in range(N)]
+    vouchers = new_vouchers()
     barrier, results, lock = threading.Barrier(N), [], threading.Lock()
 
     def one(index: int) -> None:
@@ -67,7 +69,7 @@ def _run(shop: Shop) -> None:
     user = shop.user("13800000001")
     token = shop.login("13800000001")["Authorization"][7:]
     pharmacy_id = db.session.execute(db.select(Pharmacy.id).filter_by(code="PH001")).scalar_one()
-    results = _hundred_orders(shop.app, shop.rx, user.id, token, _tokens(certno))
+    results = _hundred_orders(shop.app, shop.rx, user.id, token, lambda: _tokens(certno))
     _assert_ten_won(results, pharmacy_id)
 
 

@@ -32,8 +32,8 @@ def test_patient_is_notified_of_every_step_in_order(shop, monkeypatch):
 
     pid = shop.rx.add(shop.user(PATIENT).id)  # (the prescription's own notifications come before)
     sent, pushed = [], []
-    real_notify = notify.notify_user
-    monkeypatch.setattr(notify, "notify_user", lambda uid, ev, p: (sent.append((uid, ev)), real_notify(uid, ev, p))[1])
+    real_push = notify.push  # every stored notification is pushed (a payment's is stored with the order)
+    monkeypatch.setattr(notify, "push", lambda row: (sent.append((row.user_id, row.event)), real_push(row))[1])
     real_broadcast = notify.broadcast  # both spied on, both still delivering
     monkeypatch.setattr(
         notify, "broadcast", lambda room, ev, p, skip_sid=None: (pushed.append((room, ev)), real_broadcast(room, ev, p))

@@ -7,6 +7,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from core.extensions import db
+from core.models import AuditEntry
 from hospital.services import prescription_pdf
 from hospital.services import prescriptions as rxs
 from hospital.services.prescription_safety import ItemInput
@@ -47,3 +49,41 @@ def test_qr_decodes_to_the_verify_url(app, world, approved_rx):
     decoded = pyzbar.decode(image.convert("L"))
     url = decoded[0].data.decode()
     assert url == f"{app.config['PUBLIC_BASE_URL']}/api/prescriptions/verify/{approved_rx.code}"
+
+
+def test_a_signed_paper_is_drawn_once_then_sent_from_storage_and_revalidated(
+    app, world, client, rx_api, approved_rx, monkeypatch
+):
+    url = f"/api/prescriptions/{approved_rx.id}.pdf"
+    first = client.get(url, headers=rx_api.patient)
+    body = first.get_data()
+    first.close()
+    drawn = []
+    monkeypatch.setattr(prescription_pdf, "render", lambda *a, **k: drawn.append(1) or b"drawn again")
+    again = client.get(url, headers=rx_api.patient)
+    assert again.status_code == 200 and again.get_data() == body and not drawn  # the stored bytes
+    assert again.headers["Content-Disposition"] == f'inline; filename="prescription-{approved_rx.code}.pdf"'
+    assert "private" in again.headers["Cache-Control"] and "public" not in again.headers["Cache-Control"]
+    etag = again.headers["ETag"]
+    again.close()
+    fresh = client.get(url, headers={**rx_api.patient, "If-None-Match": etag})
+    assert fresh.status_code == 304 and fresh.get_data() == b""
+    fresh.close()
+    reads = db.session.execute(
+        db.select(AuditEntry).filter_by(action="read", object_type="prescription", object_id=str(approved_rx.id))
+    ).scalars()
+    assert len(list(reads)) >= 3  # every download is an audited read, a 304 too
+    assert client.get(url, headers=rx_api.other_patient).status_code == 404
+
+
+def test_behind_nginx_the_stored_paper_is_sent_by_x_accel_redirect(app, world, client, rx_api, approved_rx):
+    url = f"/api/prescriptions/{approved_rx.id}.pdf"
+    client.get(url, headers=rx_api.patient).close()
+    app.config["STORED_FILES_ACCEL"] = "/_stored/"
+    try:
+        response = client.get(url, headers=rx_api.patient)
+    finally:
+        del app.config["STORED_FILES_ACCEL"]
+    target = response.headers["X-Accel-Redirect"]
+    assert target.startswith(f"/_stored/{prescription_pdf.PDF_AREA}/{approved_rx.code}-") and target.endswith(".pdf")
+    assert response.get_data() == b"" and response.headers["ETag"]

@@ -1,0 +1,66 @@
+"""Profile one paid order in-process (Flask's test client, the in-process insurer, SQLite):
+SQL statements and commits per order, grouped by the code that issued them, and a cProfile of
+the requests. A developer's tool, not a bench workload (bench/run.py runs only bench/*.py).
+
+    .venv/bin/python bench/profile/orders.py [orders] [--cprofile] [--postgres]
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import KEYS, PASSWORD, build_postgres, build_sqlite, workdir  # noqa: E402
+from _counting import Counting  # noqa: E402
+from _scenario import ADDRESS, prepare  # noqa: E402
+
+from app import create_app  # noqa: E402
+
+
+def main(count: int = 30, profile: bool = False, postgres: bool = False) -> None:
+    work = workdir()
+    url = (build_postgres() if postgres else None) or build_sqlite(work / "profile.db")
+    ready = prepare(url, count + 5)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEMO_PASSWORD": PASSWORD, **KEYS})
+    counting = Counting(app, traced=not profile)
+    client = app.test_client()
+    cpu = [0.0]
+
+    def pay(patient, counted: bool) -> None:
+        headers = {"Authorization": f"Bearer {patient.token}"}
+        voucher = client.post("/api/insurance/vouchers", headers=headers).get_json()["token"]
+        body = {"prescription_id": patient.prescription_id, "address": ADDRESS, "voucher_token": voucher}
+        counting.on = counted
+        started = time.process_time()
+        answer = client.post("/api/orders", json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+        cpu[0] += (time.process_time() - started) if counted else 0
+        counting.on = False
+        assert answer.status_code == 201, answer.get_json()
+
+    for patient in ready[:5]:  # warm-up (caches, first connections)
+        pay(patient, False)
+    profiler = cProfile.Profile() if profile else None
+    with counting:
+        if profiler:
+            profiler.enable()
+        for patient in ready[5:]:
+            pay(patient, True)
+        if profiler:
+            profiler.disable()
+    counting.print(count, "order")
+    print(f"CPU per order (this process: app and in-process insurer): {1000 * cpu[0] / count:.1f} ms")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(args[0]) if args else 30, "--cprofile" in sys.argv, "--postgres" in sys.argv)
