@@ -67,14 +67,29 @@ def _roomy_shifts_and_stock() -> None:
 
 
 def _bearer(user) -> dict:
-    from core import accounts
+    from core import sessions
 
-    token, _ = accounts.issue_token(user)
+    token = sessions.open_api_session(user).token
     return {"Authorization": f"Bearer {token}"}
 
 
+def _recorded_diagnosis(patient_id: int) -> dict:
+    """The in-person diagnosis as a network hospital's record system writes it (confirmed), so
+    that the bench skips the upload-and-review of a patient's claim (not what is measured)."""
+    from datetime import date
+
+    from core.extensions import db
+    from hospital.models.patients import ConfirmedDiagnosis
+
+    fields = {**DIAGNOSIS, "diagnosed_on": date.fromisoformat(DIAGNOSIS["diagnosed_on"])}
+    row = ConfirmedDiagnosis(patient_id=patient_id, **fields)
+    db.session.add(row)
+    db.session.commit()
+    return {"id": row.id}
+
+
 def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
-    from core import accounts
+    from core import accounts, sessions
     from core.extensions import db
     from core.models import Role, User
     from core.resident_id import check_digit
@@ -87,7 +102,7 @@ def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
     db.session.add(user)
     db.session.commit()
     insurance_seed.seed_demo([{"name": "压测患者", "id_number": id_number, "phone": phone, "chronic": []}])
-    token, _ = accounts.issue_token(user)
+    token = sessions.open_api_session(user).token
     patient = {"Authorization": f"Bearer {token}"}
 
     def call(method: str, path: str, headers: dict, **body) -> dict:
@@ -95,7 +110,7 @@ def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
         assert response.status_code < 300, (path, response.get_json())
         return response.get_json()
 
-    diagnosis = call("POST", "/api/diagnoses", patient, **DIAGNOSIS)
+    diagnosis = _recorded_diagnosis(user.id)
     cardiology = next(
         d["id"] for d in client.get("/api/departments", headers=patient).get_json() if d["code"] == "CARD"
     )
