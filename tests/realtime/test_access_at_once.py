@@ -30,6 +30,11 @@ ADMIN = "admin"
 
 @pytest.fixture
 def consultation_id(demo_app) -> int:
+    return accepted_consultation()
+
+
+def accepted_consultation() -> int:
+    """The demo patient's consultation in cardiology, accepted by the demo doctor."""
     patient = _user(PATIENT)
     card = db.session.execute(db.select(Department).filter_by(code="CARD")).scalars().first()
     diagnosis = consultations.patients.list_diagnoses(patient.id)[0]
