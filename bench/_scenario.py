@@ -75,15 +75,19 @@ def _bearer(user) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _as_from_visit_record(diagnosis_id: int) -> None:
-    """The patient's claimed diagnosis as a network hospital's record system would have it
-    (confirmed): the bench pays for prescriptions, it does not walk the doctor's review."""
-    from core.extensions import db
-    from hospital.models.patients import ConfirmedDiagnosis, DiagnosisSource, DiagnosisStatus
+def _recorded_diagnosis(patient_id: int) -> dict:
+    """The in-person diagnosis as a network hospital's record system writes it (confirmed), so
+    that the bench skips the upload-and-review of a patient's claim (not what is measured)."""
+    from datetime import date
 
-    confirmed = {"status": DiagnosisStatus.CONFIRMED, "source": DiagnosisSource.VISIT_RECORD}
-    db.session.execute(db.update(ConfirmedDiagnosis).filter_by(id=diagnosis_id).values(**confirmed))
+    from core.extensions import db
+    from hospital.models.patients import ConfirmedDiagnosis
+
+    fields = {**DIAGNOSIS, "diagnosed_on": date.fromisoformat(DIAGNOSIS["diagnosed_on"])}
+    row = ConfirmedDiagnosis(patient_id=patient_id, **fields)
+    db.session.add(row)
     db.session.commit()
+    return {"id": row.id}
 
 
 def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
@@ -108,8 +112,7 @@ def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
         assert response.status_code < 300, (path, response.get_json())
         return response.get_json()
 
-    diagnosis = call("POST", "/api/diagnoses", patient, **DIAGNOSIS)
-    _as_from_visit_record(diagnosis["id"])
+    diagnosis = _recorded_diagnosis(user.id)
     cardiology = next(
         d["id"] for d in client.get("/api/departments", headers=patient).get_json() if d["code"] == "CARD"
     )

@@ -213,12 +213,12 @@ def main(seconds: float = 3.0, rounds: int = 4) -> None:
 def token_of(database_url: str, username: str) -> str:
     """A bearer token issued in-process (no password hashing in the timed path)."""
     from app import create_app
-    from core import accounts
+    from core import accounts, sessions
     from core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **KEYS})
     with app.app_context():
-        token, _ = accounts.issue_token(accounts.get_by_username(username))
+        token = sessions.open_api_session(accounts.get_by_username(username)).token
         db.engine.dispose()
     return token
 

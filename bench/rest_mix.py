@@ -38,11 +38,13 @@ def patient_requests(base: str, token: str) -> list[bytes]:
     headers = {"Authorization": f"Bearer {token}"}
     get = lambda path: requests.get(base + path, headers=headers, timeout=30).json()  # noqa: E731
     paths = ["/api/me", "/api/consultations", "/api/prescriptions", "/api/orders", "/api/notifications"]
-    paths += ["/api/doctors", "/api/departments"]
+    paths.append("/api/departments")
     consultations = get("/api/consultations")
     if consultations:
-        cid = consultations[0]["id"]
+        cid, department = consultations[0]["id"], consultations[0]["department_id"]
         paths += [f"/api/consultations/{cid}", f"/api/consultations/{cid}/messages"]
+        # the doctors on duty in his department, as the new-consultation page asks for them
+        paths.append(f"/api/doctors?department={department}&on_duty=true")
     prescriptions = get("/api/prescriptions")
     if prescriptions:
         paths.append(f"/api/prescriptions/{prescriptions[0]['id']}")

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core import audit, clock, crypto, resident_id, sessions
+from core import audit, clock, crypto, resident_id, sessions, signals
 from core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from core.extensions import db
 from core.models import STAFF_ROLES, Role, User
@@ -208,7 +208,38 @@ def set_active(user_id: int, active: bool) -> User:
     user = get_user(user_id)
     user.active = active
     db.session.commit()
+    signals.user_access_changed.send(user.id, role=user.role, active=user.active)
     if not active:  # a deactivated user keeps no session, and his sockets are closed
+        sessions.revoke_all(user.id)
+    return user
+
+
+# Roles an administrator may give an existing staff account here (a doctor needs his department
+# and title, so doctors are created on the Doctors page, not made from another role).
+ASSIGNABLE_ROLES = (Role.PHARMACIST, Role.DISPATCHER, Role.ADMIN)
+
+
+def change_access(admin: User, user_id: int, role: str | None = None, active: bool | None = None) -> User:
+    """An administrator changes a staff member's role or (de)activates him. Takes effect at once:
+    his next request is served with the new role, his sockets leave every room the new role may
+    not be in (core.signals.user_access_changed), and a deactivated user loses every session."""
+    user = get_user(user_id)
+    if user.id == admin.id:
+        raise Conflict("own_account", _l("Another administrator must change your own role or access."))
+    if not user.is_staff:
+        raise ValidationFailed("not_staff", _l("Only staff accounts have a role to change."), field="user_id")
+    if role is not None and role != user.role and role not in ASSIGNABLE_ROLES:
+        message = _l("Choose a pharmacist, dispatcher or administrator role.")
+        raise ValidationFailed("invalid_role", message, field="role")
+    before = (user.role, user.active)
+    user.role = role or user.role
+    user.active = user.active if active is None else bool(active)
+    if (user.role, user.active) == before:
+        return user
+    audit.record(admin.id, None, "update", "access", user.id, role=user.role, active=user.active, was=before[0])
+    db.session.commit()
+    signals.user_access_changed.send(user.id, role=user.role, active=user.active)
+    if not user.active:
         sessions.revoke_all(user.id)
     return user
 

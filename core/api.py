@@ -23,6 +23,7 @@ from core.schemas import (
     RefreshSchema,
     RegisterSchema,
     SessionSchema,
+    StaffAccessSchema,
     StaffCreateSchema,
     StaffQuerySchema,
     TokenSchema,
@@ -174,6 +175,15 @@ def list_staff(query):
 def create_staff(data):
     """Create a doctor, pharmacist, dispatcher or administrator account (administrators)."""
     return accounts.create_staff(**data)
+
+
+@blp.patch("/staff/<int:user_id>")
+@roles_required(Role.ADMIN)
+@blp.arguments(StaffAccessSchema)
+@blp.response(200, UserSchema)
+def change_staff_access(data, user_id):
+    """Change a staff member's role or deactivate him; at once, sockets included (administrators)."""
+    return accounts.change_access(require_user(), user_id, **data)
 
 
 @blp.get("/notifications")

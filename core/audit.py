@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from core import clock
 from core.extensions import db
 from core.models import AuditEntry, User
 
@@ -57,10 +60,48 @@ def append(
     )
 
 
+_WROTE = "audit.transaction_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session: Session, _context) -> None:
+    session.info[_WROTE] = True  # the transaction changed rows: its objects expire at commit
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_ended(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
 def record_read(actor_id: int | None, patient_id: int | None, object_type: str, object_id=None, **detail) -> None:
-    """Record that someone read a patient's data, and commit it."""
-    record(actor_id, patient_id, "read", object_type, object_id, **detail)
-    db.session.commit()
+    """Record that someone read a patient's data, and commit it before the answer leaves."""
+    record_reads(actor_id, [patient_id], object_type, object_id, **detail)
+
+
+def record_reads(actor_id: int | None, patient_ids, object_type: str, object_id=None, **detail) -> None:
+    """One read entry per patient (a list that shows several), in one INSERT, committed now.
+
+    A prebuilt INSERT on the request's transaction and its commit, without the ORM's unit of
+    work (a read has nothing else to flush). Written now rather than buffered: a buffer flushed
+    later would lose the reads served just before a crash, and the log must hold every read.
+
+    The commit leaves what the request read loaded (no expire-on-commit) when the transaction
+    wrote nothing else: those objects are exactly what was read and audited, and expiring them
+    made the answer's serialisation read every one of them again (a SELECT per row)."""
+    session = db.session()
+    untouched = not (session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+    at, ip = clock.now(), request.remote_addr if has_request_context() else None
+    row = {"at": at, "actor_id": actor_id, "action": "read", "object_type": object_type, "ip": ip}
+    row |= {"object_id": str(object_id) if object_id is not None else None, "detail": detail or None}
+    entries = [{**row, "patient_id": patient_id} for patient_id in patient_ids]
+    if entries:
+        session.execute(_INSERT, entries)
+    session.expire_on_commit = not untouched
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def entries_for_patient(patient_id: int, limit: int = 200) -> list[AuditEntry]:

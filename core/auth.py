@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from core import sessions
 from core.errors import MSG_LOGIN_REQUIRED, MSG_ROLE_REFUSED, Forbidden, Unauthorized
 from core.models import User
+from core.session_cache import Entry as SessionEntry
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -46,7 +47,7 @@ _WHILE_PASSWORD_CHANGE = {
 
 def session_user() -> tuple[int | None, User | None]:
     """The browser session id and user behind this request's session cookie (None, None if it
-    ended). Also what the Socket.IO connect handler uses for cookie-authenticated sockets."""
+    ended)."""
     secret = session.get("sid")
     if not isinstance(secret, str):
         return None, None
@@ -54,15 +55,18 @@ def session_user() -> tuple[int | None, User | None]:
     return (row.id if row else None), user
 
 
-def socket_identity(auth) -> tuple[int | None, User | None]:
-    """Who opens a Socket.IO connection: (session id, user) from `auth={"token": …}` or else the
-    session cookie; (None, None) when neither stands. The session id lets the socket layer end
-    exactly the sockets of a revoked session (see core.signals.user_sessions_revoked)."""
+def socket_identity(auth) -> tuple[SessionEntry | None, User | None]:
+    """Who opens a Socket.IO connection: (session, user) from `auth={"token": …}` or else the
+    session cookie; (None, None) when neither stands. The session's id lets the socket layer end
+    exactly the sockets of a revoked session (see core.signals.user_sessions_revoked), its
+    expiry lets it refuse the first event after the session ran out."""
     token = auth.get("token") if isinstance(auth, dict) else None
     if isinstance(token, str) and token:
-        row, user = sessions.for_token(token)
-        return (row.id if row else None), user
-    return session_user()
+        entry, user = sessions.for_token(token)
+    else:
+        secret = session.get("sid")
+        entry, user = sessions.for_browser(secret) if isinstance(secret, str) else (None, None)
+    return (entry, user) if entry is not None else (None, None)
 
 
 def load_current_user():

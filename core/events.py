@@ -24,18 +24,19 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
-from flask import g, request
+from flask import g, has_app_context, request
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room, rooms
 
-from core import accounts, auth, socket_queue
+from core import accounts, auth, clock, session_cache, sessions, socket_queue
 from core import rooms as room_registry
 from core import socket_schemas as schemas
 from core.errors import AppError, error_body
 from core.extensions import db, socketio
 from core.notify import user_room
-from core.signals import room_access_ended, user_sessions_revoked
+from core.signals import room_access_ended, sessions_changed, user_access_changed, user_sessions_revoked
 
 log = logging.getLogger(__name__)
 REVALIDATE_SECONDS = 60.0
@@ -52,6 +53,7 @@ class SocketIdentity:
     token: str | None  # the bearer token it signed in with; None: the page session
     checked_at: float
     session_id: int | None = None  # the login session it belongs to (revoking it ends the socket)
+    expires_at: datetime | None = None  # when that session ends unless it slides or is refreshed
 
 
 # sid -> identity, for this process (a socket stays on the process it connected to).
@@ -85,6 +87,9 @@ def current_identity() -> SocketIdentity | None:
     if not _has_joined(user_room(identity.id), sid):  # his sessions were revoked in another process
         _refuse(sid)
         return None
+    if identity.expires_at is not None and clock.now() >= identity.expires_at and not _still_standing(identity):
+        _refuse(sid)  # the session ran out: this event is refused, not only the next recheck
+        return None
     if time.monotonic() - identity.checked_at > REVALIDATE_SECONDS:
         user = _signed_in_user(identity.token)
         if user is None or user.id != identity.id:
@@ -92,6 +97,16 @@ def current_identity() -> SocketIdentity | None:
             return None
         identity.role, identity.name, identity.checked_at = user.role, user.name, time.monotonic()
     return identity
+
+
+def _still_standing(identity: SocketIdentity) -> bool:
+    """At the remembered expiry, ask the session itself: a page session slides and a token is
+    refreshed, so it may stand longer; a revoked or ended one does not."""
+    expires_at = sessions.expiry_of(identity.session_id)
+    if expires_at is None:
+        return False
+    identity.expires_at = expires_at
+    return True
 
 
 def socket_user():
@@ -117,6 +132,8 @@ def socket_event(name: str, schema=None):
         @wraps(handler)
         def run(data=None, *_extra):
             try:
+                if current_identity() is None:  # signed out, revoked or expired: refused, disconnected
+                    return unauthenticated()
                 payload = schemas.load(schema, data) if schema is not None else data
                 return handler(payload)
             except schemas.InvalidPayload as err:
@@ -161,10 +178,12 @@ def on_connect(auth_data=None):
     token = _token_of(auth_data)
     try:
         # the session id too: revoking that session later ends exactly its sockets
-        session_id, user = auth.socket_identity({"token": token} if token else None)
+        session, user = auth.socket_identity({"token": token} if token else None)
         if user is None or not user.active:
             raise ConnectionRefusedError("unauthenticated")
-        _sockets[request.sid] = SocketIdentity(user.id, user.role, user.name, token, time.monotonic(), session_id)
+        _sockets[request.sid] = SocketIdentity(
+            user.id, user.role, user.name, token, time.monotonic(), session.id, session.expires_at
+        )
         join_room(user_room(user.id))
         return True
     finally:
@@ -311,8 +330,53 @@ def _disconnect_user(payload: dict) -> None:
         socketio.start_background_task(server.disconnect, sid, namespace=NAMESPACE, ignore_queue=True)
 
 
+def _forget_sessions(payload: dict) -> None:
+    """Control message, in every process: what this process remembers of these sessions is stale."""
+    session_cache.forget(int(payload.get("user_id") or 0), payload.get("session_ids"))
+
+
+def _recheck_access(payload: dict) -> None:
+    """Control message, in every process: a user's role or activity changed; his sockets take the
+    new role and leave every room that it may not be in."""
+    user_id = int(payload.get("user_id") or 0)
+    sids = [sid for sid, _user in _local_sids({user_id})]
+    if not sids:
+        return
+    if has_app_context():  # the process where the administrator's request runs
+        _apply_access(user_id, sids)
+        return
+    environ = socketio.server.get_environ(sids[0], namespace=NAMESPACE)  # the queue's listener
+    app = environ["flask.app"] if environ else None
+    if app is not None:
+        with app.app_context():
+            try:
+                _apply_access(user_id, sids)
+            finally:
+                db.session.remove()
+
+
+def _apply_access(user_id: int, sids: list[str]) -> None:
+    user = accounts.get_by_id(user_id)
+    allowed = user is not None and user.active
+    server, mine = socketio.server, user_room(user_id)
+    for sid in sids:
+        identity = _sockets.get(sid)
+        if identity is None:
+            continue
+        if allowed:
+            identity.role, identity.name = user.role, user.name
+        for room in list(server.rooms(sid, namespace=NAMESPACE) or ()):
+            if room in (sid, mine) or (allowed and room_registry.may_join(user, room)):
+                continue
+            server.leave_room(sid, room, namespace=NAMESPACE)
+            server.emit("room.left", {"room": room, "reason": "access_changed"}, to=sid, ignore_queue=True)
+            socketio.start_background_task(_after_removal, room, [(sid, user_id)])
+
+
 socket_queue.on_control("access-ended", _remove_from_room)
 socket_queue.on_control("sessions-revoked", _disconnect_user)
+socket_queue.on_control("sessions-changed", _forget_sessions)
+socket_queue.on_control("access-changed", _recheck_access)
 
 
 @room_access_ended.connect
@@ -333,3 +397,17 @@ def _on_user_sessions_revoked(user_id, session_ids=None, everywhere=None, **_ext
         "session_ids": sorted({int(s) for s in session_ids or ()}),
     }
     socket_queue.send_control(socketio.server, "sessions-revoked", payload)
+
+
+@sessions_changed.connect
+def _on_sessions_changed(user_id, session_ids=None, **_extra) -> None:
+    """Carry the word to the other processes, which forget those sessions too."""
+    if socketio.server is not None:
+        ids = sorted({int(s) for s in session_ids}) if session_ids else None
+        socket_queue.send_control(socketio.server, "sessions-changed", {"user_id": int(user_id), "session_ids": ids})
+
+
+@user_access_changed.connect
+def _on_user_access_changed(user_id, **_extra) -> None:
+    if socketio.server is not None:
+        socket_queue.send_control(socketio.server, "access-changed", {"user_id": int(user_id)})

@@ -115,6 +115,11 @@ class StaffCreateSchema(Schema):
     id_number = fields.Str(load_default=None, allow_none=True)
 
 
+class StaffAccessSchema(Schema):
+    role = fields.Str(load_default=None, metadata={"description": "pharmacist, dispatcher or admin"})
+    active = fields.Bool(load_default=None, metadata={"description": "false: deactivated, every session ends"})
+
+
 class StaffQuerySchema(Schema):
     role = fields.Str(load_default=None)
 

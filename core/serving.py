@@ -59,8 +59,19 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
 
 
+def listen_to_queue(socketio) -> None:
+    """Subscribe to the message queue now, not at the first socket's connection (python-socketio's
+    default): a process serving only HTTP so far must still hear another process's word that a
+    session was revoked (core.session_cache forgets it) or someone's access changed."""
+    server = socketio.server
+    if not server.manager_initialized:
+        server.manager_initialized = True
+        server.manager.initialize()
+
+
 def serve(app: Flask, socketio, host: str, port: int) -> None:
     """Serve `app` (Socket.IO included) with gevent, TCP_NODELAY on, `/ping` mounted."""
     trust_proxies(app)
     mount_ping(app)
+    listen_to_queue(socketio)
     socketio.run(app, host=host, port=port, handler_class=NoDelayHandler)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from core import clock, signals
+from core import clock, session_cache, signals
 from core.errors import MSG_NOT_FOUND, NotFound, Unauthorized
 from core.extensions import db
 from core.models import SessionKind, User, UserSession
@@ -93,11 +93,13 @@ def open_api_session(user: User, user_agent: str | None = None, ip: str | None =
 def _rotate(row: UserSession, user: User) -> TokenPair:
     """Fresh bearer and refresh secrets for the session (the old ones stop working)."""
     token, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    now = clock.now()
+    now, rotated = clock.now(), row.id if row.secret_hash else None
     row.secret_hash, row.refresh_hash = digest(token), digest(refresh)
     row.expires_at, row.refresh_expires_at = now + _token_lifetime(), now + _refresh_lifetime()
     row.last_seen_at = now
     db.session.commit()
+    if rotated:  # the old token stops working everywhere now, not in TTL seconds
+        _forget(user.id, [rotated])
     return TokenPair(token, row.expires_at, refresh, row.refresh_expires_at, row, user)
 
 
@@ -109,36 +111,63 @@ def _live(row: UserSession | None, now: datetime) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _touch(row: UserSession, now: datetime) -> None:
-    """Remember when the session was last used (a browser session also slides its expiry)."""
-    if now - row.last_seen_at < TOUCH_EVERY:
+def _touch(entry: session_cache.Entry, now: datetime) -> None:
+    """Remember when the session was last used (a browser session also slides its expiry), at
+    most every TOUCH_EVERY: one conditional UPDATE, so a revoked row stays revoked."""
+    if now - entry.last_seen_at < TOUCH_EVERY:
         return
-    row.last_seen_at = now
-    if row.kind == SessionKind.BROWSER:
-        row.expires_at = now + _browser_lifetime()
+    values = {"last_seen_at": now}
+    if entry.kind == SessionKind.BROWSER:
+        values["expires_at"] = now + _browser_lifetime()
+    db.session.execute(
+        db.update(UserSession)
+        .where(UserSession.id == entry.id, UserSession.revoked_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
+    entry.last_seen_at, entry.expires_at = now, values.get("expires_at", entry.expires_at)
 
 
-def _lookup(kind: SessionKind, secret: str) -> tuple[UserSession | None, User | None]:
-    row = db.session.execute(
-        db.select(UserSession).filter_by(secret_hash=digest(secret), kind=kind)
-    ).scalar_one_or_none()
-    now = clock.now()
-    user = _live(row, now)
-    if user is None:
+def _lookup(kind: SessionKind, secret: str) -> tuple[session_cache.Entry | None, User | None]:
+    """The session and active user of a secret: remembered for a few seconds (core.session_cache
+    says why that stays correct), else read from the database."""
+    key, now = digest(secret), clock.now()
+    entry = session_cache.get(key, kind)
+    if entry is None:
+        row = db.session.execute(db.select(UserSession).filter_by(secret_hash=key, kind=kind)).scalar_one_or_none()
+        user = _live(row, now)
+        if user is None:
+            return None, None
+        entry = session_cache.put(key, row.id, row.kind, row.expires_at, row.last_seen_at, user)
+    elif entry.expires_at <= now:
+        session_cache.forget(session_ids=[entry.id])
         return None, None
-    _touch(row, now)
-    return row, user
+    _touch(entry, now)
+    return entry, session_cache.attach(entry)
 
 
-def for_token(token: str) -> tuple[UserSession | None, User | None]:
-    """The session and active user of a valid bearer token, else (None, None)."""
+def for_token(token: str) -> tuple[session_cache.Entry | None, User | None]:
+    """The session (id, expiry) and active user of a valid bearer token, else (None, None)."""
     return _lookup(SessionKind.API, token)
 
 
-def for_browser(secret: str) -> tuple[UserSession | None, User | None]:
-    """The session and active user of a browser session id, else (None, None)."""
+def for_browser(secret: str) -> tuple[session_cache.Entry | None, User | None]:
+    """The session (id, expiry) and active user of a browser session id, else (None, None)."""
     return _lookup(SessionKind.BROWSER, secret)
+
+
+def expiry_of(session_id: int | None) -> datetime | None:
+    """When a standing session ends (None: revoked, expired, or its user deactivated). Sockets
+    ask this when the expiry they remember comes (the session may have slid or been refreshed)."""
+    row = db.session.get(UserSession, session_id) if session_id else None
+    return row.expires_at if _live(row, clock.now()) is not None else None
+
+
+def _forget(user_id: int, session_ids: list[int] | None) -> None:
+    """Drop the remembered resolution here at once, and in every other process (signal)."""
+    session_cache.forget(user_id, session_ids)
+    signals.sessions_changed.send(user_id, session_ids=session_ids)
 
 
 def refresh(refresh_token: str) -> TokenPair:
@@ -174,6 +203,7 @@ def revoke(user_id: int, session_id: int) -> None:
     if row.revoked_at is None:
         row.revoked_at = clock.now()
         db.session.commit()
+    _forget(user_id, [session_id])
     signals.user_sessions_revoked.send(user_id, session_ids=[session_id], everywhere=False)
 
 
@@ -186,6 +216,7 @@ def revoke_all(user_id: int) -> int:
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
+    _forget(user_id, None)
     signals.user_sessions_revoked.send(user_id, session_ids=None, everywhere=True)
     return revoked
 

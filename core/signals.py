@@ -27,3 +27,13 @@ room_access_ended = _signals.signal("room-access-ended")
 # machine's move_to inside the caller's transaction, before it commits: a listener that writes
 # rows (the regulator's outbox) commits or rolls back together with the change.
 status_changed = _signals.signal("status-changed")
+# sender: the user id whose sessions' remembered resolution is stale (a session revoked or its
+# token rotated, or the user row changed). Keyword `session_ids` (None: every session of his).
+# core.session_cache has already forgotten them in the sending process; the socket layer carries
+# the word to every other process (over the message queue) so that they forget them too.
+sessions_changed = _signals.signal("sessions-changed")
+
+# sender: the user id whose role or activity an administrator changed. Keywords: `role` (the new
+# role) and `active` (bool). Listeners drop his sockets from every room the new role may not be
+# in (checking each room again), and use the new role for his sockets' next events.
+user_access_changed = _signals.signal("user-access-changed")

@@ -33,7 +33,7 @@ from hospital.services.consultation_history import register_history_provider  # 
 
 def read_consultation(user: User, consultation_id: int) -> Consultation:
     """get_consultation_for plus the audit entry of the read (API and page views)."""
-    handover.sweep_due()
+    handover.sweep_lazily()
     consultation = access.get_consultation_for(user, consultation_id)
     audit.record_read(user.id, consultation.patient_id, "consultation", consultation.id)
     return consultation
@@ -181,7 +181,7 @@ def request_consultation(patient: User, data: dict) -> Consultation:
 
 def list_for(user: User, status: str | None = None, limit: int = 100) -> list[Consultation]:
     """A patient's own consultations; a doctor's (held now or before); all for administrators."""
-    handover.sweep_due()
+    handover.sweep_lazily()
     query = db.select(Consultation).order_by(Consultation.id.desc()).limit(limit)
     if user.role == Role.PATIENT:
         query = query.where(Consultation.patient_id == user.id)
@@ -209,7 +209,7 @@ def list_for(user: User, status: str | None = None, limit: int = 100) -> list[Co
 
 def queue_for(doctor_user: User) -> dict:
     """The doctor's live queue: his shift now and the waiting patients he may accept."""
-    handover.sweep_due()
+    handover.sweep_lazily()
     doctor = access.doctor_of(doctor_user)
     if doctor is None:
         raise Forbidden("role_refused", _l("Only doctors have a queue."))
@@ -247,7 +247,7 @@ def accept(doctor_user: User, consultation_id: int) -> Consultation:
     """The doctor on shift takes a waiting consultation of his department (within capacity)."""
     if doctor_user.role != Role.DOCTOR:
         raise Forbidden("role_refused", _l("Only doctors accept consultations."))
-    handover.sweep_due()
+    handover.sweep_lazily()
     doctor = access.doctor_of(doctor_user)
     consultation = access.load(consultation_id)
     if doctor is None or consultation.department_id != doctor.department_id:

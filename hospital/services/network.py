@@ -213,8 +213,7 @@ def list_doctors(
         query = query.where(Doctor.title == title)
     if q:
         query = query.where(User.name.contains(q))
-    doctors = list(db.session.execute(query).scalars())
-    if on_duty is not None:
+    if on_duty is not None:  # filtered in SQL: only those doctors are loaded and printed
         on_duty_ids = duty.on_duty_doctor_ids(clock.now())
-        doctors = [d for d in doctors if (d.id in on_duty_ids) == on_duty]
-    return doctors
+        query = query.where(Doctor.id.in_(on_duty_ids) if on_duty else Doctor.id.not_in(on_duty_ids))
+    return list(db.session.execute(query).scalars())

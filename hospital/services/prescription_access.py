@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from core import audit, rooms
 from core.errors import MSG_NOT_FOUND, Forbidden, NotFound
@@ -135,10 +136,12 @@ def list_for(user: User, status: str | None = None, consultation_id: int | None 
         query = query.where(Prescription.status == status)
     if consultation_id:
         query = query.where(Prescription.consultation_id == consultation_id)
+    if user.role != Role.PATIENT:  # many patients: load whom the list prints with it (a patient's
+        # own list has his few, and its people are in the session already: lazy loads cost less)
+        people = (selectinload(Prescription.patient), selectinload(Prescription.doctor_user))
+        query = query.options(*people, selectinload(Prescription.reviewer), selectinload(Prescription.items))
     rows = list(db.session.execute(query.limit(200)).scalars())
-    for patient_id in {rx.patient_id for rx in rows}:
-        audit.record(user.id, patient_id, "read", "prescription_list")
-    db.session.commit()
+    audit.record_reads(user.id, sorted({rx.patient_id for rx in rows}), "prescription_list")
     return rows
 
 

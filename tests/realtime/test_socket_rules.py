@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from core import accounts, clock, sessions
+from core import accounts, clock, session_cache, sessions
 from core import events as core_events
 from core.extensions import db, socketio
 from core.models import UserSession
@@ -144,11 +144,13 @@ def test_a_socket_whose_token_is_gone_is_refused_at_its_next_check(demo_app, con
     client = socketio.test_client(demo_app, auth={"token": token})
     room = f"consultation:{consultation_id}"
     assert client.emit("join", {"room": room}, callback=True)["ok"]
-    # the token runs out (no signal tells the socket layer): only the periodic recheck notices
+    # the session ends behind the app's back (no signal, nothing remembered is told): once the
+    # remembered resolution has lapsed, the periodic recheck notices
     db.session.execute(
-        db.update(UserSession).filter_by(secret_hash=sessions.digest(token)).values(expires_at=clock.now())
+        db.update(UserSession).filter_by(secret_hash=sessions.digest(token)).values(revoked_at=clock.now())
     )
     db.session.commit()
+    session_cache.clear()
     monkeypatch.setattr(core_events, "REVALIDATE_SECONDS", 0.0)
     ack = client.emit(
         "message", {"consultation_id": consultation_id, "text": "还能发吗", "client_id": "x"}, callback=True

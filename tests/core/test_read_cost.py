@@ -1,0 +1,65 @@
+"""What the REST reads were made cheaper by (issue #13) must not cost what they guard:
+- reads of a patient's record stay audited: the rows are in the database when the answer is back;
+- a remembered bearer token resolves without a statement, and still ends at once when revoked."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from core import sessions
+from core.extensions import db
+from core.models import AuditEntry
+from tests.realtime.test_access_at_once import _bearer, accepted_consultation
+from tests.realtime.test_socket_rules import PATIENT, _token, _user
+
+
+@pytest.fixture
+def consultation_id(demo_app) -> int:
+    return accepted_consultation()
+
+
+def _reads_in_database(app, patient_id: int) -> list[tuple[str, str | None]]:
+    """The read entries as another connection sees them (committed, not only in our session)."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as connection:
+            table = AuditEntry.__tablename__
+            query = text(f"SELECT object_type, object_id FROM {table} WHERE patient_id = :p AND action = 'read'")
+            return [tuple(row) for row in connection.execute(query, {"p": patient_id})]
+    finally:
+        engine.dispose()
+
+
+def test_reads_of_the_record_are_in_the_audit_log_when_the_answer_is_back(demo_app, demo_client, consultation_id):
+    patient = _user(PATIENT)
+    headers = _bearer(_token(PATIENT))
+    before = _reads_in_database(demo_app, patient.id)
+    for path in (
+        f"/api/consultations/{consultation_id}",
+        f"/api/consultations/{consultation_id}/messages",
+        "/api/consultations",
+        "/api/prescriptions",
+    ):
+        assert demo_client.get(path, headers=headers).status_code == 200, path
+    after = _reads_in_database(demo_app, patient.id)
+    new = [entry for entry in after if entry not in before or after.count(entry) > before.count(entry)]
+    kinds = {object_type for object_type, _ in new}
+    assert ("consultation", str(consultation_id)) in new
+    assert {"consultation", "consultation_list", "consultation_messages"} <= kinds
+
+
+def test_a_remembered_token_costs_no_statement_and_still_ends_at_once(demo_app, demo_client):
+    token = _token(PATIENT)
+    assert demo_client.get("/api/me", headers=_bearer(token)).status_code == 200
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert demo_client.get("/api/me", headers=_bearer(token)).status_code == 200
+        assert statements == []
+        entry, _user_row = sessions.for_token(token)
+        sessions.revoke(entry.user_id, entry.id)
+        assert demo_client.get("/api/me", headers=_bearer(token)).status_code == 401
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
