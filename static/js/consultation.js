@@ -54,11 +54,11 @@
 
   const socket = connect();
   if (socket) {
-    let joinedBefore = false;
     const join = () => socket.emit("join", { room, since: lastSeq }, (answer) => {
       if (!answer || !answer.ok) return;
-      if (joinedBefore) refreshPrescriptions(); // a signature or review may have passed while away
-      joinedBefore = true;
+      // A signature or review may have passed between the page's rendering (or a disconnect)
+      // and this join: the panel is fetched once now, then follows the room's events.
+      refreshPrescriptions();
       (answer.messages || []).forEach(render);
       showReads(answer.reads || {});
       if (answer.status && answer.status !== document.querySelector("#status-label [data-status]")?.dataset.status) {

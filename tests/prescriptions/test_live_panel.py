@@ -74,7 +74,7 @@ def test_the_patient_hears_the_signature_and_the_review_and_another_patient_does
         event = patient.next_event()
         assert event["consultation_id"] == consultation_id
         assert event["prescription_id"] == rx_id and event["status"] == "signed"
-        assert event["drug_names"] == ["氨氯地平"]
+        assert event["drug_names"] == ["苯磺酸氨氯地平片"]
         assert event["url"] == f"/prescriptions/{rx_id}"
 
         review_through_api(live_server, rx_id, "approve")
