@@ -29,7 +29,7 @@
     seen.add(m.seq);
     const mine = m.sender_id === me;
     const who = m.sender_name || App.t("System");
-    const time = (m.created_at || "").slice(11, 16);
+    const time = App.fmtHour(m.created_at); // the hospital's hour, whatever offset the time carries
     const li = el("li", { class: "msg" + (mine ? " mine" : "") + (m.kind === "system" ? " system" : ""), "data-seq": String(m.seq) },
       el("span", { class: "meta", text: who + " · " + time }), " ");
     if (m.attachment_url) {
