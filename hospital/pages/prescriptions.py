@@ -11,7 +11,7 @@ from core.auth import page_roles
 from core.errors import AppError
 from core.models import Role
 from hospital.models.prescriptions import PrescriptionStatus as S
-from hospital.services import formulary, prescriptions, renewal, statistics
+from hospital.services import consultation_access, formulary, prescriptions, renewal, statistics
 from hospital.services import prescription_safety as safety
 
 bp = Blueprint("prescription_pages", __name__)
@@ -89,6 +89,15 @@ def my_prescriptions():
     if g.user.role == Role.PHARMACIST:
         return redirect(url_for("prescription_pages.review_queue"))
     return render_template("hospital/prescriptions/list.html", prescriptions=prescriptions.list_for(g.user))
+
+
+@bp.get("/consultations/<int:consultation_id>/prescription-panel")
+@page_roles(Role.PATIENT, Role.DOCTOR, Role.ADMIN, Role.PHARMACIST)
+def consultation_panel(consultation_id: int):
+    """The consultation page's prescription panel alone: the page swaps it in when the room says a
+    prescription was signed or reviewed (404 to anyone who may not see the consultation)."""
+    consultation = consultation_access.get_consultation_for(g.user, consultation_id)
+    return render_template("hospital/prescriptions/_consultation_panel.html", consultation=consultation)
 
 
 @bp.get("/prescriptions/<int:prescription_id>")

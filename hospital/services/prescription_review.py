@@ -73,4 +73,5 @@ def review_prescription(pharmacist: User, prescription_id: int, decision: str, r
     payload = {**signing.summary(rx), "reason": rx.reject_reason}
     notify.notify_users([rx.patient_id, rx.doctor_user_id], f"prescription.{rx.status}", payload)
     notify.broadcast(access.review_room(rx.hospital_id), "prescription.reviewed", payload)
+    signing.announce_to_consultation(rx)
     return rx

@@ -18,6 +18,7 @@ from hospital.services import consultations, diagnoses
 from hospital.services import prescription_access as access
 from hospital.services import prescription_drafts as drafts
 from hospital.services import prescription_safety as safety
+from hospital.services.consultation_machine import consultation_room
 from hospital.services.prescription_states import ONCE_APPROVED, move_to
 
 # The coded reasons a doctor may give for overriding warnings (DESIGN §3), with free text besides.
@@ -197,10 +198,25 @@ def summary(rx: Prescription) -> dict:
 
 
 def _announce_signed(rx: Prescription) -> None:
-    """Only the prescribing hospital's pharmacists hear of it."""
+    """The prescribing hospital's pharmacists are told to review it; the consultation's own room
+    (its patient and doctor) sees it appear."""
     payload = summary(rx)
     notify.notify_users(access.reviewing_pharmacists(rx.hospital_id), "prescription.signed", payload)
     notify.broadcast(access.review_room(rx.hospital_id), "prescription.signed", payload)
+    announce_to_consultation(rx)
+
+
+def announce_to_consultation(rx: Prescription) -> None:
+    """After commit: the consultation page of the patient and of the doctor shows the prescription
+    and its status live (the room admits only them once the consultation is accepted)."""
+    payload = {
+        **summary(rx),
+        "consultation_id": rx.consultation_id,
+        "status": rx.effective_status,
+        "drug_names": [item.name_zh for item in rx.items],
+        "url": f"/prescriptions/{rx.id}",
+    }
+    notify.broadcast(consultation_room(rx.consultation_id), "consultation.prescription", payload)
 
 
 def review_content(rx: Prescription, doctor_digest: str) -> dict:

@@ -47,17 +47,29 @@
     if (region) region.textContent = text;
   }
 
-  // Times as people read them: day and hour, never seconds.
+  // Times as people read them: day and hour, never seconds, in the hospital's time zone (a shift
+  // that ends at 08:00 in Beijing reads 08:00 whatever zone the browser is set to).
+  const timeZone = document.body.dataset.timezone || undefined;
+  const locale = lang === "zh" ? "zh-CN" : "en-GB";
+  const dayAndHour = new Intl.DateTimeFormat(locale,
+    { timeZone, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const hourOnly = new Intl.DateTimeFormat(locale, { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const monthDay = new Intl.DateTimeFormat("en-US", { timeZone, month: "numeric", day: "numeric" });
+
   function fmtTime(iso) {
     if (!iso) return "";
-    const d = new Date(iso);
-    return d.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB",
-      { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+    return dayAndHour.format(new Date(iso));
   }
 
   function fmtHour(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+    return hourOnly.format(new Date(iso));
+  }
+
+  // "3/14" (a chart's axis): the day in the hospital's zone.
+  function fmtMonthDay(when) {
+    const parts = Object.fromEntries(monthDay.formatToParts(new Date(when)).map((p) => [p.type, p.value]));
+    return parts.month + "/" + parts.day;
   }
 
   function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
@@ -108,6 +120,6 @@
     });
   }
 
-  window.App = { api, connect, announce, fmtTime, fmtHour, yuan, text, el, lang, csrf, t };
+  window.App = { api, connect, announce, fmtTime, fmtHour, fmtMonthDay, yuan, text, el, lang, csrf, t };
   document.addEventListener("DOMContentLoaded", followNotifications);
 })();

@@ -55,9 +55,8 @@
 
   function dateLabels(svg, x, start, end) {
     [start, (start + end) / 2, end].forEach((t, i) => {
-      const d = new Date(t);
       svg.append(svgEl("text", { x: x(t), y: H - 8, "text-anchor": ["start", "middle", "end"][i], class: "tick" },
-        (d.getMonth() + 1) + "/" + d.getDate()));
+        App.fmtMonthDay(t)));
     });
   }
 

@@ -1,5 +1,5 @@
 // The consultation page: live chat (store-then-broadcast with seq), typing, read receipts,
-// images, and live status changes. Messages already on the page are the server's; the socket
+// images, live status changes, and the prescription panel (signed, reviewed) swapped in place. Messages already on the page are the server's; the socket
 // join asks for everything after the last seq shown, so a reconnect fills the gap in order.
 (function () {
   "use strict";
@@ -29,7 +29,7 @@
     seen.add(m.seq);
     const mine = m.sender_id === me;
     const who = m.sender_name || App.t("System");
-    const time = (m.created_at || "").slice(11, 16);
+    const time = App.fmtHour(m.created_at); // the hospital's hour, whatever offset the time carries
     const li = el("li", { class: "msg" + (mine ? " mine" : "") + (m.kind === "system" ? " system" : ""), "data-seq": String(m.seq) },
       el("span", { class: "meta", text: who + " · " + time }), " ");
     if (m.attachment_url) {
@@ -56,6 +56,9 @@
   if (socket) {
     const join = () => socket.emit("join", { room, since: lastSeq }, (answer) => {
       if (!answer || !answer.ok) return;
+      // A signature or review may have passed between the page's rendering (or a disconnect)
+      // and this join: the panel is fetched once now, then follows the room's events.
+      refreshPrescriptions();
       (answer.messages || []).forEach(render);
       showReads(answer.reads || {});
       if (answer.status && answer.status !== document.querySelector("#status-label [data-status]")?.dataset.status) {
@@ -74,11 +77,25 @@
       typingTimer = setTimeout(() => { typingBox.textContent = ""; }, 4000);
     });
     socket.on("consultation.read", (r) => { if (r.consultation_id === cid) showReads({ [r.user_id]: r.seq }); });
+    socket.on("consultation.prescription", (rx) => {
+      if (rx.consultation_id !== cid) return;
+      refreshPrescriptions().then(() => announce(App.t("The prescription of this consultation was updated.")));
+    });
     socket.on("consultation.status", (s) => {
       if (s.consultation_id !== cid) return;
       announce(App.t("The consultation changed"));
       setTimeout(() => location.reload(), 400);
     });
+  }
+
+  // The server renders the panel (same words and buttons as on a full load); only it is replaced.
+  async function refreshPrescriptions() {
+    const panel = document.getElementById("rx-panel");
+    if (!panel || !panel.dataset.src) return;
+    const response = await fetch(panel.dataset.src, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("rx-panel");
+    if (fresh) panel.replaceWith(fresh);
   }
 
   function showReads(reads) {
