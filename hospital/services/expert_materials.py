@@ -13,7 +13,8 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
 from hospital.models.expert import CaseEventKind, CaseMaterial, CaseStatus, ExpertCase
-from hospital.models.patients import Allergy, ConfirmedDiagnosis
+from hospital.models.patients import DiagnosisStatus
+from hospital.services import patients
 from hospital.services.expert_machine import record_event, room_name
 from hospital.services.expert_queries import case_as, role_in_case
 
@@ -41,13 +42,19 @@ def record_consent(user: User, case_id: int, note: str) -> ExpertCase:
 
 
 def patient_records(user: User, case: ExpertCase) -> dict | None:
-    """The patient's confirmed diagnoses and allergies, if he consented; the read is audited."""
+    """The patient's record as the doctor's header shows it, if he consented; the read is audited.
+    The clinical rules are the same: allergies that still stand (a withdrawn one is not a fact),
+    confirmed diagnoses as facts, claimed ones apart so the page labels them as the patient's word;
+    rejected ones are left out."""
     if not case.records_consent or role_in_case(user, case) not in ("leader", "requester", "expert", "patient"):
         return None
-    diagnoses = db.session.execute(db.select(ConfirmedDiagnosis).filter_by(patient_id=case.patient_id)).scalars()
-    allergies = db.session.execute(db.select(Allergy).filter_by(patient_id=case.patient_id)).scalars()
+    diagnoses = patients.list_diagnoses(case.patient_id)
     audit.record_read(user.id, case.patient_id, "patient_records", case.id, via="expert_case")
-    return {"diagnoses": list(diagnoses), "allergies": list(allergies)}
+    return {
+        "diagnoses": [d for d in diagnoses if d.status == DiagnosisStatus.CONFIRMED],
+        "claimed": [d for d in diagnoses if d.status == DiagnosisStatus.CLAIMED],
+        "allergies": patients.list_allergies(case.patient_id),
+    }
 
 
 def add_material(user: User, case_id: int, kind: str, title: str, filename: str, content: bytes):
