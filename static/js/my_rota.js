@@ -31,19 +31,20 @@
     return department + " · " + hospital;
   }
 
-  // Shift times in the hospital's time zone, as the server wrote them ("2026-12-02T08:00:00+08:00"),
+  // Shift times in the hospital's time zone (App's formatters read it from <body data-timezone>),
   // whatever the browser's own zone.
   function day(iso) {
-    const [, month, date] = iso.slice(0, 10).split("-").map(Number);
+    const [month, date] = App.fmtMonthDay(iso).split("/");
     return App.t("%(month)s/%(day)s", { month, day: date });
   }
 
   function describe(shift) {
     const start = shift.starts_at, end = shift.ends_at;
+    const sameDay = App.fmtMonthDay(end) === App.fmtMonthDay(start);  // a shift lasts at most a day
     return App.t("%(kind)s, %(start)s – %(end)s, %(where)s", {
       kind: KINDS[shift.kind] || shift.kind,
-      start: day(start) + " " + start.slice(11, 16),
-      end: (end.slice(0, 10) === start.slice(0, 10) ? "" : day(end) + " ") + end.slice(11, 16),
+      start: day(start) + " " + App.fmtHour(start),
+      end: (sameDay ? "" : day(end) + " ") + App.fmtHour(end),
       where: where(shift),
     });
   }

@@ -25,7 +25,7 @@
     const mine = m.sender_id === me;
     const who = m.sender_name || App.t("System");
     const li = el("li", { class: "msg" + (mine ? " mine" : "") + (m.kind === "system" ? " system" : ""), "data-seq": String(m.seq) },
-      el("span", { class: "meta", text: who + " · " + (m.created_at || "").slice(11, 16) }), " ");
+      el("span", { class: "meta", text: who + " · " + App.fmtHour(m.created_at) }), " ");
     if (m.attachment_url) {
       const img = el("img", { src: m.attachment_url, class: "chat-img", alt: App.t("Image sent by %(name)s", { name: who }) });
       li.append(el("a", { href: m.attachment_url, target: "_blank", rel: "noopener" }, img));

@@ -6,6 +6,8 @@ edits, the insertion and the handover without a page reload. Screenshots in test
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -15,6 +17,7 @@ from tests.conftest import DEMO_PASSWORD, DESKTOP, check_accessibility
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(300)]
 PATIENT, DOCTOR = "13800000001", "doc28"
 NEW_TEXT = "请问您这周早晚的血压各是多少？"
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _api(server, username):
@@ -64,6 +67,16 @@ def _not_reloaded(page) -> bool:
     return page.evaluate("() => window.__noReload === true")
 
 
+def _assert_shift_times_in_beijing(page) -> None:
+    """The shift box writes its times as Beijing's clock reads them ("12月2日 08:00"), whatever the
+    browser's own zone (App's formatters use the hospital's zone)."""
+    shifts = page.evaluate("() => App.api('GET', '/api/me/shifts')")
+    now = datetime.now(BEIJING)
+    upcoming = next(s for s in shifts if datetime.fromisoformat(s["starts_at"]) > now)
+    starts = datetime.fromisoformat(upcoming["starts_at"]).astimezone(BEIJING)
+    assert f"{starts.month}月{starts.day}日 {starts:%H:%M}" in page.inner_text("#my-rota-next")
+
+
 def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     consultation_id = _waiting_consultation(live_server)
     context = browser.new_context(**DESKTOP)
@@ -88,6 +101,7 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     page.wait_for_url(live_server.url + "/doctor")
     page.wait_for_function("() => document.getElementById('my-rota-now').textContent.includes('正在值班')")
     assert "还剩" in page.inner_text("#my-rota-now") and "下一班" in page.inner_text("#my-rota-next")
+    _assert_shift_times_in_beijing(page)
     check_accessibility(page, "quick-workbench-shift")
 
     # Accept the patient: the consultation page has the quick replies above the chat box.

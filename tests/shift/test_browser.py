@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -26,6 +28,7 @@ from tests.shift.seeding import renewable_patient
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(600)]  # 64 s of its own on a quiet machine
 DOCTOR, RENEWALS, MAX_CLICKS = "doc28", 20, 6  # doc28: the cardiologist on call around the clock
 TIMEOUT = 15000
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class Actions:
@@ -123,8 +126,13 @@ def _shortcuts_stay_in_their_place(page) -> None:
     page.keyboard.press("Alt+N")
     page.wait_for_timeout(600)
     assert page.get_attribute("#pt", "data-signed") is None
+    sent_around = {datetime.now(BEIJING).strftime("%H:%M")}
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#messages li.mine:has-text('处方照旧开具')")
+    sent_around.add(datetime.now(BEIJING).strftime("%H:%M"))
+    # The message's time as Beijing's clock read it (App.fmtHour), whatever the browser's zone.
+    meta = page.inner_text("#messages li.mine:has-text('处方照旧开具') .meta")
+    assert meta[-5:] in sent_around, (meta, sent_around)
 
 
 def test_a_shift_of_twenty_unchanged_renewals_without_a_reload(browser, shift_server):
