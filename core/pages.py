@@ -138,14 +138,7 @@ def reset_password(user_id: int):
     """An administrator gives a user a temporary password (shown once on the staff page)."""
     temporary = accounts.reset_password(g.user, user_id, None)
     reset_user = accounts.get_user(user_id)
-    return render_template(
-        "core/staff.html",
-        staff=accounts.list_staff(),
-        form={},
-        error=None,
-        created=None,
-        reset=(reset_user, temporary),
-    )
+    return _staff_page(form={}, error=None, created=None, reset=(reset_user, temporary))
 
 
 def _remember(response, name: str, value: str):
@@ -196,9 +189,17 @@ def staff():
             )
         except AppError as err:
             error = err
-    return render_template(
-        "core/staff.html", staff=accounts.list_staff(), form=form if error else {}, error=error, created=created
-    )
+    return _staff_page(form=form if error else {}, error=error, created=created)
+
+
+# The roles an administrator may give on the staff page (accounts.change_access), in words.
+_ROLE_LABELS = {Role.PHARMACIST: _l("Pharmacist"), Role.DISPATCHER: _l("Dispatcher"), Role.ADMIN: _l("Administrator")}
+
+
+def _staff_page(**context):
+    """The staff list; each row's role select and (de)activate button call PATCH /api/staff/<id>."""
+    roles = {role: _ROLE_LABELS[role] for role in accounts.ASSIGNABLE_ROLES}
+    return render_template("core/staff.html", staff=accounts.list_staff(), assignable_roles=roles, **context)
 
 
 @bp.get("/admin/audit")
