@@ -192,14 +192,25 @@ def staff():
     return _staff_page(form=form if error else {}, error=error, created=created)
 
 
-# The roles an administrator may give on the staff page (accounts.change_access), in words.
-_ROLE_LABELS = {Role.PHARMACIST: _l("Pharmacist"), Role.DISPATCHER: _l("Dispatcher"), Role.ADMIN: _l("Administrator")}
+# Staff roles in words; the staff page offers those accounts.change_access may give and shows the rest.
+_ROLE_LABELS = {
+    Role.DOCTOR: _l("Doctor"),
+    Role.PHARMACIST: _l("Pharmacist"),
+    Role.DISPATCHER: _l("Dispatcher"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 def _staff_page(**context):
     """The staff list; each row's role select and (de)activate button call PATCH /api/staff/<id>."""
-    roles = {role: _ROLE_LABELS[role] for role in accounts.ASSIGNABLE_ROLES}
-    return render_template("core/staff.html", staff=accounts.list_staff(), assignable_roles=roles, **context)
+    assignable = {role: _ROLE_LABELS[role] for role in accounts.ASSIGNABLE_ROLES}
+    return render_template(
+        "core/staff.html",
+        staff=accounts.list_staff(),
+        assignable_roles=assignable,
+        role_labels=_ROLE_LABELS,
+        **context,
+    )
 
 
 @bp.get("/admin/audit")

@@ -38,9 +38,11 @@
     const select = row.querySelector("[data-role-select]");
     const label = select.options[select.selectedIndex].textContent;
     try {
-      await App.api("PATCH", "/api/staff/" + id, { role: select.value });
+      const user = await App.api("PATCH", "/api/staff/" + id, { role: select.value });
+      select.dataset.current = user.role;
       say(row, App.t("%(name)s is now a %(role)s.", { name, role: label }));
     } catch (err) {
+      select.value = select.dataset.current;  // the select shows the role he really has
       fail(row, App.t("Role"), err);
     }
   }
@@ -73,6 +75,8 @@
   }
 
   document.querySelectorAll("[data-staff-row]").forEach((row) => {
+    const select = row.querySelector("[data-role-select]");
+    if (select) select.dataset.current = select.value;
     row.querySelector("[data-role-save]")?.addEventListener("click", () => saveRole(row));
     row.querySelector("[data-active-toggle]").addEventListener("click", () => toggleActive(row));
   });

@@ -53,7 +53,7 @@ def test_admin_changes_a_role_and_deactivates_a_pharmacist_from_the_staff_page(b
     # a doctor's role is shown, not offered
     doctor = next(user for user in staff.values() if user["role"] == "doctor")
     assert page.locator(f"#staff-{doctor['id']} [data-role-select]").count() == 0
-    assert "医生" in page.inner_text(f"#staff-{doctor['id']}")
+    assert "医师" in page.inner_text(f"#staff-{doctor['id']}")
 
     page.select_option(f"#role-{moving['id']}", "dispatcher")
     page.click(f"#role-save-{moving['id']}")
@@ -88,6 +88,7 @@ def test_admin_changes_a_role_and_deactivates_a_pharmacist_from_the_staff_page(b
     page.click(f"#role-save-{me['id']}")
     page.wait_for_function("id => document.getElementById('access-error-' + id).textContent", arg=me["id"])
     assert page.inner_text(f"#access-error-{me['id']}") == "⚠ 角色：您自己的角色或账号状态须由另一位管理员修改。"
+    assert page.input_value(f"#role-{me['id']}") == "admin"  # the select shows the role he still has
 
     assert page.evaluate("() => window.__noReload === true")
     check_accessibility(page, "staff-access-changed")
@@ -114,7 +115,8 @@ def test_the_staff_page_speaks_english(browser, live_server):
     page.click("#lang-switch")
     page.wait_for_selector("html[lang='en']")
     page.click("nav.mainnav a[href='/admin/staff']")
-    pharmacist = _staff_by_username(live_server, live_server.login(ADMIN))["pharm02"]
+    staff = _staff_by_username(live_server, live_server.login(ADMIN))
+    pharmacist, doctor = staff["pharm02"], staff["doc01"]
     questions: list[str] = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.click(f"#active-toggle-{pharmacist['id']}")
@@ -124,5 +126,6 @@ def test_the_staff_page_speaks_english(browser, live_server):
     )
     assert questions == [f"Deactivate {pharmacist['name']}? He will be signed out of all his devices at once."]
     assert page.inner_text(f"#role-save-{pharmacist['id']}") == "Save role"
+    assert "Doctor" in page.inner_text(f"#staff-{doctor['id']}")
     check_accessibility(page, "staff-access-en")
     context.close()
