@@ -138,14 +138,7 @@ def reset_password(user_id: int):
     """An administrator gives a user a temporary password (shown once on the staff page)."""
     temporary = accounts.reset_password(g.user, user_id, None)
     reset_user = accounts.get_user(user_id)
-    return render_template(
-        "core/staff.html",
-        staff=accounts.list_staff(),
-        form={},
-        error=None,
-        created=None,
-        reset=(reset_user, temporary),
-    )
+    return _staff_page(form={}, error=None, created=None, reset=(reset_user, temporary))
 
 
 def _remember(response, name: str, value: str):
@@ -196,8 +189,27 @@ def staff():
             )
         except AppError as err:
             error = err
+    return _staff_page(form=form if error else {}, error=error, created=created)
+
+
+# Staff roles in words; the staff page offers those accounts.change_access may give and shows the rest.
+_ROLE_LABELS = {
+    Role.DOCTOR: _l("Doctor"),
+    Role.PHARMACIST: _l("Pharmacist"),
+    Role.DISPATCHER: _l("Dispatcher"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def _staff_page(**context):
+    """The staff list; each row's role select and (de)activate button call PATCH /api/staff/<id>."""
+    assignable = {role: _ROLE_LABELS[role] for role in accounts.ASSIGNABLE_ROLES}
     return render_template(
-        "core/staff.html", staff=accounts.list_staff(), form=form if error else {}, error=error, created=created
+        "core/staff.html",
+        staff=accounts.list_staff(),
+        assignable_roles=assignable,
+        role_labels=_ROLE_LABELS,
+        **context,
     )
 
 
