@@ -277,6 +277,22 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def _close_the_tests_browser_contexts(request):
+    """Close every browser context a test opened, whether it passed or failed: an open page keeps
+    its fake camera, WebRTC calls and timers running, and a few of them (the expert room's four
+    participants) slowed every later test of the suite."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    before = set(browser.contexts)
+    yield
+    for context in browser.contexts:
+        if context not in before:
+            context.close()
+
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
