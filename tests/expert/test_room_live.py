@@ -17,7 +17,9 @@ from hospital.models.expert import LECTURE_GUESTS_MAX, AttendanceInterval, Exper
 from hospital.seed_expert import CASE_TITLE
 from hospital.services import expert, expert_report
 
-T0 = datetime(2030, 3, 1, 1, 0, tzinfo=UTC)
+# Within the test clients' session lifetime: a socket is refused at its next event once its session
+# has ended, so the room's record is timed from now, not from a date years ahead.
+T0 = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
 def _user(username):
