@@ -102,6 +102,12 @@ register_notice(
     params=lambda payload: {"answer_words": ANSWERS.get(payload.get("answer"), "")},
 )
 register_notice(
+    "case.invitation_withdrawn",
+    _l("Invitation withdrawn"),
+    _l("The panel leader withdrew your invitation to case \u201c%(title)s\u201d."),
+    _case,
+)
+register_notice(
     "case.started", _l("Expert consultation started"), _l("The room of case \u201c%(title)s\u201d is open."), _case
 )
 register_notice(

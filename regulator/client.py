@@ -25,6 +25,11 @@ class Outcome:
     field: str = ""
 
 
+# What is kept of a failed try when the platform did not answer at all; the administrator's page
+# says it in words, the log keeps the technical detail.
+UNREACHABLE, TOO_SLOW = "unreachable", "timeout"
+
+
 class PlatformUnreachable(Exception):
     """The platform could not be asked (down, timed out, answered nonsense)."""
 
@@ -41,8 +46,12 @@ def deliver(envelope: dict) -> Outcome:
     """POST one report; never raises for the platform's troubles (they are outcomes)."""
     try:
         response = requests.post(f"{_base()}/api/v1/reports", json=envelope, timeout=_timeout())
+    except requests.Timeout as error:
+        current_app.logger.warning("supervision platform too slow: %s", error)
+        return Outcome("retry", error=TOO_SLOW)
     except requests.RequestException as error:
-        return Outcome("retry", error=f"{type(error).__name__}: {error}"[:500])
+        current_app.logger.warning("supervision platform unreachable: %s", error)
+        return Outcome("retry", error=UNREACHABLE)
     body = _json(response)
     if response.ok and body.get("code") == 0 and body.get("receipt_no"):
         return Outcome("accepted", receipt_no=body["receipt_no"])

@@ -12,13 +12,17 @@ from flask_babel import lazy_gettext as _l
 from core import clock, nav
 from core.auth import current_user, page_roles
 from core.models import Role
-from regulator import admin, sender
+from regulator import admin, client, sender
 from regulator import reconcile as reconciliation
 
 bp = Blueprint("regulator_pages", __name__, url_prefix="/admin/regulator")
 
 nav.add_nav(Role.ADMIN, _l("Supervision reports"), "/admin/regulator", order=55)
 
+PROBLEM_LABELS = {
+    client.UNREACHABLE: _l("The platform could not be reached; it will be tried again."),
+    client.TOO_SLOW: _l("The platform did not answer in time; it will be tried again."),
+}
 TYPE_LABELS = {
     "consultation_start": _l("Consultation started"),
     "consultation_end": _l("Consultation ended"),
@@ -41,7 +45,9 @@ def _form_day() -> date:
 @page_roles(Role.ADMIN)
 def index():
     """The feed at a glance."""
-    return render_template("regulator/admin.html", view=admin.overview(), type_labels=TYPE_LABELS)
+    return render_template(
+        "regulator/admin.html", view=admin.overview(), type_labels=TYPE_LABELS, problem_labels=PROBLEM_LABELS
+    )
 
 
 @bp.post("/reports/<int:report_id>/retry")

@@ -38,6 +38,7 @@ MAX_PAGES = 30
 # Letters that may stand in a Chinese page: units, file formats (CSV, JSON), names of standards (FHIR).
 ALLOWED = {"icd", "pdf", "qr", "mg", "ml", "iu", "mmhg", "mmol", "kg", "cm", "mb", "png", "jpeg", "webp", "id", "api"}
 ALLOWED |= {"csv", "json", "fhir"}
+ALLOWED |= {"alt", "ctrl"}  # key names are printed on Chinese keyboards too (Alt+N, Ctrl+S)
 WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")  # "PER4", "RX7F" are codes, not words
 SEX_LETTER = re.compile(r"(?<![A-Za-z0-9])[MF](?![A-Za-z0-9.])")
 EVENT = re.compile(r"\b(consultation|prescription|order|delivery|case|call)\.[a-z_]+")
