@@ -297,7 +297,10 @@ def messages_since(user: User, consultation_id: int, since: int = 0, limit: int 
 def mark_read(user: User, consultation_id: int, seq: int) -> dict:
     """Remember how far this participant has read; tell the other side."""
     consultation = access.participant(user, consultation_id)
-    seq = max(0, min(int(seq or 0), consultation.last_seq))
+    # The last sequence number from the table, not from the loaded object: another request may
+    # have stored a message since this session loaded the consultation.
+    last_seq = db.session.execute(db.select(Consultation.last_seq).filter_by(id=consultation.id)).scalar_one()
+    seq = max(0, min(int(seq or 0), last_seq))
     row = db.session.execute(
         db.select(ReadReceipt).filter_by(consultation_id=consultation.id, user_id=user.id)
     ).scalar_one_or_none()
