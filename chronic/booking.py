@@ -21,6 +21,7 @@ from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, Validation
 from core.extensions import db
 from core.models import Role, User
 from core.signals import status_changed
+from core.transitions import conditional_move
 from hospital.services import network
 from hospital.services import patients as hospital_patients
 
@@ -215,15 +216,10 @@ def book_lab(patient: User, lab_order_id: int, slot_id: int) -> Booking:
         raise Conflict("lab_order_booked", _l("These tests are already booked or done."))
     slot = _bookable_slot(slot_id, None, SlotPurpose.LAB)
     _take_place(slot.id)
-    result = db.session.execute(
-        db.update(LabOrder)
-        .where(LabOrder.id == order.id, LabOrder.status == LabOrderStatus.ORDERED)
-        .values(status=LabOrderStatus.BOOKED)
-    )
-    if result.rowcount != 1:
+    if not conditional_move(order, LabOrderStatus.BOOKED):
         db.session.rollback()
         raise Conflict("lab_order_booked", _l("These tests are already booked or done."))
-    return _book_taken(patient, slot, lab_order_id=order.id)
+    return _book_taken(patient, slot, lab_order_id=lab_order_id)
 
 
 def _book_taken(patient: User, slot: VisitSlot, **link) -> Booking:
@@ -240,15 +236,9 @@ def move_to(booking: Booking, status: str, **values) -> None:
     """The only status change of a booking: checked and conditional."""
     if status not in TRANSITIONS.get(booking.status, set()):
         raise Conflict("illegal_transition", _l("This booking is already cancelled."))
-    result = db.session.execute(
-        db.update(Booking)
-        .where(Booking.id == booking.id, Booking.status == booking.status)
-        .values(status=status, **values)
-    )
-    if result.rowcount != 1:
+    if not conditional_move(booking, status, **values):
         db.session.rollback()
         raise Conflict("illegal_transition", _l("This booking is already cancelled."))
-    db.session.expire(booking)
     status_changed.send("booking", record_id=booking.id, status=status)
 
 

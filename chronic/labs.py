@@ -18,6 +18,7 @@ from core import audit, clock, notify, uploads
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from core.transitions import conditional_move
 from hospital.services import consultations as hospital_consultations
 from hospital.services import patients as hospital_patients
 
@@ -237,12 +238,7 @@ def record_order_results(actor: User, order_id: int, results: list[ResultInput])
             codes=", ".join(sorted(missing)),
         )
     stored = [add_network_result(order.patient_id, r, lab_order_id=order.id) for r in results]
-    result = db.session.execute(
-        db.update(LabOrder)
-        .where(LabOrder.id == order.id, LabOrder.status == LabOrderStatus.BOOKED)
-        .values(status=LabOrderStatus.RESULTED, resulted_at=clock.now())
-    )
-    if result.rowcount != 1:
+    if not conditional_move(order, LabOrderStatus.RESULTED, resulted_at=clock.now()):
         db.session.rollback()
         raise Conflict("lab_order_not_booked", _l("Results come back only for booked tests."))
     db.session.commit()

@@ -19,6 +19,7 @@ from core import accounts, audit, clock, notify
 from core.errors import MSG_NOT_FOUND, Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
+from core.transitions import conditional_move
 from hospital.services import patients as hospital_patients
 
 UNITS = {ReadingKind.BLOOD_PRESSURE: "mmHg", ReadingKind.GLUCOSE: "mmol/L", ReadingKind.WEIGHT: "kg"}
@@ -466,12 +467,8 @@ def move_alert_to(alert: Alert, status: str, **values) -> None:
     """The only status change of an alert, checked and conditional (two doctors, one wins)."""
     if status not in ALERT_TRANSITIONS.get(alert.status, set()):
         raise Conflict("illegal_transition", _l("This alert was already seen."))
-    result = db.session.execute(
-        db.update(Alert).where(Alert.id == alert.id, Alert.status == alert.status).values(status=status, **values)
-    )
-    if result.rowcount != 1:
+    if not conditional_move(alert, status, **values):
         raise Conflict("illegal_transition", _l("This alert was already seen."))
-    db.session.expire(alert)
 
 
 def acknowledge(doctor_user: User, alert_id: int) -> Alert:

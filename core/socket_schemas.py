@@ -47,22 +47,24 @@ def Room(**kwargs) -> fields.String:  # noqa: N802
     return fields.String(validate=[validate.Length(min=3, max=MAX_ROOM), _check_room], **kwargs)
 
 
-class RoomSchema(Schema):
-    """`join` / `leave`: a room name "kind:id"; kinds add their own keys (since, after)."""
+class PayloadSchema(Schema):
+    """An event's payload, judged on the keys its handler reads: other keys are dropped, not
+    refused (room kinds and pages add keys of their own that only some handlers read)."""
 
     class Meta:
         unknown = EXCLUDE
+
+
+class RoomSchema(PayloadSchema):
+    """`join` / `leave`: a room name "kind:id"; kinds add their own keys (since, after)."""
 
     room = Room(required=True)
     since = Counter(load_default=None, allow_none=True)
     after = Counter(load_default=None, allow_none=True)
 
 
-class ChatTargetSchema(Schema):
+class ChatTargetSchema(PayloadSchema):
     """The room of a chat event: "room", or a kind's id key (consultation_id, case_id)."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     room = Room()
     consultation_id = Id()
@@ -78,45 +80,30 @@ class TypingSchema(ChatTargetSchema):
     typing = fields.Boolean(load_default=True)
 
 
-class ReadSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class ReadSchema(PayloadSchema):
     consultation_id = Id(required=True)
     seq = Counter(required=True)
 
 
-class SignalSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class SignalSchema(PayloadSchema):
     room = Room(required=True)
     to = fields.Raw(required=True)  # a socket id or a user id; checked against the room's presence
     kind = fields.String(required=True, validate=validate.OneOf(["offer", "answer", "candidate"]))
     data = fields.Raw(load_default=None)
 
 
-class CaseHandSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class CaseHandSchema(PayloadSchema):
     case_id = Id(required=True)
     raised = fields.Boolean(load_default=True)
 
 
-class CaseFloorSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class CaseFloorSchema(PayloadSchema):
     case_id = Id(required=True)
     user_id = Id(required=True)
     action = fields.String(load_default="give", validate=validate.OneOf(["give", "take"]))
 
 
-class CaseShowSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class CaseShowSchema(PayloadSchema):
     case_id = Id(required=True)
     material_id = Id(required=True)
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from core import audit, clock, tasks
 from core.errors import Conflict, NotFound
 from core.extensions import db
+from core.transitions import conditional_move
 from regulator import client, reports
 from regulator.models import RegulatorReport
 from regulator.models import ReportStatus as S
@@ -33,14 +34,7 @@ def move_to(report: RegulatorReport, status: str, **values) -> bool:
     of two drains sending the same report only one records the answer. Says whether it won."""
     if status not in TRANSITIONS[report.status]:
         raise Conflict("illegal_transition", _l("This report cannot be sent again now."))
-    result = db.session.execute(
-        db.update(RegulatorReport)
-        .where(RegulatorReport.id == report.id, RegulatorReport.status == report.status)
-        .values(status=status, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(report)
-    return result.rowcount == 1
+    return conditional_move(report, status, **values)
 
 
 def envelope(report: RegulatorReport) -> dict:

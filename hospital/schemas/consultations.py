@@ -71,10 +71,13 @@ class ConsultationQuerySchema(Schema):
 
 
 class QueueSchema(Schema):
+    """A doctor's queue: his shift now, the patients he may accept and his open consultations."""
+
     shift = fields.Nested(ShiftSchema, allow_none=True)
     next_shifts = fields.List(fields.Nested(ShiftSchema))
-    waiting = fields.List(fields.Nested(ConsultationSchema))
-    accepted = fields.List(fields.Nested(ConsultationSchema))
+    department_id = BoundedInt(attribute="doctor.department_id")
+    waiting = fields.List(fields.Nested(ConsultationSchema), metadata={"description": "Longest waiting first"})
+    accepted = fields.List(fields.Nested(ConsultationSchema), metadata={"description": "His open consultations"})
 
 
 class CancelSchema(Schema):

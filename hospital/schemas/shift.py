@@ -7,10 +7,9 @@ from marshmallow import Schema, fields
 
 from core.fields import BoundedInt
 from core.schemas import LocalDateTime
-from hospital.schemas.consultations import ConsultationSchema, RecordSchema
+from hospital.schemas.consultations import ConsultationSchema, QueueSchema, RecordSchema
 from hospital.schemas.patients import ActiveMedicationSchema, AllergySchema, DiagnosisSchema
 from hospital.schemas.prescriptions import PrescriptionSchema, RxDraftSchema
-from hospital.schemas.rota import ShiftSchema
 from hospital.services.patients import allergen_label
 
 
@@ -27,11 +26,10 @@ class QueueEntrySchema(Schema):
     waiting_since = LocalDateTime(attribute="consultation.created_at")
 
 
-class ShiftQueueSchema(Schema):
-    shift = fields.Nested(ShiftSchema, allow_none=True)
-    department_id = BoundedInt(attribute="doctor.department_id")
+class ShiftQueueSchema(QueueSchema):
+    """The same queue as /api/consultations/queue, each waiting patient with his age and waiting time."""
+
     waiting = fields.List(fields.Nested(QueueEntrySchema), metadata={"description": "Longest waiting first"})
-    accepted = fields.List(fields.Nested(ConsultationSchema), metadata={"description": "His open consultations"})
 
 
 class DeskPatientSchema(Schema):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
+
+from standins import faults
+
+REFUSAL = "[unavailable] 医保中心系统繁忙，请稍后再试 (injected fault)"
 
 
 class SimulatedTimeout(Exception):
@@ -31,50 +33,30 @@ class Faults:
         return not infno.startswith("M") and (not self.infnos or infno in self.infnos)
 
 
-class FaultSwitch:
+class FaultSwitch(faults.FaultSwitch[Faults]):
     """The current faults of one insurer instance, changed by config or the admin endpoint."""
 
-    def __init__(self, initial: dict | None = None):
-        self._lock = threading.Lock()
-        self._faults = Faults()
-        if initial:
-            self.update(initial, replace=True)
-
-    def update(self, values: dict, replace: bool = False) -> dict:
-        """Set faults (merge, or replace all); unknown keys are ignored."""
-        known = {f.name for f in fields(Faults)}
-        with self._lock:
-            base = {} if replace else asdict(self._faults)
-            base.update({k: v for k, v in values.items() if k in known})
-            self._faults = Faults(**base)
-            return asdict(self._faults)
+    kind = Faults
 
     def uninsured(self, certno: str) -> bool:
         """Is this resident to be treated as not insured (the mock otherwise insures everyone)?"""
-        refused = self.current()["uninsured"]
+        refused = self.settings().uninsured
         return "*" in refused or certno.strip().upper() in {c.strip().upper() for c in refused}
-
-    def current(self) -> dict:
-        with self._lock:
-            return asdict(self._faults)
 
     def before(self, infno: str) -> str | None:
         """Delay, then an error text when this message must fail (consuming one fail_next)."""
-        with self._lock:
-            faults = self._faults
-            failing = faults.hits(infno) and (faults.fail or faults.fail_next > 0)
-            if failing and not faults.fail:
-                faults.fail_next -= 1
-        if faults.hits(infno) and faults.delay_ms:
-            time.sleep(faults.delay_ms / 1000)
-        return "[unavailable] 医保中心系统繁忙，请稍后再试 (injected fault)" if failing else None
+        now = self.settings()
+        if not now.hits(infno):
+            return None
+        failing = now.fail or self.take("fail_next")
+        faults.pause(now.delay_ms)
+        return REFUSAL if failing else None
 
     def after(self, infno: str, response: dict, is_write: bool) -> None:
         """Delay the answer, or lose it (SimulatedTimeout) when a write is set to time out."""
-        faults = self.current()
-        if not Faults(**faults).hits(infno):
+        now = self.settings()
+        if not now.hits(infno):
             return
-        if faults["delay_after_ms"]:
-            time.sleep(faults["delay_after_ms"] / 1000)
-        if is_write and faults["timeout_after_charge"]:
-            raise SimulatedTimeout(response, faults["hang_ms"])
+        faults.pause(now.delay_after_ms)
+        if is_write and now.timeout_after_charge:
+            raise SimulatedTimeout(response, now.hang_ms)

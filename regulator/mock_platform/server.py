@@ -27,6 +27,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from regulator.mock_platform import rules
 from regulator.mock_platform.faults import FaultSwitch
 from regulator.mock_platform.store import Store
+from standins import service
 
 http = Blueprint("mock_platform", __name__)
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,19 +93,6 @@ def listing():
     return jsonify({"reports": _store().listing(min(request.args.get("limit", 200, type=int), 1000))})
 
 
-@http.route("/admin/faults", methods=["GET", "POST"])
-def faults():
-    switch = _faults()
-    if request.method == "POST":
-        return jsonify(switch.update(request.get_json(force=True) or {}, replace=request.args.get("replace") == "1"))
-    return jsonify(switch.current())
-
-
-@http.get("/health")
-def health():
-    return jsonify({"ok": True, "pid": os.getpid()})
-
-
 def create_app(test_config: dict | None = None) -> Flask:
     """The platform's own application with its own store."""
     app = Flask(__name__)
@@ -116,10 +104,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         TIMEZONE=os.environ.get("TIMEZONE", "Asia/Shanghai"),
     )
     app.config.update(test_config or {})
-    url = app.config["DATABASE_URL"]
-    if url.startswith("sqlite:///"):
-        Path(url[10:]).parent.mkdir(parents=True, exist_ok=True)
-    app.extensions["mock_platform_store"] = Store(url, app.config["TIMEZONE"])
+    service.sqlite_file_ready(app.config["DATABASE_URL"])
+    app.extensions["mock_platform_store"] = Store(app.config["DATABASE_URL"], app.config["TIMEZONE"])
     app.extensions["mock_platform_faults"] = FaultSwitch(app.config["FAULTS"])
     app.register_blueprint(http)
+    app.register_blueprint(service.admin_blueprint(_faults))
     return app

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from standins.service import sqlite_pragmas
+
 metadata = sa.MetaData()
 reports = sa.Table(
     "mp_reports",
@@ -60,7 +62,7 @@ class Store:
         self.engine = sa.create_engine(url)
         self.tz = ZoneInfo(timezone)
         if url.startswith("sqlite"):
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "connect", sqlite_pragmas)
         metadata.create_all(self.engine)
 
     def business_date(self, occurred_at: str) -> date:
@@ -124,10 +126,3 @@ class Store:
                 }
                 for r in connection.execute(query)
             ]
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
