@@ -1,7 +1,7 @@
 """Chat bench: the app's stored-and-relayed message against a bare Flask-SocketIO relay.
 
 Both servers run as their own gevent processes on loopback and see the same clients
-(bench/chat_client.py): 200 sockets in 100 consultations (a patient's and the doctor's socket in
+(bench/_chat_client.py): 200 sockets in 100 consultations (a patient's and the doctor's socket in
 each), messages both ways. For each server it measures the server process's CPU per message
 (/proc/<pid>/stat before and after: robust on a busy machine), at a fixed rate and at capacity,
 and the latency from send to the other socket's receipt. Baseline and app runs are interleaved.
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from chat_client import ChatLoad, cpu_ms  # noqa: E402
+from _chat_client import ChatLoad, cpu_ms  # noqa: E402
 
 PASSWORD = "Bench@2026x"
 ROOMS = int(os.environ.get("BENCH_ROOMS", "100"))
