@@ -204,6 +204,26 @@ def enforce_stage(case: ExpertCase) -> list[int]:
     return kicked
 
 
+def impostors(case: ExpertCase, held: list[dict]) -> list[int]:
+    """Ids in the case's room held through someone else's token: a page that took another
+    participant's id (ids show in Janus's events) to publish or sit as him. `held` is
+    janus.handles()."""
+    owners = {view_id(case.id, u): u for u in participant_user_ids(case)}
+    owners |= {publish_id(case.id, u): u for u in (case.stage_user_ids or [])}
+    room = room_id(case.id)
+    found = []
+    for handle in held:
+        seat = handle.get("plugin_specific") or {}
+        owner = owners.get(seat.get("id"))
+        if seat.get("room") == room and owner is not None and handle.get("token") != join_token(case.id, owner):
+            found.append(seat["id"])
+    return found
+
+
+def kick_impostors(case: ExpertCase, held: list[dict]) -> list[int]:
+    return [seat for seat in impostors(case, held) if _kick(case.id, seat)]
+
+
 def drop_participant(case_id: int, user_id: int) -> None:
     """His access ended: his token leaves Janus and the room, he is kicked, his sessions end."""
     if not enabled():
@@ -282,8 +302,8 @@ def media_for_participant(user: User, case_id: int) -> dict:
 
 @tasks.every(10)
 def sweep_rooms() -> dict:
-    """Keep Janus in step with the cases: publishers off the stage are kicked, rooms of cases that
-    are no longer in session are destroyed."""
+    """Keep Janus in step with the cases: publishers off the stage, ids the app did not issue and
+    ids held through someone else's token are kicked; rooms of cases no longer in session go."""
     if not enabled():
         return {}
     try:
@@ -291,11 +311,17 @@ def sweep_rooms() -> dict:
     except janus.JanusUnavailable:
         return {}
     done = {"kicked": [], "closed": []}
+    handles = None
     for case_id in held:
         case = db.session.get(ExpertCase, case_id)
         if case is None or case.status != CaseStatus.IN_SESSION:
             close_room(case_id)
             done["closed"].append(case_id)
-        else:
-            done["kicked"] += enforce_stage(case)
+            continue
+        done["kicked"] += enforce_stage(case)
+        try:
+            handles = janus.handles() if handles is None else handles  # one listing for every room
+            done["kicked"] += kick_impostors(case, handles)
+        except janus.JanusUnavailable as err:
+            log.warning("janus: seats of case %s not checked: %s", case_id, err)
     return done

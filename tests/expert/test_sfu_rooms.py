@@ -4,6 +4,8 @@ cannot be guessed, and Janus lists no private room), the pages name feeds from t
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from core import accounts
@@ -42,6 +44,10 @@ def _second_case() -> ExpertCase:
     case = expert.request_case(_user("doc01"), request)
     expert.answer_invitation(_user("exp04"), case.id, True)
     return case
+
+
+def _seats(janus, room: int) -> set[int]:
+    return {p["id"] for p in janus.videoroom("listparticipants", room=room)["participants"]}
 
 
 def _sync(client: JanusClient, request: str, **fields) -> dict:
@@ -103,3 +109,19 @@ def test_feeds_are_named_by_the_server_and_unissued_ids_are_kicked(sfu_app, janu
     ids = {p["id"] for p in janus.videoroom("listparticipants", room=room)["participants"]}
     assert media["publish_id"] in ids and 4242424242 not in ids
     assert expert.stage_state(db.session.get(ExpertCase, case.id))["feeds"][str(media["publish_id"])] == exp02.id
+
+    # exp03 (in the room, not on the stage) takes exp02's publish id with his own token, before
+    # exp02 sits down with it: the sweep finds the seat held through the wrong token and kicks it.
+    theirs = expert_sfu.media_for(exp03.id, case.id)
+    liar.post(f"/{liar.session}/{liar.handle}", janus="message", body={"request": "leave"})
+    deadline = time.monotonic() + 5
+    while media["publish_id"] in _seats(janus, room) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    taken = JanusClient(url, theirs["token"]).join(room, media["publish_id"], theirs["token"])
+    assert taken["videoroom"] == "joined"
+    assert media["publish_id"] in expert_sfu.sweep_rooms()["kicked"]
+    ids = {p["id"] for p in janus.videoroom("listparticipants", room=room)["participants"]}
+    assert media["publish_id"] not in ids
+    back = JanusClient(url, media["token"]).join(room, media["publish_id"], media["token"])
+    assert back["videoroom"] == "joined"  # the seat is his again
+    assert media["publish_id"] not in expert_sfu.sweep_rooms()["kicked"]
