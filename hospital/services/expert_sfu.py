@@ -7,10 +7,15 @@ nothing is stored):
   with Janus, `token_auth`) that is also on that room's `allowed` list (the only way to join it).
   A token of one case opens no other room; subscriptions need a participant's private id in the
   room (`require_pvtid`), so nobody watches without having joined.
+- a **room id** per case, from the key: Janus lists a room's participants (and says whether it
+  exists) to any session that names it, so a room's id must not follow from another's.
 - a **publish id** per (case, stage member): the participant id under which a stage member
   publishes. Only stage members are told theirs. The server keeps Janus in step with the stage:
-  any publisher in the room whose id is not a current stage member's publish id is kicked, and
-  the room holds no more publishers than the stage's capacity.
+  any publisher in the room whose id is not a current stage member's publish id is kicked, as is
+  anyone under an id the app did not issue or through another participant's token, and the room
+  holds no more publishers than the stage's capacity.
+- the pages name feeds by the stage's map publish id → user id (`stage_feeds`, sent with the
+  room's state), never by the `display` a browser gives Janus.
 A participant whose access ends loses his token (core and room) and his sessions are destroyed.
 """
 
