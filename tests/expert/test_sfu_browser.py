@@ -101,12 +101,18 @@ def names_on_stage(page) -> dict[int, str]:
     return dict(tiles)
 
 
+KEEP_CALLS = """() => { window.notReloaded = true; window.keptCalls = window.ExpertRoom.peerConnections();
+  window.keptSession = [window.ExpertRoom.sfu().janus.getSessionId(), window.ExpertRoom.sfu().main.getId()]; }"""
+
+
 def same_calls(page) -> bool:
-    """Whether the page still holds the very peer connections it kept as window.keptCalls."""
+    """Whether the page still holds the very Janus session and handle and peer connections it kept."""
     return page.evaluate(
         "() => window.keptCalls.length > 0 && window.ExpertRoom.peerConnections().length === window.keptCalls.length"
         " && window.ExpertRoom.peerConnections().every((pc) => window.keptCalls.includes(pc)"
         " && pc.connectionState === 'connected')"
+        " && window.keptSession[0] === window.ExpertRoom.sfu().janus.getSessionId()"
+        " && window.keptSession[1] === window.ExpertRoom.sfu().main.getId()"
     )
 
 
@@ -172,9 +178,7 @@ def test_four_participants_through_janus(two_cameras, sfu_server, janus):
     # keeps decoding the stage afterwards.
     others = [n for n in NAMES if n != "exp02"]
     for name in others:
-        pages[name].evaluate(
-            "() => { window.notReloaded = true; window.keptCalls = window.ExpertRoom.peerConnections(); }"
-        )
+        pages[name].evaluate(KEEP_CALLS)
     navigations = {name: [] for name in others}
     for name in others:
         pages[name].on("framenavigated", lambda frame, n=name: navigations[n].append(frame.url))
