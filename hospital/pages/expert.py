@@ -101,6 +101,7 @@ def _render_room(user, case, error=None, failed_action=None, form=None):
         "hospital/expert/room.html",
         case=case,
         role=expert.role_in_case(user, case),
+        writes_opinions=expert.writes_opinions(user, case),
         panel=panel_of(case),
         materials=expert.list_materials(case.id),
         opinions=expert.list_opinions(user, case.id),

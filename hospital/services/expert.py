@@ -23,6 +23,7 @@ from hospital.services.expert_conclusion import (
     opinion_payload,
     report_case,
     verify_conclusion,
+    writes_opinions,
 )
 from hospital.services.expert_invitations import CaseRequest, answer_invitation, request_case
 from hospital.services.expert_lecture import is_lecture, stage_limit
@@ -76,6 +77,7 @@ __all__ = [
     "activity",
     "add_material",
     "add_opinion",
+    "writes_opinions",
     "attendance",
     "attendance_of",
     "conclusion_payload",

@@ -8,13 +8,14 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from core import audit, clock, notify, signing
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
 from hospital.models.expert import CaseConclusion, CaseEventKind, CaseOpinion, CaseStatus, ExpertCase
 from hospital.services import expert_sfu
+from hospital.services.expert_lecture import is_lecture
 from hospital.services.expert_machine import brief, move_to, record_event, room_name
-from hospital.services.expert_queries import acting_doctor, case_as, get_case_for
+from hospital.services.expert_queries import acting_doctor, case_as, get_case_for, role_in_case
 from hospital.services.expert_record import set_stage
 
 S = CaseStatus
@@ -42,6 +43,22 @@ def opinion_payload(opinion: CaseOpinion, action: str) -> dict:
     }
 
 
+def writes_opinions(user: User, case: ExpertCase) -> bool:
+    """Who writes opinions: the leader and the panel's experts. A lecture's panel is its presenters;
+    its viewers (doctors of the network hospitals, invited to watch) ask in the chat instead."""
+    role = role_in_case(user, case)
+    if role == "leader":
+        return True
+    return role == "expert" and (not is_lecture(case) or user.id in (case.presenter_user_ids or []))
+
+
+def _opinion_case(user: User, case_id: int) -> ExpertCase:
+    case = case_as(user, case_id, "leader", "expert")
+    if not writes_opinions(user, case):
+        raise Forbidden("lecture_viewer", _l("A lecture's viewers do not write opinions; ask in the chat."))
+    return case
+
+
 def _opinion_text(case: ExpertCase, text: str) -> str:
     if case.status != S.IN_SESSION:
         raise Conflict("case_not_in_session", _l("Opinions are recorded during the session."))
@@ -53,7 +70,7 @@ def _opinion_text(case: ExpertCase, text: str) -> str:
 
 def add_opinion(user: User, case_id: int, text: str) -> CaseOpinion:
     """An expert (or the leader) records his opinion during the session; the room sees it at once."""
-    case = case_as(user, case_id, "leader", "expert")
+    case = _opinion_case(user, case_id)
     text = _opinion_text(case, text)
     opinion = CaseOpinion(case_id=case.id, doctor_id=acting_doctor(user).id, text=text, created_at=clock.now())
     db.session.add(opinion)
@@ -67,7 +84,7 @@ def add_opinion(user: User, case_id: int, text: str) -> CaseOpinion:
 
 def edit_opinion(user: User, case_id: int, opinion_id: int, text: str) -> CaseOpinion:
     """An expert corrects his own opinion during the session; the record keeps both texts."""
-    case = case_as(user, case_id, "leader", "expert")
+    case = _opinion_case(user, case_id)
     opinion = db.session.get(CaseOpinion, opinion_id)
     if opinion is None or opinion.case_id != case.id or opinion.doctor_id != acting_doctor(user).id:
         raise NotFound("opinion_not_found", _l("No such opinion of yours in this case."))

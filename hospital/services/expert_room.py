@@ -64,6 +64,7 @@ def stage_state(case: ExpertCase) -> dict:
         "capacity": stage_limit(case),
         "mode": case.mode,
         "presenters": list(case.presenter_user_ids or []),
+        "feeds": expert_sfu.stage_feeds(case),  # Janus feed id → user id (the page names tiles by it)
     }
 
 

@@ -7,10 +7,15 @@ nothing is stored):
   with Janus, `token_auth`) that is also on that room's `allowed` list (the only way to join it).
   A token of one case opens no other room; subscriptions need a participant's private id in the
   room (`require_pvtid`), so nobody watches without having joined.
+- a **room id** per case, from the key: Janus lists a room's participants (and says whether it
+  exists) to any session that names it, so a room's id must not follow from another's.
 - a **publish id** per (case, stage member): the participant id under which a stage member
   publishes. Only stage members are told theirs. The server keeps Janus in step with the stage:
-  any publisher in the room whose id is not a current stage member's publish id is kicked, and
-  the room holds no more publishers than the stage's capacity.
+  any publisher in the room whose id is not a current stage member's publish id is kicked, as is
+  anyone under an id the app did not issue or through another participant's token, and the room
+  holds no more publishers than the stage's capacity.
+- the pages name feeds by the stage's map publish id → user id (`stage_feeds`, sent with the
+  room's state), never by the `display` a browser gives Janus.
 A participant whose access ends loses his token (core and room) and his sessions are destroyed.
 """
 
@@ -36,7 +41,7 @@ from hospital.services.expert_lecture import stage_limit
 from hospital.services.expert_queries import MSG_NOT_FOUND, load_case, participant_user_ids
 
 log = logging.getLogger(__name__)
-ROOM_OFFSET = 1_000_000  # Janus room ids of cases (keeps clear of the sample rooms 1234, 5678)
+ROOM_DESCRIPTION = "case {}"  # how the app finds the case of a room Janus lists (ids say nothing)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,11 @@ def _digest(purpose: str, case_id: int, user_id: int = 0) -> bytes:
 
 
 def room_id(case_id: int) -> int:
-    return ROOM_OFFSET + case_id
+    """The case's Janus room id: 52 bits from the key above 2**52 (a safe JavaScript number), so
+    that no room's id follows from another's. Janus answers `listparticipants` and `exists` to
+    any session that names a room (no secret, no token is checked there): a sequential id let a
+    participant of one case list the people of every other case."""
+    return (1 << 52) | (int.from_bytes(_digest("room", case_id)[:7], "big") >> 4)
 
 
 def room_secret(case_id: int) -> str:
@@ -107,7 +116,7 @@ def ensure_room(case: ExpertCase) -> int:
         janus.videoroom(
             "create",
             room=room_id(case.id),
-            description=f"case {case.id}",
+            description=ROOM_DESCRIPTION.format(case.id),
             secret=room_secret(case.id),
             is_private=True,
             require_pvtid=True,
@@ -168,20 +177,56 @@ def _kick(case_id: int, participant_id: int) -> bool:
     return True
 
 
+def stage_feeds(case: ExpertCase) -> dict[str, int]:
+    """Publish id → user id of the stage's members: how every page names the feeds it receives
+    (Janus's `display` is whatever a browser typed, so the page never reads it)."""
+    if not enabled():
+        return {}
+    return {str(publish_id(case.id, u)): u for u in (case.stage_user_ids or [])}
+
+
+def _unwanted(case: ExpertCase, participant: dict) -> bool:
+    """A publisher off the stage, or anyone in the room under an id the app did not issue."""
+    stage = {publish_id(case.id, u) for u in (case.stage_user_ids or [])}
+    if participant.get("publisher"):
+        return participant["id"] not in stage
+    return participant["id"] not in stage | {view_id(case.id, u) for u in participant_user_ids(case)}
+
+
 def enforce_stage(case: ExpertCase) -> list[int]:
     """Kick every publisher in the room who is not on the stage (taken off it, or publishing
-    without having been given it); the ids kicked."""
+    without having been given it) and every participant under an id the app never issued; the
+    ids kicked."""
     if not enabled():
         return []
-    allowed = {publish_id(case.id, u) for u in (case.stage_user_ids or [])}
     kicked = []
     try:
         for participant in participants(case.id):
-            if participant.get("publisher") and participant["id"] not in allowed and _kick(case.id, participant["id"]):
+            if _unwanted(case, participant) and _kick(case.id, participant["id"]):
                 kicked.append(participant["id"])
     except janus.JanusUnavailable as err:
         log.warning("janus: stage of case %s not enforced: %s", case.id, err)
     return kicked
+
+
+def impostors(case: ExpertCase, held: list[dict]) -> list[int]:
+    """Ids in the case's room held through someone else's token: a page that took another
+    participant's id (ids show in Janus's events) to publish or sit as him. `held` is
+    janus.handles()."""
+    owners = {view_id(case.id, u): u for u in participant_user_ids(case)}
+    owners |= {publish_id(case.id, u): u for u in (case.stage_user_ids or [])}
+    room = room_id(case.id)
+    found = []
+    for handle in held:
+        seat = handle.get("plugin_specific") or {}
+        owner = owners.get(seat.get("id"))
+        if seat.get("room") == room and owner is not None and handle.get("token") != join_token(case.id, owner):
+            found.append(seat["id"])
+    return found
+
+
+def kick_impostors(case: ExpertCase, held: list[dict]) -> list[int]:
+    return [seat for seat in impostors(case, held) if _kick(case.id, seat)]
 
 
 def drop_participant(case_id: int, user_id: int) -> None:
@@ -222,10 +267,19 @@ def close_room(case_id: int) -> None:
         janus.remove_token(join_token(case_id, user_id))
 
 
+def _case_of(room: dict) -> int | None:
+    """The case whose room this is (its description names it, its id must match), else None."""
+    prefix = ROOM_DESCRIPTION.format("")
+    number = str(room.get("description", "")).removeprefix(prefix)
+    if not number.isdigit() or room.get("room") != room_id(int(number)):
+        return None
+    return int(number)
+
+
 def open_rooms() -> list[int]:
     """The case ids whose rooms Janus holds now."""
     answer = janus.videoroom("list")
-    return [r["room"] - ROOM_OFFSET for r in answer.get("list", []) if r.get("room", 0) > ROOM_OFFSET]
+    return [case_id for case_id in map(_case_of, answer.get("list", [])) if case_id is not None]
 
 
 def media_for(user_id: int, case_id: int) -> dict:
@@ -253,8 +307,8 @@ def media_for_participant(user: User, case_id: int) -> dict:
 
 @tasks.every(10)
 def sweep_rooms() -> dict:
-    """Keep Janus in step with the cases: publishers off the stage are kicked, rooms of cases that
-    are no longer in session are destroyed."""
+    """Keep Janus in step with the cases: publishers off the stage, ids the app did not issue and
+    ids held through someone else's token are kicked; rooms of cases no longer in session go."""
     if not enabled():
         return {}
     try:
@@ -262,11 +316,17 @@ def sweep_rooms() -> dict:
     except janus.JanusUnavailable:
         return {}
     done = {"kicked": [], "closed": []}
+    handles = None
     for case_id in held:
         case = db.session.get(ExpertCase, case_id)
         if case is None or case.status != CaseStatus.IN_SESSION:
             close_room(case_id)
             done["closed"].append(case_id)
-        else:
-            done["kicked"] += enforce_stage(case)
+            continue
+        done["kicked"] += enforce_stage(case)
+        try:
+            handles = janus.handles() if handles is None else handles  # one listing for every room
+            done["kicked"] += kick_impostors(case, handles)
+        except janus.JanusUnavailable as err:
+            log.warning("janus: seats of case %s not checked: %s", case_id, err)
     return done

@@ -44,14 +44,24 @@
   // ---- tiles, layout, active speaker ---------------------------------------------------------
   function tile(key, userId, mine) {
     if (tiles.has(key)) return tiles.get(key);
-    const video = el("video", { autoplay: "", playsinline: "", "data-user": String(userId) });
+    const video = el("video", { autoplay: "", playsinline: "" });
     video.muted = !!mine;
-    const caption = el("figcaption", { text: (names[userId] || "") + (mine ? App.t(" (me)") : "") });
-    const figure = el("figure", { "data-key": key, "data-user": String(userId) }, video, caption);
-    const entry = { figure, video, userId };
+    const figure = el("figure", { "data-key": key }, video, el("figcaption"));
+    const entry = { figure, video, userId: 0, mine: !!mine };
     tiles.set(key, entry);
+    label(entry, userId);
     return entry;
   }
+
+  // A tile is named by the server: the panel's names, and for a Janus feed the stage's map of feed
+  // ids to people (state.feeds), which can arrive after the feed itself.
+  function label(entry, userId) {
+    entry.userId = userId;
+    entry.figure.dataset.user = entry.video.dataset.user = String(userId);
+    entry.figure.querySelector("figcaption").textContent = (names[userId] || "") + (entry.mine ? App.t(" (me)") : "");
+  }
+
+  const feedOwner = (feedId) => Number((state.feeds || {})[String(feedId)]) || 0;
 
   function dropTile(key) {
     const entry = tiles.get(key);
@@ -133,6 +143,7 @@
       else if (changed.size) mesh.renegotiate((peer) => changed.has(peer.userId));
     }
     if (sfu) sfu.setPublishing(onStage(selfId));
+    for (const [key, entry] of tiles) if (key.startsWith("feed:")) label(entry, feedOwner(Number(key.slice(5))));
     tile("self", selfId, true).video.srcObject = stream;
     placeTiles(); renderPeople();
     say(onStage(selfId) ? App.t("You have the floor (video)") : App.t("You are listening (audio and chat)"));
@@ -150,8 +161,8 @@
   async function startSfu() {
     if (!window.ExpertMedia) return false;
     sfu = new window.ExpertMedia.SfuRoom({
-      credentials, selfId,
-      onFeed: (feed) => { const entry = tile("feed:" + feed.feedId, feed.userId, false); entry.video.srcObject = feed.stream; placeTiles(); },
+      credentials, selfId, owner: feedOwner,
+      onFeed: (feed) => { const entry = tile("feed:" + feed.feedId, feedOwner(feed.feedId), false); entry.video.srcObject = feed.stream; placeTiles(); },
       onFeedGone: (feed) => dropTile("feed:" + feed.feedId),
       onSpeaker: setSpeaker,
       onStatus: (status) => {

@@ -44,11 +44,13 @@
 
   class SfuRoom {
     // options: credentials() → Promise<media settings from the server>, selfId,
+    // owner(feedId) → the user id the server says publishes that feed (0 when not known yet; the
+    // `display` a browser gave Janus is never read: anyone can type anything there),
     // onFeed(feed), onFeedGone(feed), onSpeaker(userId|null), onStatus(state, detail), onKicked()
     constructor(options) {
       this.o = options;
       this.generation = 0;
-      this.feeds = new Map(); // feed id -> {feedId, userId, handle, stream}
+      this.feeds = new Map(); // feed id -> {feedId, handle, stream}
       this.main = null; this.publisher = null; this.cred = null; this.janus = null;
       this.wantPublish = false; this.everConnected = false; this.local = null;
       this.speaker = null;
@@ -152,8 +154,7 @@
         else if (gone && gone !== "ok") this.dropFeed(gone);
         if (msg.error_code) this.status("refused", msg.error);
       } else if (event === "talking" || event === "stopped-talking") {
-        const feed = this.feeds.get(msg.id);
-        const userId = msg.id === this.cred.publish_id ? this.o.selfId : feed && feed.userId;
+        const userId = msg.id === this.cred.publish_id ? this.o.selfId : this.feeds.has(msg.id) && this.owner(msg.id);
         if (userId && event === "talking") this.setSpeaker(userId);
       }
     }
@@ -175,7 +176,7 @@
     subscribe(generation, publisher) {
       const feedId = publisher.id;
       if (feedId === this.cred.publish_id || this.feeds.has(feedId)) return;
-      const feed = { feedId, userId: Number(publisher.display) || 0, handle: null, stream: new MediaStream() };
+      const feed = { feedId, handle: null, stream: new MediaStream() };
       this.feeds.set(feedId, feed);
       const room = this.cred.room;
       this.attach(generation, {
@@ -206,7 +207,7 @@
       this.feeds.delete(feedId);
       if (feed.handle) feed.handle.detach();
       if (this.o.onFeedGone) this.o.onFeedGone(feed);
-      if (this.speaker === feed.userId) this.setSpeaker(null);
+      if (this.speaker === this.owner(feedId)) this.setSpeaker(null);
     }
 
     // On the stage or not: publish or stop (the server also kicks a publisher off the stage).
@@ -273,6 +274,8 @@
       return handles.filter((h) => h && h.webrtcStuff && h.webrtcStuff.pc).map((h) => h.webrtcStuff.pc);
     }
 
+    owner(feedId) { return (this.o.owner && this.o.owner(feedId)) || 0; }
+
     setSpeaker(userId) {
       if (this.speaker === userId) return;
       this.speaker = userId;
@@ -286,7 +289,7 @@
         const pc = feed.handle && feed.handle.webrtcStuff && feed.handle.webrtcStuff.pc;
         if (!pc) continue;
         (await pc.getStats()).forEach((r) => {
-          if (r.type === "inbound-rtp" && r.kind === "audio" && (r.audioLevel || 0) > loudest) { loudest = r.audioLevel; best = feed.userId; }
+          if (r.type === "inbound-rtp" && r.kind === "audio" && (r.audioLevel || 0) > loudest) { loudest = r.audioLevel; best = this.owner(feed.feedId); }
         });
       }
       if (best !== null) this.setSpeaker(best);
@@ -297,7 +300,7 @@
       const result = [];
       for (const feed of this.feeds.values()) {
         const pc = feed.handle && feed.handle.webrtcStuff && feed.handle.webrtcStuff.pc;
-        const entry = { feedId: feed.feedId, userId: feed.userId, framesDecoded: 0, frameWidth: 0, audioPackets: 0, state: pc ? pc.connectionState : "" };
+        const entry = { feedId: feed.feedId, userId: this.owner(feed.feedId), framesDecoded: 0, frameWidth: 0, audioPackets: 0, state: pc ? pc.connectionState : "" };
         if (pc) (await pc.getStats()).forEach((r) => {
           if (r.type !== "inbound-rtp") return;
           if (r.kind === "video") { entry.framesDecoded += r.framesDecoded || 0; entry.frameWidth = r.frameWidth || entry.frameWidth; }

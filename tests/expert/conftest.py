@@ -17,9 +17,10 @@ import requests
 
 from core import accounts
 from core.config import ROOT
+from core.extensions import db
 from hospital.models.expert import LECTURE_VIEWERS_MAX
 from hospital.services import expert, network
-from tests.conftest import DEMO_PASSWORD, free_port
+from tests.conftest import DEMO_PASSWORD, _copy_db, _make_app, free_port
 
 
 class JanusProcess:
@@ -111,6 +112,22 @@ def janus(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sfu_app(demo_template_db, tmp_path, janus):
+    """The app (in-process) on the demo data, with the real Janus above and a stage of 4."""
+    app = _make_app(
+        _copy_db(demo_template_db, tmp_path / "sfu.db"),
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        EXPERT_STAGE_SIZE=4,
+        JANUS_PUBLIC_URL=janus.env["JANUS_URL"],
+        **janus.config,
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 TRAINING_HOSPITALS = 4

@@ -1,6 +1,7 @@
 """The expert room with real python-socketio clients against the live gevent server."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -34,6 +35,17 @@ class Participant:
         return [data for event, data in self.events if event == name and predicate(data)]
 
 
+def disconnect_all(participants) -> None:
+    """Disconnect every client at once. One python-socketio disconnect takes 3 s: after the
+    Socket.IO DISCONNECT packet the server closes the WebSocket, the client's reader thread takes
+    the server's close frame, and websocket-client's close() then waits its full 3 s timeout for
+    a close frame that already went by (the server keeps the TCP connection open meanwhile).
+    One after the other, 16 clients made each teardown 48 s; side by side they take 3 s."""
+    participants = list(participants)
+    with ThreadPoolExecutor(max_workers=max(1, len(participants))) as pool:
+        list(pool.map(lambda person: person.sio.disconnect(), participants))
+
+
 def wait_for(condition, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -49,8 +61,7 @@ def room(live_server):
     cases = requests.get(live_server.url + "/api/expert-cases", headers=people["exp01"].headers, timeout=10).json()
     case_id = next(c["id"] for c in cases if c["status"] == "in_session")
     yield live_server, people, case_id
-    for person in people.values():
-        person.sio.disconnect()
+    disconnect_all(people.values())
 
 
 def join_all(people, case_id):
@@ -128,8 +139,10 @@ def test_sixteen_join_presence_chat_signals_and_the_stage(room):
 def test_non_invitees_are_refused_and_cannot_listen(room):
     server, people, case_id = room
     join_all(people, case_id)
+    outsiders = []
     for outsider in ("doc05", "13800000002", "admin"):
         person = Participant(server, outsider)
+        outsiders.append(person)
         assert person.call("join", {"room": f"case:{case_id}"})["ok"] is False
         assert person.call("message", {"room": f"case:{case_id}", "text": "hi"})["ok"] is False
         assert (
@@ -141,7 +154,7 @@ def test_non_invitees_are_refused_and_cannot_listen(room):
         people["exp01"].call("message", {"room": f"case:{case_id}", "text": f"secret for {outsider}"})
         time.sleep(0.3)
         assert not person.got("message") and not person.got("case.presence")
-        person.sio.disconnect()
+    disconnect_all(outsiders)
     with pytest.raises(socketio.exceptions.ConnectionError):
         socketio.Client(reconnection=False).connect(server.url, auth={"token": "forged"}, transports=["websocket"])
 

@@ -1,6 +1,8 @@
-"""Four experts in Chromium (fake camera and microphone) in one room through a real Janus: every
-viewer decodes every stage member, a screen share reaches the others, a member taken off the stage
-stops publishing, and after Janus restarts the pages come back with video within 15 seconds."""
+"""Four experts in Chromium (fake camera and microphone, two fake cameras each) in one room through
+a real Janus: every viewer decodes every stage member, each tile is named by the server (a page that
+lies to Janus about who it is still shows under its own name), a camera switch and an opinion keep
+everyone's video running with no reload, a screen share reaches the others, a member taken off the
+stage stops publishing, and after Janus restarts the pages come back with video within 15 seconds."""
 
 from __future__ import annotations
 
@@ -9,11 +11,32 @@ import time
 import pytest
 import requests
 
-from hospital.services.expert_sfu import ROOM_OFFSET
-from tests.conftest import DESKTOP, PHONE, LiveServer, _copy_db, check_accessibility
+from tests.conftest import CHROMIUM, DESKTOP, PHONE, LiveServer, _copy_db, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 NAMES = ("exp01", "exp02", "exp03", "exp04")  # exp01 leads the demo case
+
+
+@pytest.fixture
+def two_cameras(browser):
+    """Chromium whose fake capture offers three cameras (`device-count=3`), so that the room's camera
+    switch has somewhere to go. Chromium's fake_device_1 is a depth camera (Y16 frames, which no
+    video encoder takes: a sender given its track sends nothing), fake_device_2 gives MJPEG like a
+    common USB camera: the switch goes from fake_device_0 to fake_device_2. Started by the suite's
+    Playwright."""
+    chromium = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--use-fake-device-for-media-stream=device-count=3",
+            "--use-fake-ui-for-media-stream",
+            "--allow-loopback-in-peer-connection",
+        ],
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -70,7 +93,31 @@ def _auth(server, username) -> dict:
     return {"Authorization": f"Bearer {server.login(username)}"}
 
 
-def test_four_participants_through_janus(browser, sfu_server, janus):
+def names_on_stage(page) -> dict[int, str]:
+    """The stage's tiles as this page shows them: user id → caption."""
+    tiles = page.eval_on_selector_all(
+        "#stage figure", "(fs) => fs.map((f) => [Number(f.dataset.user), f.querySelector('figcaption').textContent])"
+    )
+    return dict(tiles)
+
+
+KEEP_CALLS = """() => { window.notReloaded = true; window.keptCalls = window.ExpertRoom.peerConnections();
+  window.keptSession = [window.ExpertRoom.sfu().janus.getSessionId(), window.ExpertRoom.sfu().main.getId()]; }"""
+
+
+def same_calls(page) -> bool:
+    """Whether the page still holds the very Janus session and handle and peer connections it kept."""
+    return page.evaluate(
+        "() => window.keptCalls.length > 0 && window.ExpertRoom.peerConnections().length === window.keptCalls.length"
+        " && window.ExpertRoom.peerConnections().every((pc) => window.keptCalls.includes(pc)"
+        " && pc.connectionState === 'connected')"
+        " && window.keptSession[0] === window.ExpertRoom.sfu().janus.getSessionId()"
+        " && window.keptSession[1] === window.ExpertRoom.sfu().main.getId()"
+    )
+
+
+def test_four_participants_through_janus(two_cameras, sfu_server, janus):
+    browser = two_cameras
     headers = _auth(sfu_server, "exp01")
     me = {
         n: requests.get(
@@ -80,10 +127,17 @@ def test_four_participants_through_janus(browser, sfu_server, janus):
     }
     cases = requests.get(sfu_server.url + "/api/expert-cases", headers=headers, timeout=10).json()
     case_id = next(c["id"] for c in cases if c["status"] == "in_session")
+    people = {
+        n: requests.get(sfu_server.url + "/api/me", headers=_auth(sfu_server, n), timeout=10).json()["name"]
+        for n in NAMES
+    }
     pages = {name: open_room(browser, sfu_server, name, case_id) for name in NAMES}
     leader = pages["exp01"]
     leader.wait_for_function("() => document.querySelectorAll('#present li').length === 4", timeout=15000)
     assert pages["exp02"].locator("#hand").is_visible() and leader.locator("#hand").count() == 0
+    room = leader.evaluate("() => window.ExpertRoom.sfu().cred.room")
+    # exp03's page lies to Janus: it publishes under exp02's user id as its display name.
+    pages["exp03"].evaluate(f"() => {{ window.ExpertRoom.sfu().o.selfId = {me['exp02']}; }}")
 
     # The leader brings two experts on the stage: everyone decodes every stage member but himself.
     for name in ("exp02", "exp03"):
@@ -93,6 +147,55 @@ def test_four_participants_through_janus(browser, sfu_server, janus):
     for name, page in pages.items():
         wait_decoding(page, [u for u in stage if u != me[name]])
     check_accessibility(leader, "sfu-room-desktop")
+    publishing = janus.videoroom("listparticipants", room=room)["participants"]
+    displays = [p.get("display") for p in publishing if p.get("publisher")]
+    assert displays.count(str(me["exp02"])) == 2  # Janus believes the lie...
+    shown = names_on_stage(pages["exp04"])
+    assert shown[me["exp03"]] == people["exp03"] and shown[me["exp02"]] == people["exp02"]  # ...the page does not
+    assert sorted(shown) == sorted(stage)
+
+    # exp02 switches camera: his page shows the other device, and everyone keeps decoding him.
+    switcher = pages["exp02"]
+    switcher.wait_for_selector("#camera-switch:not([hidden])")
+    assert switcher.eval_on_selector("#camera-select", "(s) => s.options.length") == 3
+    before = switcher.evaluate("() => window.ExpertRoom.sfu().local.getVideoTracks()[0].label")
+    switcher.select_option("#camera-select", label="fake_device_2")
+    switcher.wait_for_function(
+        f"() => window.ExpertRoom.sfu().local.getVideoTracks()[0].label !== {before!r}", timeout=10000
+    )
+    label = switcher.evaluate("() => window.ExpertRoom.sfu().local.getVideoTracks()[0].label")
+    selected = switcher.eval_on_selector("#camera-select", "(s) => s.options[s.selectedIndex].textContent")
+    assert (before, label) == ("fake_device_0", "fake_device_2") and selected == label
+    sent = switcher.evaluate(
+        "() => window.ExpertRoom.sfu().publisher.webrtcStuff.pc.getSenders().find((s) => s.track && "
+        "s.track.kind === 'video').track.label"
+    )
+    assert sent == label  # Janus receives the new camera
+    for name in ("exp01", "exp03", "exp04"):
+        wait_decoding(pages[name], [me["exp02"]], baseline=decoded(pages[name]), timeout=15)
+
+    # exp02 records an opinion: every other page shows it with no reload, on the same calls, and
+    # keeps decoding the stage afterwards.
+    others = [n for n in NAMES if n != "exp02"]
+    for name in others:
+        pages[name].evaluate(KEEP_CALLS)
+    navigations = {name: [] for name in others}
+    for name in others:
+        pages[name].on("framenavigated", lambda frame, n=name: navigations[n].append(frame.url))
+    switcher.fill("#f-opinion", "建议复查胸部CT，升级抗感染方案")
+    switcher.click("#opinion-submit")
+    switcher.wait_for_function("() => document.getElementById('opinion-status').textContent !== ''", timeout=10000)
+    for name in others:
+        item = pages[name].locator(f"#opinion-list li[data-user-id='{me['exp02']}']")
+        item.wait_for(timeout=10000)
+        assert "升级抗感染方案" in item.inner_text()
+    for name in others:
+        page = pages[name]
+        baseline = decoded(page)
+        wait_decoding(page, [u for u in stage if u != me[name]], baseline=baseline, timeout=15)
+        assert page.evaluate("() => window.notReloaded") is True and navigations[name] == []
+        assert same_calls(page), name
+    check_accessibility(pages["exp04"], "sfu-room-after-opinion")
 
     # exp02 shares his screen in place of his camera: the others receive the screen's picture.
     camera_width = frame_width(pages["exp04"], me["exp02"])
@@ -112,7 +215,7 @@ def test_four_participants_through_janus(browser, sfu_server, janus):
     while me["exp03"] in decoded(pages["exp04"]) and time.monotonic() < deadline:
         pages["exp04"].wait_for_timeout(300)
     assert me["exp03"] not in decoded(pages["exp04"]) and set(decoded(pages["exp04"])) == {me["exp01"], me["exp02"]}
-    publishers = janus.videoroom("listparticipants", room=ROOM_OFFSET + case_id)["participants"]
+    publishers = janus.videoroom("listparticipants", room=room)["participants"]
     assert sorted(p["display"] for p in publishers if p.get("publisher")) == sorted(
         [str(me["exp01"]), str(me["exp02"])]
     )
@@ -134,7 +237,7 @@ def test_four_participants_through_janus(browser, sfu_server, janus):
     leader.locator("#panel-list li", has_text=name).locator("[data-withdraw]").click()
     pages["exp04"].wait_for_selector("#room-error:not([hidden])", timeout=10000)
     leader.wait_for_function("() => document.querySelectorAll('#present li').length === 3", timeout=10000)
-    left = janus.videoroom("listparticipants", room=ROOM_OFFSET + case_id)["participants"]
+    left = janus.videoroom("listparticipants", room=room)["participants"]
     assert str(me["exp04"]) not in {p["display"] for p in left}
 
 

@@ -15,25 +15,9 @@ from core import accounts, sessions
 from core.extensions import db, socketio
 from hospital.models.expert import ExpertCase
 from hospital.services import expert, expert_sfu, network
-from tests.conftest import _copy_db, _make_app
 
 pytestmark = pytest.mark.usefixtures("janus")
 LEADER = "exp01"
-
-
-@pytest.fixture
-def sfu_app(demo_template_db, tmp_path, janus):
-    app = _make_app(
-        _copy_db(demo_template_db, tmp_path / "sfu.db"),
-        UPLOAD_FOLDER=str(tmp_path / "uploads"),
-        EXPERT_STAGE_SIZE=4,
-        JANUS_PUBLIC_URL=janus.env["JANUS_URL"],
-        **janus.config,
-    )
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _more_doctors(count: int) -> list[int]:
