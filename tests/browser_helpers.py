@@ -62,9 +62,16 @@ class Taps:
         self.clicks += 1
 
     def touch(self, selector: str) -> None:
-        """A finger's tap on a phone page (a context opened with has_touch)."""
-        self.page.locator(selector).first.tap()
+        """A finger's tap on a phone page (a context opened with has_touch); a click on a desktop."""
+        self._press(selector)
         self.clicks += 1
+
+    def _press(self, selector: str) -> None:
+        target = self.page.locator(selector).first
+        if self.page.evaluate("() => navigator.maxTouchPoints > 0"):
+            target.tap()
+        else:
+            target.click()
 
     def key(self, combination: str) -> None:
         self.page.keyboard.press(combination)
@@ -83,10 +90,10 @@ class Taps:
         self.clicks += 1
 
     def touch_to(self, selector: str, screenshot: str) -> None:
-        """A tap that opens the next page, which is then checked (axe, width) and saved as
+        """A tap (or a click on a desktop) that opens the next page, which is then checked (axe, width) and saved as
         "<name>-<count>-<screenshot>"."""
         with self.page.expect_navigation():
-            self.page.locator(selector).first.tap()
+            self._press(selector)
         self.clicks += 1
         check_accessibility(self.page, f"{self.name}-{self.count:02d}-{screenshot}")
 
