@@ -136,10 +136,13 @@
         text: many ? t("Choose files") : t("Choose a file") });
       button.addEventListener("click", () => input.click());
       input.classList.add("file-native");
-      input.addEventListener("change", () => {
+      const show = () => {
         const names = [...input.files].map((f) => f.name);
         chosen.textContent = names.length ? names.join(", ") : t("No file chosen");
-      });
+      };
+      input.addEventListener("change", show);
+      // A form reset (after an upload) empties the input without a change event.
+      if (input.form) input.form.addEventListener("reset", () => setTimeout(show));
       input.after(el("span", { class: "file-field" }, button, chosen));
     });
   }
