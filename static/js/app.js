@@ -88,10 +88,15 @@
   // Every stored notification is also pushed live with its words (`notice`): count it on the menu
   // badge and show it as a card at the top of the page, with a link to what it is about. The event
   // name itself is never shown.
+  // One card per thing: a newer notice about the same order replaces the older one (a delivery's
+  // steps do not pile up), and none is shown about the page being read, which updates itself.
   function showNotice(notice) {
     const box = document.getElementById("toasts");
     if (!box) return;
+    if (notice.url && notice.url === window.location.pathname && !notice.action_url) return;
+    box.querySelectorAll(".toast").forEach((old) => { if (notice.url && old.dataset.url === notice.url) old.remove(); });
     const card = el("div", { class: "toast card" }, el("strong", { class: "toast-title", text: notice.title }));
+    if (notice.url) card.dataset.url = notice.url;
     if (notice.body) card.append(el("p", { text: notice.body }));
     const actions = el("div", { class: "actions" });
     if (notice.action_url) actions.append(el("a", { class: "btn primary big", href: notice.action_url, text: notice.action_label }));
@@ -120,6 +125,29 @@
     });
   }
 
+  // A file field speaks the page's language: the browser's own button says "Choose Files / No file
+  // chosen" in the browser's language, whatever the page's. The input stays (its label, keyboard
+  // focus and form submission are unchanged); only its face is replaced by a button and a line.
+  function localiseFileFields() {
+    document.querySelectorAll('input[type="file"]:not(.visually-hidden)').forEach((input) => {
+      const many = input.multiple;
+      const chosen = el("span", { class: "file-chosen muted", "aria-live": "polite", text: t("No file chosen") });
+      const button = el("button", { type: "button", class: "btn file-choose", "aria-hidden": "true", tabindex: "-1",
+        text: many ? t("Choose files") : t("Choose a file") });
+      button.addEventListener("click", () => input.click());
+      input.classList.add("file-native");
+      const show = () => {
+        const names = [...input.files].map((f) => f.name);
+        chosen.textContent = names.length ? names.join(", ") : t("No file chosen");
+      };
+      input.addEventListener("change", show);
+      // A form reset (after an upload) empties the input without a change event.
+      if (input.form) input.form.addEventListener("reset", () => setTimeout(show));
+      input.after(el("span", { class: "file-field" }, button, chosen));
+    });
+  }
+
   window.App = { api, connect, announce, fmtTime, fmtHour, fmtMonthDay, yuan, text, el, lang, csrf, t };
   document.addEventListener("DOMContentLoaded", followNotifications);
+  document.addEventListener("DOMContentLoaded", localiseFileFields);
 })();

@@ -3,7 +3,14 @@
 (function () {
   "use strict";
   const NS = "http://www.w3.org/2000/svg";
-  const W = 640, H = 240, PAD = { l: 44, r: 12, t: 14, b: 30 };
+  const H = 240, PAD = { l: 44, r: 12, t: 14, b: 30 };
+  // The drawing's width follows the box's, so that a label's 12 px stay 12 px on the screen
+  // (a 640-wide drawing squeezed onto a phone drew its labels at 6 px).
+  let W = 640;
+
+  function fitWidth(box) {
+    W = Math.max(300, Math.min(640, Math.round(box.clientWidth || 640)));
+  }
 
   function svgEl(tag, attrs, text) {
     const node = document.createElementNS(NS, tag);
@@ -61,6 +68,7 @@
   }
 
   function readingsChart(box, data) {
+    fitWidth(box);
     const end = Date.now(), start = end - data.days * 86400000;
     const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg", "aria-hidden": "true", focusable: "false" });
     const x = scale(start, end, PAD.l, W - PAD.r);
@@ -100,6 +108,7 @@
   function trendChart(box) {
     const values = JSON.parse(box.dataset.points || "[]");
     if (values.length < 2) return;
+    fitWidth(box);
     const low = box.dataset.low === "" ? null : Number(box.dataset.low);
     const high = box.dataset.high === "" ? null : Number(box.dataset.high);
     const top = Math.max(...values, high ?? 0) * 1.15, bottom = Math.min(...values, low ?? top) * 0.85;

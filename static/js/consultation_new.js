@@ -3,7 +3,7 @@
   "use strict";
   const select = document.getElementById("f-department_id");
   if (!select || !window.App) return;
-  const { api, el, fmtTime, fmtHour, lang } = window.App;
+  const { api, el, fmtTime, fmtHour, fmtMonthDay, lang } = window.App;
   const onDuty = document.getElementById("on-duty");
   const next = document.getElementById("next-shifts");
   const newBox = document.getElementById("new-diagnosis");
@@ -23,10 +23,16 @@
       ]);
       onDuty.replaceChildren(...(doctors.length ? doctors.map((d) => el("li", { text: `${d.name} · ${lang === "zh" ? d.department_name_zh : d.department_name_en}` }))
         : [el("li", { text: App.t("Nobody is on duty now; your request waits for the next shift.") })]));
-      next.replaceChildren(...shifts.slice(0, 6).map((s) => el("li", { text: `${fmtTime(s.starts_at)} – ${fmtHour(s.ends_at)} · ${s.doctor_name} · ${kinds[s.kind] || ""}` })));
+      next.replaceChildren(...shifts.slice(0, 6).map((s) => el("li", { text: `${fmtTime(s.starts_at)} – ${until(s)} · ${s.doctor_name} · ${kinds[s.kind] || ""}` })));
     } catch (err) {
       onDuty.replaceChildren(el("li", { text: "⚠ " + err.message }));
     }
+  }
+
+  // A shift that ends on a later day (24-hour on call) says so: "08:00 – 08:00" read as no time at all.
+  function until(shift) {
+    const sameDay = fmtMonthDay(shift.starts_at) === fmtMonthDay(shift.ends_at);
+    return sameDay ? fmtHour(shift.ends_at) : fmtTime(shift.ends_at);
   }
 
   function toggleNew() {

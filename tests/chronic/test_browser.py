@@ -9,29 +9,15 @@ import re
 import pytest
 import requests
 
-from tests.conftest import DEMO_PASSWORD, DESKTOP, PHONE, check_accessibility
+from tests.browser_helpers import Taps, log_in
+from tests.conftest import DESKTOP, PHONE, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(240)]
 PATIENT, DOCTOR = "13800000001", "doc28"
 
 
-def _login(page, server, username: str) -> None:
-    page.goto(server.url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/$"))
-
-
-class Taps:
-    """Counts the patient's taps, the measure of an elder journey."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def tap(self, selector: str) -> None:
-        self.page.click(selector)
-        self.count += 1
+class ElderTaps(Taps):
+    """The patient's taps, plus a number typed on the page's own number pad (a tap per key)."""
 
     def number(self, digits: str) -> None:
         for key in digits:
@@ -39,7 +25,7 @@ class Taps:
         self.tap("#numpad .numkey[data-key='next']")
 
 
-def _record(taps: Taps, systolic: str, diastolic: str, pulse: str) -> None:
+def _record(taps: ElderTaps, systolic: str, diastolic: str, pulse: str) -> None:
     page = taps.page
     page.wait_for_selector("#numpad:not([hidden])")
     taps.number(systolic)
@@ -51,7 +37,7 @@ def _record(taps: Taps, systolic: str, diastolic: str, pulse: str) -> None:
 def test_elder_patient_records_blood_pressure_and_the_doctor_on_duty_sees_the_alert_live(browser, live_server):
     doctor_context = browser.new_context(**DESKTOP)
     doctor = doctor_context.new_page()
-    _login(doctor, live_server, DOCTOR)
+    log_in(doctor, live_server, DOCTOR)
     doctor.click("nav.mainnav a[href='/chronic']")
     doctor.wait_for_selector("#alert-list", state="attached")
     doctor.wait_for_function("() => window.io && document.body.dataset.userId")
@@ -59,8 +45,8 @@ def test_elder_patient_records_blood_pressure_and_the_doctor_on_duty_sees_the_al
 
     patient_context = browser.new_context(**PHONE)
     page = patient_context.new_page()
-    _login(page, live_server, PATIENT)
-    taps = Taps(page)
+    log_in(page, live_server, PATIENT)
+    taps = ElderTaps(page)
     taps.tap("#elder-offer-yes")
     page.wait_for_selector("html.elder")
     check_accessibility(page, "chronic-elder-home-phone")
@@ -125,8 +111,8 @@ def test_referred_patient_books_a_timed_visit_on_a_phone_and_cancels(browser, li
     consultation_id = _referred(live_server)
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    _login(page, live_server, PATIENT)
-    taps = Taps(page)
+    log_in(page, live_server, PATIENT)
+    taps = ElderTaps(page)
     taps.tap("nav.mainnav a[href='/health']")
     taps.tap("#link-bookings")
     taps.tap(f"#book-referral-{consultation_id}")

@@ -8,41 +8,13 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.browser_helpers import Taps, open_as
 from tests.clinical.conftest import PNG
-from tests.conftest import DEMO_PASSWORD, DESKTOP, PHONE, check_accessibility
+from tests.conftest import DESKTOP, PHONE, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 PATIENT, DOCTOR, PHARMACIST = "13800000002", "doc28", "pharm01"  # doc28: cardiology, on call around the clock
-
-
-class Taps:
-    """Counts what a person does on a page (taps and typed fields)."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def click(self, selector: str) -> None:
-        self.count += 1
-        self.page.click(selector)
-
-    def fill(self, selector: str, value: str) -> None:
-        self.count += 1
-        self.page.fill(selector, value)
-
-    def select(self, selector: str, value: str) -> None:
-        self.count += 1
-        self.page.select_option(selector, value)
-
-
-def log_in(browser, server, username, options):
-    page = browser.new_context(**options).new_page()
-    page.goto(server.url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_load_state()
-    return page
 
 
 def consultation_on(server, diagnosis_id: int) -> int:
@@ -69,17 +41,17 @@ def consultation_on(server, diagnosis_id: int) -> int:
 def patient_claims(browser, server, tmp_path) -> int:
     record = tmp_path / "门诊病历.png"
     record.write_bytes(PNG)
-    page = log_in(browser, server, PATIENT, PHONE)
+    page = open_as(browser, server, PATIENT, PHONE)
     taps = Taps(page)
-    taps.click("nav a[href='/my/health']")
+    taps.tap("nav a[href='/my/health']")
     page.wait_for_selector("#claim-form")
-    taps.fill("#f-hospital_name", "福州市第一医院")
-    taps.fill("#f-diagnosis", "原发性高血压")
-    taps.fill("#f-icd10", "I10")
-    taps.fill("#f-diagnosed_on", "2023-05-10")
-    taps.count += 1
+    taps.type("#f-hospital_name", "福州市第一医院")
+    taps.type("#f-diagnosis", "原发性高血压")
+    taps.type("#f-icd10", "I10")
+    taps.type("#f-diagnosed_on", "2023-05-10")
+    taps.clicks += 1  # choosing the photo
     page.set_input_files("#f-record", str(record))
-    taps.click("#claim-submit")
+    taps.tap("#claim-submit")
     claimed = page.wait_for_selector("#my-diagnoses li[data-status='claimed']")
     assert "等待医生确认" in claimed.inner_text() and "病历已上传" in claimed.inner_text()
     check_accessibility(page, "clinical-patient-claimed")
@@ -88,45 +60,45 @@ def patient_claims(browser, server, tmp_path) -> int:
 
 
 def doctor_confirms_and_prescribes(browser, server, consultation_id: int, diagnosis_id: int) -> None:
-    page = log_in(browser, server, DOCTOR, DESKTOP)
+    page = open_as(browser, server, DOCTOR, DESKTOP)
     taps = Taps(page)
     page.goto(f"{server.url}/consultations/{consultation_id}")  # from his workbench
-    taps.click("#clinical-record")
+    taps.tap("#clinical-record")
     page.wait_for_selector(f"#confirm-{diagnosis_id}")
     check_accessibility(page, "clinical-doctor-record")
     with page.expect_popup() as popup:
-        taps.click(f"#open-record-{diagnosis_id}")
+        taps.tap(f"#open-record-{diagnosis_id}")
     popup.value.close()
-    taps.click(f"#confirm-{diagnosis_id}")
+    taps.tap(f"#confirm-{diagnosis_id}")
     page.wait_for_selector(f"#diagnosis-{diagnosis_id}[data-status='confirmed']")
-    taps.click("#allergy-add summary")
+    taps.tap("#allergy-add summary")
     taps.select("#doc-allergy-allergen", "penicillin")
-    taps.fill("#doc-allergy-reaction", "全身皮疹、喉头发紧")
+    taps.type("#doc-allergy-reaction", "全身皮疹、喉头发紧")
     taps.select("#doc-allergy-severity", "severe")
-    taps.click("#doc-allergy-save")
+    taps.tap("#doc-allergy-save")
     page.wait_for_selector("#allergy-banner li[data-allergen='penicillin']")
-    taps.click("#to-prescription")
+    taps.tap("#to-prescription")
     page.wait_for_selector("#editor-clinical #allergy-banner li[data-allergen='penicillin']")
-    taps.fill("#drug-q", "amxl")
-    taps.click("#drug-results button[data-code='AMX250']")
+    taps.type("#drug-q", "amxl")
+    taps.tap("#drug-results button[data-code='AMX250']")
     page.wait_for_selector("#rx-items tr[data-code='AMX250']")
     assert page.input_value("#rx-items select") == "tid"  # the catalogue's own frequency, not the list's first
     warning = page.wait_for_selector("#rx-findings [data-code='allergy']")
     assert "penicillin" in warning.inner_text() or "青霉素" in warning.inner_text()
     check_accessibility(page, "clinical-editor-allergy-warning")
-    taps.fill("#rx-items input[id^='days-']", "3")
+    taps.type("#rx-items input[id^='days-']", "3")
     taps.select("#rx-override-code", "benefit_outweighs_risk")
-    taps.fill("#rx-override", "皮试阴性，已告知患者风险")
-    taps.click("#rx-sign")
+    taps.type("#rx-override", "皮试阴性，已告知患者风险")
+    taps.tap("#rx-sign")
     page.wait_for_selector("#rx-open")
     assert taps.count <= 16
 
 
 def pharmacist_sees_allergy_and_reason(browser, server) -> None:
-    page = log_in(browser, server, PHARMACIST, DESKTOP)
+    page = open_as(browser, server, PHARMACIST, DESKTOP)
     taps = Taps(page)
     page.goto(server.url + "/pharmacist/review")
-    taps.click("#review-queue li a")
+    taps.tap("#review-queue li a")
     page.wait_for_selector("#rx-override")
     assert "青霉素类" in page.inner_text("#rx-allergies") and "全身皮疹" in page.inner_text("#rx-allergies")
     assert "获益大于风险" in page.inner_text("#rx-override") and "皮试阴性" in page.inner_text("#rx-override")

@@ -7,18 +7,11 @@ import re
 
 import pytest
 
+from tests.browser_helpers import log_in
 from tests.conftest import DESKTOP, PHONE, check_accessibility
 
 PATIENT, DOCTOR = "13800000001", "doc28"  # hypertension; doc28 is the cardiology doctor on call 24 h
 TIMEOUT = 15000
-
-
-def _login(page, url: str, username: str) -> None:
-    page.goto(url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "Demo@2026")
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 @pytest.mark.browser
@@ -30,12 +23,12 @@ def test_patient_and_doctor_consult_by_chat(browser, live_server):
     patient.set_default_timeout(TIMEOUT)
     doctor.set_default_timeout(TIMEOUT)
     try:
-        _login(doctor, url, DOCTOR)
+        log_in(doctor, url, DOCTOR)
         doctor.goto(url + "/doctor")
         doctor.wait_for_selector("#on-shift")
         check_accessibility(doctor, "consultations-workbench")
 
-        _login(patient, url, PATIENT)
+        log_in(patient, url, PATIENT)
         patient.goto(url + "/consultations/new")
         patient.select_option("#f-department_id", label="心血管内科")
         patient.wait_for_selector("#on-duty li:has-text('曾红')")

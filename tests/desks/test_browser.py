@@ -11,26 +11,16 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import DEMO_PASSWORD, DESKTOP, PHONE, check_accessibility
+from tests.browser_helpers import api_as, mark_page, not_reloaded, open_as
+from tests.conftest import PHONE, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(300)]
 PATIENT = "13800000001"
 
 
-def _api(server, username):
-    headers = {"Authorization": f"Bearer {server.login(username)}"}
-
-    def call(method, path, **kwargs):
-        response = requests.request(method, server.url + path, headers=headers, timeout=30, **kwargs)
-        assert response.status_code < 300, (path, response.text[:300])
-        return response.json()
-
-    return call
-
-
 def _signed_prescription(server, approve: bool = False) -> int:
     """A consultation of the demo patient with the on-call cardiologist, a signed prescription."""
-    patient, doctor = _api(server, PATIENT), _api(server, "doc28")
+    patient, doctor = api_as(server, PATIENT), api_as(server, "doc28")
     diagnosis = next(d for d in patient("GET", "/api/diagnoses") if d["icd10"] == "I10")
     card = next(d for d in patient("GET", "/api/departments") if d["code"] == "CARD")
     consultation = patient(
@@ -52,7 +42,7 @@ def _signed_prescription(server, approve: bool = False) -> int:
     override = {"override_code": "tolerated_for_years", "override_reason": "长期服用，血压控制良好，续开"}
     doctor("POST", f"/api/prescriptions/{rx['id']}/sign", json=override)
     if approve:
-        _api(server, "pharm01")("POST", f"/api/prescriptions/{rx['id']}/review", json={"decision": "approve"})
+        api_as(server, "pharm01")("POST", f"/api/prescriptions/{rx['id']}/review", json={"decision": "approve"})
     return rx["id"]
 
 
@@ -76,39 +66,20 @@ def _dispensed_order(server) -> dict:
     )
     assert response.status_code == 201, response.text[:300]
     order = response.json()
-    return _api(server, "pharm01")("POST", f"/api/orders/{order['id']}/dispense", json={})
-
-
-def _login(browser, server, username: str, options=DESKTOP):
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.goto(server.url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(server.url + "/")
-    return context, page
-
-
-def _mark(page) -> None:
-    """A flag that only survives as long as the page is not reloaded."""
-    page.evaluate("() => { window.__noReload = true; }")
-
-
-def _not_reloaded(page) -> bool:
-    return page.evaluate("() => window.__noReload === true")
+    return api_as(server, "pharm01")("POST", f"/api/orders/{order['id']}/dispense", json={})
 
 
 def test_dispatcher_board_live_bulk_and_confirmed_failure(browser, live_server):
     first = _dispensed_order(live_server)
-    context, page = _login(browser, live_server, "disp01")
+    page = open_as(browser, live_server, "disp01")
+    context = page.context
     taps = 0
     assert page.is_visible("#home-dispatch")
     check_accessibility(page, "desks-dispatcher-home")
     page.click("#home-dispatch-open")
     taps += 1
     page.wait_for_selector("#board[data-live='1']", state="attached")
-    _mark(page)
+    mark_page(page)
     assert page.is_visible(f"#col-created #delivery-{first['delivery']['id']}")
 
     second = _dispensed_order(live_server)  # a new parcel arrives by itself
@@ -141,17 +112,18 @@ def test_dispatcher_board_live_bulk_and_confirmed_failure(browser, live_server):
     check_accessibility(page, "desks-dispatch-fail-confirm")
     page.click(f"#step-fail-{first_id}")
     page.wait_for_selector(f"#col-failed #delivery-{first_id}")
-    assert _not_reloaded(page), "the board reloaded the page"
-    status = _api(live_server, "disp01")("GET", f"/api/deliveries/{first_id}")
+    assert not_reloaded(page), "the board reloaded the page"
+    status = api_as(live_server, "disp01")("GET", f"/api/deliveries/{first_id}")
     assert status["status"] == "failed" and status["failure_reason"] == "无人在家 电话未接"
     # Filters narrow the board in place.
     page.select_option("#filter-cold", "1")
     page.click("#board-filters button[type=submit]")
     page.wait_for_selector(f"#delivery-{second_id}", state="detached")
-    assert _not_reloaded(page)
+    assert not_reloaded(page)
     context.close()
     # A phone, in elder mode: still one column at a time and no sideways scrolling.
-    context, page = _login(browser, live_server, "disp01", PHONE)
+    page = open_as(browser, live_server, "disp01", PHONE)
+    context = page.context
     page.click("#elder-offer-yes")
     page.goto(live_server.url + "/dispatch")
     page.wait_for_selector("#board[data-live='1']", state="attached")
@@ -160,16 +132,17 @@ def test_dispatcher_board_live_bulk_and_confirmed_failure(browser, live_server):
 
 
 def test_pharmacist_queue_is_live_and_review_confirms(browser, live_server):
-    context, page = _login(browser, live_server, "pharm01")
+    page = open_as(browser, live_server, "pharm01")
+    context = page.context
     before = int(page.inner_text("#home-review-count"))
     check_accessibility(page, "desks-pharmacist-home")
     page.click("#home-review-open")
     page.wait_for_selector("#review-queue[data-live='1']", state="attached")
-    _mark(page)
+    mark_page(page)
     rx_id = _signed_prescription(live_server)  # a doctor signs: the queue shows it without a reload
     page.wait_for_selector(f"#review-queue li[data-id='{rx_id}']", timeout=15000)
     assert int(page.inner_text("#queue-count")) == before + 1
-    assert _not_reloaded(page)
+    assert not_reloaded(page)
     check_accessibility(page, "desks-pharmacist-queue")
     page.click(f"#review-queue li[data-id='{rx_id}'] a")
     page.wait_for_selector("#rx-approve")
@@ -195,7 +168,8 @@ def _figure(page, selector: str) -> int:
 
 
 def test_admin_dashboard_counts_the_rows_this_test_made(browser, live_server):
-    context, page = _login(browser, live_server, "admin")
+    page = open_as(browser, live_server, "admin")
+    context = page.context
     check_accessibility(page, "desks-admin-home")
     page.click("#home-dashboard")
     page.wait_for_selector("#chart-hours svg rect", state="attached")
@@ -206,7 +180,7 @@ def test_admin_dashboard_counts_the_rows_this_test_made(browser, live_server):
     page.wait_for_selector("#chart-hours svg rect", state="attached")
     assert _figure(page, "#fig-consultations") == consultations + 2
     assert _figure(page, "#fig-rx") == signed + 2
-    api = _api(live_server, "admin")("GET", "/api/statistics")
+    api = api_as(live_server, "admin")("GET", "/api/statistics")
     assert sum(api["consultations_by_hour"]) == consultations + 2 and api["prescriptions"]["signed"] == signed + 2
     for chart in ("departments", "hours", "duty", "money"):
         assert page.locator(f"#chart-{chart} svg").count() == 1
@@ -216,7 +190,8 @@ def test_admin_dashboard_counts_the_rows_this_test_made(browser, live_server):
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert f"prescriptions,signed,{signed + 2}" in text
     context.close()
-    context, page = _login(browser, live_server, "admin", PHONE)
+    page = open_as(browser, live_server, "admin", PHONE)
+    context = page.context
     page.goto(live_server.url + "/admin/dashboard")
     page.wait_for_selector("#chart-duty svg")
     check_accessibility(page, "desks-admin-dashboard-phone")
@@ -227,14 +202,16 @@ def test_admin_dashboard_counts_the_rows_this_test_made(browser, live_server):
 
 
 def test_expert_home_has_a_join_button(browser, live_server):
-    context, page = _login(browser, live_server, "exp01")
+    page = open_as(browser, live_server, "exp01")
+    context = page.context
     page.wait_for_selector("#home-cases")
     check_accessibility(page, "desks-expert-home")
     join = page.locator("#home-cases a[id^='home-case-join-']").first
     join.click()
     page.wait_for_url(re.compile(r".*/expert-cases/\d+$"))
     context.close()
-    context, page = _login(browser, live_server, "doc28")
+    page = open_as(browser, live_server, "doc28")
+    context = page.context
     page.click("#home-shift-open")
     page.wait_for_selector("#my-shifts-1")
     check_accessibility(page, "desks-doctor-shifts")

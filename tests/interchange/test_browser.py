@@ -12,7 +12,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 
 from hospital.seed_clinical import PATIENT
-from tests.clinical.test_browser import Taps, log_in
+from tests.browser_helpers import Taps, open_as
 from tests.conftest import ARTIFACTS, PHONE, check_accessibility
 
 CHRONIC_PATIENT = "13800000001"  # 王建国: a month of home readings in the demo data
@@ -21,13 +21,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def test_patient_downloads_her_record_as_fhir(browser, live_server, tmp_path):
-    page = log_in(browser, live_server, PATIENT, PHONE)
+    page = open_as(browser, live_server, PATIENT, PHONE)
     taps = Taps(page)
-    taps.click("nav a[href='/my/health']")
+    taps.tap("nav a[href='/my/health']")
     page.wait_for_selector("#fhir-download")
     check_accessibility(page, "fhir-download-health-page")
     with page.expect_download() as download:
-        taps.click("#fhir-download")
+        taps.tap("#fhir-download")
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     bundle = Bundle.model_validate_json(saved.read_text(encoding="utf-8"))
@@ -41,13 +41,13 @@ def test_patient_downloads_her_record_as_fhir(browser, live_server, tmp_path):
 
 def test_patient_downloads_his_readable_record_as_pdf(browser, live_server, tmp_path):
     """From his home page: his health record, then the PDF; large type, Chinese, his readings."""
-    page = log_in(browser, live_server, CHRONIC_PATIENT, PHONE)
+    page = open_as(browser, live_server, CHRONIC_PATIENT, PHONE)
     taps = Taps(page)
-    taps.click("nav a[href='/my/health']")
+    taps.tap("nav a[href='/my/health']")
     page.wait_for_selector("#record-pdf-download")
     check_accessibility(page, "record-pdf-health-page")
     with page.expect_download() as download:
-        taps.click("#record-pdf-download")
+        taps.tap("#record-pdf-download")
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     assert saved.name == "my-health-record.pdf" and saved.read_bytes().startswith(b"%PDF")

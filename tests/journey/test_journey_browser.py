@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from tests.browser_helpers import Taps, min_size, open_as
 from tests.conftest import PHONE, check_accessibility
 from tests.journey.helpers import DIABETES, HYPERTENSION, PATIENT, approved_prescription, bearer, call
 from tests.journey.test_qr_verify import HttpClient
@@ -16,38 +17,13 @@ from tests.journey.test_qr_verify import HttpClient
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
-class Taps:
-    """Counts the patient's taps and saves a screenshot after each."""
-
-    def __init__(self, page, name: str):
-        self.page, self.name, self.count = page, name, 0
-
-    def tap(self, selector: str, shot: str) -> None:
-        with self.page.expect_navigation():
-            self.page.locator(selector).first.tap()
-        self.count += 1
-        check_accessibility(self.page, f"{self.name}-{self.count:02d}-{shot}")
-
-
 def _elder_phone(browser, url: str):
-    page = browser.new_context(**PHONE, locale="zh-CN").new_page()
-    page.goto(url + "/login")
-    page.fill("#f-username", PATIENT)
-    page.fill("#f-password", "Demo@2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
+    """The demo patient on a phone, who accepts elder mode when it is offered."""
+    page = open_as(browser, url, PATIENT, PHONE, locale="zh-CN")
     page.click("#elder-offer-yes")
     page.wait_for_load_state()
     assert page.evaluate("() => document.documentElement.classList.contains('elder')")
     return page
-
-
-def _min_size(page, selector: str) -> float:
-    return page.evaluate(
-        "(s) => Math.min(...[...document.querySelectorAll(s)].map((e) => {"
-        " const r = e.getBoundingClientRect(); return Math.min(r.width, r.height); }))",
-        selector,
-    )
 
 
 def test_renew_from_my_medicines_with_two_chronic_diagnoses(browser, live_server):
@@ -56,13 +32,13 @@ def test_renew_from_my_medicines_with_two_chronic_diagnoses(browser, live_server
     sugar = approved_prescription(client, DIABETES)
     page = _elder_phone(browser, live_server.url)
     taps = Taps(page, "journey-renew")
-    taps.tap("#tile-renew", "my-medicines")
+    taps.touch_to("#tile-renew", "my-medicines")
     assert page.url.endswith("/medicines")
     assert page.locator(".medicine").count() == 2
-    assert _min_size(page, ".btn.renew") >= 60  # elder mode: big targets
+    assert min_size(page, ".btn.renew") >= 60  # elder mode: big targets
     soon = page.locator(f'.medicine[data-prescription="{sugar["id"]}"]')
     assert "还剩 5 天" in soon.inner_text() and "2型糖尿病" in soon.inner_text()
-    taps.tap(f'.medicine[data-prescription="{sugar["id"]}"] button.renew', "renewal-opened")
+    taps.touch_to(f'.medicine[data-prescription="{sugar["id"]}"] button.renew', "renewal-opened")
     consultation_id = int(re.search(r"/consultations/(\d+)$", page.url).group(1))
     assert taps.count == 2  # home → my medicines → renewal: nothing to choose
     con = sqlite3.connect(live_server.db_path)
@@ -99,7 +75,7 @@ def test_pay_from_the_live_notice_the_banner_the_list_and_the_page(browser, live
     page.reload()
     banner = page.locator("#to-pay")
     assert re.search(r"1 张处方待支付，有效至 \d+月\d+日 24:00", banner.inner_text())
-    assert _min_size(page, "#to-pay .btn.pay") >= 60
+    assert min_size(page, "#to-pay .btn.pay") >= 60
     check_accessibility(page, "journey-pay-02-home-banner")
     # The list and the prescription page carry the button too; the page's leads to the payment page.
     with page.expect_navigation():

@@ -19,6 +19,7 @@ from hospital.models.rota import ShiftKind
 from hospital.services.patients import ALLERGEN_LABELS
 from hospital.services.prescription_safety import FREQUENCY_LABELS
 from pharmacy.models import DeliveryStatus, OrderStatus
+from tests.browser_helpers import open_as
 from tests.conftest import DESKTOP, PHONE
 from tests.journey.helpers import HYPERTENSION, approved_prescription
 from tests.journey.test_qr_verify import HttpClient
@@ -88,14 +89,6 @@ LINKS = """() => [...document.querySelectorAll('header a[href]:not([download]), 
   .map((a) => a.getAttribute('href'))"""
 
 
-def _login(page, url: str, username: str) -> None:
-    page.goto(url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "Demo@2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
-
-
 def _local(href: str | None) -> str | None:
     if not href or href.startswith(("#", "mailto:", "tel:")):
         return None
@@ -146,12 +139,10 @@ def test_every_page_of_every_role_is_in_one_language(browser, live_server):
     approved_prescription(HttpClient(live_server.url), HYPERTENSION)  # demo objects to open
     failures, vocabulary = {}, _english_vocabulary()
     for role, username, device in ROLES:
-        context = browser.new_context(**device, locale="zh-CN")
-        page = context.new_page()
-        _login(page, live_server.url, username)
+        page = open_as(browser, live_server, username, device, locale="zh-CN")
         for path, problems in _crawl(page, live_server.url, vocabulary).items():
             failures[f"{role} {path}"] = problems
-        context.close()
+        page.context.close()
     assert not failures, "\n".join(f"{where}: {'; '.join(p)}" for where, p in failures.items())
 
 

@@ -22,7 +22,8 @@ from PIL import Image
 from core import clock
 from insurance.mock_insurer import residents
 from insurance.mock_insurer.policy import POLICY
-from tests.conftest import ARTIFACTS, DEMO_PASSWORD, DESKTOP, PHONE, check_accessibility, valid_id
+from tests.browser_helpers import open_as
+from tests.conftest import ARTIFACTS, DESKTOP, PHONE, check_accessibility, valid_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(300)]
 
@@ -129,10 +130,12 @@ def claim_diagnosis(j: Journey) -> None:
 
 def renew(j: Journey) -> None:
     """ "续方" on the elder home. Counting starts here. A new patient has no medicine yet, so "我的用药"
-    offers "another question for a doctor": the request form."""
+    says so and offers, as its main button, "ask a doctor to renew my medicine": the request form."""
     j.counting = True
     j.tap("#tile-renew")
     j.patient.wait_for_selector("#other-consultation")
+    assert j.patient.inner_text("#other-consultation") == "找医生续方开药"
+    j.big_enough("#other-consultation")
     j.tap("#other-consultation")
     j.patient.wait_for_selector("#consultation-form")
 
@@ -227,6 +230,7 @@ def authorise_voucher(j: Journey) -> None:
     j.screenshot(p, "insurer-authorise")
     j.tap("#authorize-confirm")
     p.wait_for_selector("#split")
+    p.wait_for_load_state()  # its stylesheet too: sizes measured before it applies are the browser's defaults
 
 
 def confirm_payment(j: Journey) -> None:
@@ -298,26 +302,15 @@ PATIENT_TO_PAID: list[Callable[[Journey], None]] = [
 PATIENT_AFTER_PAID: list[Callable[[Journey], None]] = [staff_dispense_and_send, follow_and_receive]
 
 
-def _staff_page(browser, url: str, username: str):
-    page = browser.new_context(**DESKTOP).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/$"))
-    return page
-
-
 def test_a_new_patient_renews_pays_with_the_e_voucher_and_receives_his_medicine(browser, live_server):
     patient = browser.new_context(**PHONE).new_page()
     patient.set_default_timeout(TIMEOUT)
     journey = Journey(
         live_server.url,
         patient,
-        _staff_page(browser, live_server.url, DOCTOR),
-        _staff_page(browser, live_server.url, PHARMACIST),
-        _staff_page(browser, live_server.url, DISPATCHER),
+        open_as(browser, live_server, DOCTOR, DESKTOP, timeout=TIMEOUT),
+        open_as(browser, live_server, PHARMACIST, DESKTOP, timeout=TIMEOUT),
+        open_as(browser, live_server, DISPATCHER, DESKTOP, timeout=TIMEOUT),
     )
     typed = []
     patient.on("framenavigated", lambda frame: typed.append(frame.url) if frame == patient.main_frame else None)

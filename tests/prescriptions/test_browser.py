@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from tests.browser_helpers import log_in
 from tests.conftest import DESKTOP, PHONE, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -47,24 +48,16 @@ def _accepted_consultation(db_path) -> int:
         con.close()
 
 
-def _login(page, url, username):
-    page.goto(url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "Demo@2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
-
-
 def test_doctor_signs_pharmacist_approves_patient_downloads(browser, live_server):
     consultation_id = _accepted_consultation(live_server.db_path)
     pharmacist = browser.new_context(**DESKTOP).new_page()
-    _login(pharmacist, live_server.url, "pharm01")
+    log_in(pharmacist, live_server.url, "pharm01")
     pharmacist.goto(live_server.url + "/pharmacist/review")
     pharmacist.wait_for_selector("#queue-empty")
     check_accessibility(pharmacist, "rx-review-queue-empty")
 
     doctor = browser.new_context(**DESKTOP).new_page()
-    _login(doctor, live_server.url, "doc01")
+    log_in(doctor, live_server.url, "doc01")
     doctor.goto(f"{live_server.url}/prescriptions/new?consultation={consultation_id}")
     doctor.fill("#drug-q", "aldp")
     doctor.click("#drug-results button[data-code='AML5']")
@@ -89,7 +82,7 @@ def test_doctor_signs_pharmacist_approves_patient_downloads(browser, live_server
 
     patient_context = browser.new_context(**PHONE, accept_downloads=True)
     patient = patient_context.new_page()
-    _login(patient, live_server.url, "13800000001")
+    log_in(patient, live_server.url, "13800000001")
     check_accessibility(patient, "rx-patient-home")
     assert "氨氯地平" in patient.inner_text("#my-medicines")
     patient.goto(live_server.url + "/prescriptions")

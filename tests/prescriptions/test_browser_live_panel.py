@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.browser_helpers import log_in
 from tests.conftest import PHONE, check_accessibility
 from tests.prescriptions.test_browser import _accepted_consultation
 from tests.prescriptions.test_live_panel import PATIENT, review_through_api, sign_through_api
@@ -23,11 +24,7 @@ def test_the_patients_panel_follows_signature_and_approval_live(browser, live_se
     patient.set_default_timeout(TIMEOUT)
     taps = 0
     try:
-        patient.goto(live_server.url + "/login")
-        patient.fill("#f-username", PATIENT)
-        patient.fill("#f-password", "Demo@2026")
-        patient.click("#login-submit")
-        patient.wait_for_url(re.compile(r".*/$"))
+        log_in(patient, live_server, PATIENT)
         patient.locator("a[href='/consultations']").first.click()
         taps += 1
         with patient.expect_response(re.compile(r".*/prescription-panel$")):  # the socket joined the room

@@ -10,9 +10,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 
-from tests.conftest import DEMO_PASSWORD, DESKTOP, check_accessibility
+from tests.browser_helpers import Taps, api_as, mark_page, not_reloaded, open_as
+from tests.conftest import DESKTOP, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(300)]
 PATIENT, DOCTOR = "13800000001", "doc28"
@@ -20,51 +20,13 @@ NEW_TEXT = "请问您这周早晚的血压各是多少？"
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
-def _api(server, username):
-    headers = {"Authorization": f"Bearer {server.login(username)}"}
-
-    def call(method, path, **kwargs):
-        response = requests.request(method, server.url + path, headers=headers, timeout=30, **kwargs)
-        assert response.status_code < 300, (path, response.text[:300])
-        return response.json()
-
-    return call
-
-
 def _waiting_consultation(server) -> int:
     """The demo patient asks the cardiology department for a follow-up."""
-    patient = _api(server, PATIENT)
+    patient = api_as(server, PATIENT)
     diagnosis = next(d for d in patient("GET", "/api/diagnoses") if d["icd10"] == "I10")
     card = next(d for d in patient("GET", "/api/departments") if d["code"] == "CARD")
     body = {"department_id": card["id"], "diagnosis_id": diagnosis["id"], "complaint": "续开降压药"}
     return patient("POST", "/api/consultations", json=body)["id"]
-
-
-class Taps:
-    """Counts the doctor's clicks and keystrokes (typing a text counts as one)."""
-
-    def __init__(self, page):
-        self.page, self.count = page, 0
-
-    def tap(self, selector: str) -> None:
-        self.page.click(selector)
-        self.count += 1
-
-    def key(self, combination: str) -> None:
-        self.page.keyboard.press(combination)
-        self.count += 1
-
-    def type(self, selector: str, text: str) -> None:
-        self.page.fill(selector, text)
-        self.count += 1
-
-
-def _mark(page) -> None:
-    page.evaluate("() => { window.__noReload = true; }")
-
-
-def _not_reloaded(page) -> bool:
-    return page.evaluate("() => window.__noReload === true")
 
 
 def _assert_shift_times_in_beijing(page) -> None:
@@ -79,13 +41,8 @@ def _assert_shift_times_in_beijing(page) -> None:
 
 def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     consultation_id = _waiting_consultation(live_server)
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#f-username", DOCTOR)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(live_server.url + "/")
+    page = open_as(browser, live_server, DOCTOR, DESKTOP)
+    context = page.context
     taps = Taps(page)
 
     # His rota, from the menu: this week and the next, department with its hospital.
@@ -108,7 +65,7 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     taps.tap(f"#queue li[data-id='{consultation_id}'] button[type=submit]")
     page.wait_for_url(re.compile(rf".*/consultations/{consultation_id}$"))
     page.wait_for_selector("#qr-chips .qr-chip")
-    _mark(page)
+    mark_page(page)
     first_default = page.inner_text("#qr-chips li:first-child .qr-text")
     assert first_default.startswith("您好")
 
@@ -152,7 +109,7 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     # A click on a chip does the same (here the second, kept for the next message).
     taps.tap("#qr-chips li:nth-child(2) button")
     assert page.input_value("#chat-text") == page.inner_text("#qr-chips li:nth-child(2) .qr-text")
-    assert _not_reloaded(page)
+    assert not_reloaded(page)
     check_accessibility(page, "quick-replies-chat")
     # A chat box that is hidden (a shift screen with no patient open) takes nothing; the chip says why.
     page.evaluate("() => { document.getElementById('chat-form').hidden = true; }")
@@ -160,15 +117,15 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     assert "请先打开一个问诊对话" in page.inner_text("#qr-status")
     assert page.input_value("#chat-text") != NEW_TEXT
     page.evaluate("() => { document.getElementById('chat-form').hidden = false; }")
-    messages = _api(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}/messages")
+    messages = api_as(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}/messages")
     assert any(m["text"] == NEW_TEXT for m in messages)
-    assert _api(live_server, DOCTOR)("GET", "/api/quick-replies")[0]["text"] == NEW_TEXT
+    assert api_as(live_server, DOCTOR)("GET", "/api/quick-replies")[0]["text"] == NEW_TEXT
     edit_taps = taps.count
 
     # The handover at the shift's end, from the workbench's box, without a reload.
     taps.tap("nav.mainnav a[href='/doctor']")
     page.wait_for_url(live_server.url + "/doctor")
-    _mark(page)
+    mark_page(page)
     taps.tap("#my-rota-handover-open")
     page.wait_for_selector(f"#my-rota-open li[data-id='{consultation_id}']")
     check_accessibility(page, "quick-handover-open")
@@ -180,9 +137,9 @@ def test_doctor_rota_quick_reply_chat_and_handover(browser, live_server):
     assert page.inner_text("#my-rota-error") == "", page.inner_text("#my-rota-error")
     assert page.query_selector(f"#my-rota-open li[data-id='{consultation_id}']") is None
     assert page.query_selector(f"#my-open li[data-id='{consultation_id}']") is None  # the workbench's list too
-    assert _not_reloaded(page)
+    assert not_reloaded(page)
     page.screenshot(path="test-artifacts/quick-handover-done.png", full_page=True)
-    handed = _api(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}")
+    handed = api_as(live_server, PATIENT)("GET", f"/api/consultations/{consultation_id}")
     assert handed["doctor_name"] and handed["doctor_name"] in page.inner_text("#my-rota-status")
     # Rota 1, workbench 1, accept 1, editor 8 (open, type, save, down, up, delete, undo, done), Alt+1,
     # send, chip 1; workbench, hand over, hand over this one.

@@ -11,7 +11,8 @@ import pytest
 from core import clock
 from core.extensions import db
 from hospital.models.network import Doctor
-from tests.conftest import ARTIFACTS, DEMO_PASSWORD, DESKTOP, LiveServer, _copy_db, _make_app, check_accessibility
+from tests.browser_helpers import open_as, shot
+from tests.conftest import DESKTOP, LiveServer, _copy_db, _make_app, check_accessibility
 from tests.regulator.conftest import DOCTOR, Flow, ThreadPlatform, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -44,21 +45,11 @@ def feed_server(demo_template_db, tmp_path):
     platform.stop()
 
 
-def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def test_admin_follows_the_feed_retries_a_refusal_and_reconciles(browser, feed_server):
     server, platform = feed_server
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
+    page = open_as(browser, server, "admin", DESKTOP)
+    context = page.context
     taps = 0
-    page.goto(server.url + "/login")
-    page.fill("#f-username", "admin")
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_load_state()
     page.click("nav.mainnav >> text=监管上报")  # from his menu, no address typed
     taps += 2
     page.wait_for_selector("h1:has-text('向监管平台的上报')")
@@ -72,7 +63,7 @@ def test_admin_follows_the_feed_retries_a_refusal_and_reconciles(browser, feed_s
     assert "问诊开始" in refused and "问诊结束" in refused and "拒收" in refused
     assert refused.count("data.doctor_license_no: 必填") == 2  # the platform's own words, naming the field
     check_accessibility(page, "regulator-admin-refused-zh")
-    _shot(page, "regulator-admin-refused-zh")
+    shot(page, "regulator-admin-refused-zh")
 
     with sqlite3.connect(server.db_path) as connection:  # the licence number is put right
         connection.execute("UPDATE doctors SET license_no = '110350100000028' WHERE license_no = ''")
@@ -92,12 +83,12 @@ def test_admin_follows_the_feed_retries_a_refusal_and_reconciles(browser, feed_s
     page.wait_for_selector("#reconciliations")
     assert "数量一致" in page.inner_text("#reconciliations")
     assert len(platform.reports()) == 3
-    _shot(page, "regulator-admin-reconciled-zh")
+    shot(page, "regulator-admin-reconciled-zh")
 
     page.click("#lang-switch")
     page.wait_for_selector("text=Reports to the supervision platform")
     assert "Counts agree" in page.inner_text("#reconciliations")
     check_accessibility(page, "regulator-admin-en")
-    _shot(page, "regulator-admin-en")
+    shot(page, "regulator-admin-en")
     assert taps <= 9
     context.close()

@@ -8,7 +8,6 @@ Screenshots in test-artifacts/."""
 
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -22,28 +21,14 @@ from core.extensions import db
 from core.models import User
 from hospital.models.network import Doctor
 from hospital.services import duty, rota
-from tests.conftest import ARTIFACTS, DEMO_PASSWORD, DESKTOP, LiveServer, _copy_db, _make_app, check_accessibility
+from tests.browser_helpers import Taps, open_as
+from tests.conftest import ARTIFACTS, DESKTOP, LiveServer, _copy_db, _make_app, check_accessibility
 from tests.shift.seeding import renewable_patient
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.timeout(600)]  # 64 s of its own on a quiet machine
 DOCTOR, RENEWALS, MAX_CLICKS = "doc28", 20, 6  # doc28: the cardiologist on call around the clock
 TIMEOUT = 15000
 BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-class Actions:
-    """What the doctor does, counted: clicks and keystrokes (a shortcut is one keystroke)."""
-
-    def __init__(self, page):
-        self.page, self.clicks, self.keys = page, 0, 0
-
-    def click(self, selector: str) -> None:
-        self.clicks += 1
-        self.page.click(selector)
-
-    def press(self, keys: str) -> None:
-        self.keys += 1
-        self.page.keyboard.press(keys)
 
 
 @pytest.fixture
@@ -82,33 +67,27 @@ def _renew(server, index: int) -> int:
 
 
 def _open_desk(browser, server):
-    page = browser.new_context(**DESKTOP).new_page()
-    page.set_default_timeout(TIMEOUT)
-    page.goto(server.url + "/login")
-    page.fill("#f-username", DOCTOR)
-    page.fill("#f-password", DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/$"))
+    page = open_as(browser, server, DOCTOR, DESKTOP, timeout=TIMEOUT)
     page.click(".mainnav a[href='/shift']")  # from his menu, no address typed
     page.wait_for_selector("#sq-list li[data-id]")
     page.evaluate("() => { window.shiftMarker = 'no reload'; }")
     return page
 
 
-def _handle_renewal(page, actions: Actions, keyboard: bool) -> None:
+def _handle_renewal(page, actions: Taps, keyboard: bool) -> None:
     """Next patient → the prefilled copy, checked → sign; then finish (not counted: after signing)."""
     if keyboard:
         page.focus("#next-patient")
-        actions.press("Alt+N")
+        actions.key("Alt+N")
     else:
-        actions.click("#next-patient")
+        actions.tap("#next-patient")
     page.wait_for_selector("#pt-body:not([hidden]) #rx-items tr[data-code='AML5']")
     page.wait_for_selector("#rx-findings .alert.ok")  # the copy is checked, nothing to override
     if keyboard:
         page.focus("#rx-sign")
-        actions.press("Control+s")
+        actions.key("Control+s")
     else:
-        actions.click("#rx-sign")
+        actions.tap("#rx-sign")
     page.wait_for_selector("#pt[data-signed]")
 
 
@@ -146,7 +125,7 @@ def test_a_shift_of_twenty_unchanged_renewals_without_a_reload(browser, shift_se
     navigations = page.evaluate("() => performance.getEntriesByType('navigation').length")
     per_renewal = []
     for number in range(RENEWALS):
-        actions = Actions(page)
+        actions = Taps(page)
         _handle_renewal(page, actions, keyboard=number % 5 == 4)
         per_renewal.append((actions.clicks, actions.keys))
         if number == 0:
