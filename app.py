@@ -51,7 +51,7 @@ from core.auth import check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
-from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
+from core.extensions import api, babel, csrf, db, limit_only_where_needed, limiter, migrate, socketio
 from core.fields import BoundedIntConverter
 from core.inputs import check_json_body
 from core.security import add_security_headers
@@ -195,6 +195,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)
+    limit_only_where_needed(app)
     api.init_app(app)
     socketio.init_app(
         app,
