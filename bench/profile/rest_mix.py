@@ -132,6 +132,8 @@ def main(passes: int = 30, profile: bool = False, traced: bool = False, only: st
     if traced:
         counting.print(mix_count, "request")
     if profiler:
+        profiler.dump_stats(work / "rest_mix.prof")
+        print(f"profile saved in {work / 'rest_mix.prof'}")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
 
