@@ -47,7 +47,7 @@ from chronic import seed as chronic_seed
 from core import accounts, clock, health, i18n, nav, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
-from core.auth import check_api_csrf, load_current_user
+from core.auth import SessionCookie, check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
@@ -249,6 +249,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     clock.configure(app.config["TIMEZONE"])
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
+    app.session_interface = SessionCookie()
     _init_extensions(app)
     app.before_request(_fresh_request_globals)
     app.before_request(check_json_body)
