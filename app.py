@@ -54,6 +54,7 @@ from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limit_only_where_needed, limiter, migrate, socketio
 from core.fields import BoundedIntConverter
 from core.inputs import check_json_body
+from core.json_provider import FastJSONProvider
 from core.security import add_security_headers
 from dashboard import api as dashboard_api
 from dashboard import pages as dashboard_pages
@@ -249,6 +250,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     clock.configure(app.config["TIMEZONE"])
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
+    app.json = FastJSONProvider(app)
     app.session_interface = SessionCookie()
     _init_extensions(app)
     app.before_request(_fresh_request_globals)
