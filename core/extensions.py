@@ -20,8 +20,20 @@ class Base(DeclarativeBase):
 
 
 # Pre-ping: a connection the database dropped (restart, outage) is replaced on checkout instead
-# of failing the request, so service comes back by itself once the database does.
+# of failing the request, so service comes back by itself once the database does. A database
+# server only: see engine_options().
 db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+
+
+def engine_options(app) -> None:
+    """No pre-ping on SQLite: a connection to a file has no server to lose it, and the ping was
+    a `SELECT 1` at every checkout (1.4 per REST read: the read audit's commit hands the
+    connection back, and serialising the answer takes it again). PostgreSQL keeps it (the
+    restart test in tests/hardening/test_outages.py)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+
 migrate = Migrate()
 socketio = SocketIO()
 api = Api()
