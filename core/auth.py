@@ -51,7 +51,7 @@ class SessionCookie(SecureCookieSessionInterface):
     cookie (API clients with a bearer token): an empty session, as Flask would have opened."""
 
     def open_session(self, app, request):
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:  # no Cookie header to parse
             return self.session_class()
         return super().open_session(app, request)
 
