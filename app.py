@@ -47,13 +47,14 @@ from chronic import seed as chronic_seed
 from core import accounts, clock, health, i18n, nav, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
-from core.auth import check_api_csrf, load_current_user
+from core.auth import SessionCookie, check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
-from core.extensions import api, babel, csrf, db, limiter, migrate, socketio
+from core.extensions import api, babel, csrf, db, engine_options, limit_only_where_needed, limiter, migrate, socketio
 from core.fields import BoundedIntConverter
 from core.inputs import check_json_body
+from core.json_provider import FastJSONProvider
 from core.security import add_security_headers
 from dashboard import api as dashboard_api
 from dashboard import pages as dashboard_pages
@@ -190,11 +191,13 @@ def _fresh_request_globals() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)
+    limit_only_where_needed(app)
     api.init_app(app)
     socketio.init_app(
         app,
@@ -248,6 +251,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     clock.configure(app.config["TIMEZONE"])
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
+    app.json = FastJSONProvider(app)
+    app.session_interface = SessionCookie()
     _init_extensions(app)
     app.before_request(_fresh_request_globals)
     app.before_request(check_json_body)

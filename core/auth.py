@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
 
@@ -43,6 +44,16 @@ _WHILE_PASSWORD_CHANGE = {
     "health.healthz",
     "health.readyz",
 }
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed session cookie, without building its signer for a request that sends no
+    cookie (API clients with a bearer token): an empty session, as Flask would have opened."""
+
+    def open_session(self, app, request):
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:  # no Cookie header to parse
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def session_user() -> tuple[int | None, User | None]:

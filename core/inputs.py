@@ -20,6 +20,7 @@ MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[^\[\]{}]")
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
@@ -36,7 +37,7 @@ def json_depth(raw: bytes) -> int:
 
 def check_json_body() -> None:
     """before_request: refuse a JSON body that is too big or too deeply nested."""
-    if not request.is_json or request.method in ("GET", "HEAD", "OPTIONS"):
+    if request.method in _BODILESS or not request.is_json:  # the method first: is_json parses a header
         return
     if (request.content_length or 0) > MAX_JSON_BYTES:
         raise PayloadTooLarge("payload_too_large", _l("The request body is too large."))
