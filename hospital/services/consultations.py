@@ -188,11 +188,11 @@ def list_for(user: User, status: str | None = None, limit: int = 100) -> list[Co
     if user.role == Role.PATIENT:
         query = query.where(Consultation.patient_id == user.id)
     elif user.role == Role.DOCTOR:
-        doctor = access.doctor_of(user)
-        held = db.select(Handover.consultation_id).where(Handover.from_doctor_id == (doctor.id if doctor else 0))
+        # his doctor id inside the statement (NULL without a profile: nothing matches)
+        doctor_id = network.doctor_id_of_user(user.id)
+        held = db.select(Handover.consultation_id).where(Handover.from_doctor_id == doctor_id)
         query = query.where(
-            (Consultation.doctor_id == (doctor.id if doctor else 0)) & (Consultation.status != S.WAITING)
-            | Consultation.id.in_(held)
+            (Consultation.doctor_id == doctor_id) & (Consultation.status != S.WAITING) | Consultation.id.in_(held)
         )
     elif user.role != Role.ADMIN:
         raise Forbidden("role_refused", _l("Your role may not do this."))
