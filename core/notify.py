@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from core import socket_queue
 from core.extensions import db, socketio
 from core.models import Notification, User
 
@@ -134,6 +135,24 @@ def notify_users(user_ids, event: str, payload: dict) -> None:
 def broadcast(room: str, event: str, payload: dict, skip_sid: str | None = None) -> None:
     """Push an event to everyone in a room (a consultation, a case, a queue), without storing it."""
     socketio.emit(event, payload, to=room, skip_sid=skip_sid)
+
+
+def tell_every_process(word: str, payload: dict) -> None:
+    """Run `word`'s handler in every server process (this one at once, the others over the
+    message queue): how a process tells the others to forget what it remembered."""
+    if socketio.server is not None:
+        socket_queue.send_control(socketio.server, word, payload)
+    elif word in _word_handlers:  # no Socket.IO server here (a script): only this process listens
+        _word_handlers[word](payload)
+
+
+_word_handlers: dict[str, Callable[[dict], None]] = {}
+
+
+def on_word_from_any_process(word: str, handler: Callable[[dict], None]) -> None:
+    """Register what `tell_every_process(word, …)` runs in each process."""
+    _word_handlers[word] = handler
+    socket_queue.on_control(word, handler)
 
 
 def inbox(user_id: int, limit: int = 50) -> list[Notification]:

@@ -6,6 +6,8 @@ from flask_smorest import Blueprint
 
 from core.auth import roles_required
 from core.models import Role
+from hospital.api.remembered import remembered
+from hospital.models.formulary import Drug
 from hospital.schemas.formulary import DrugQuerySchema, DrugSchema
 from hospital.services import formulary
 
@@ -14,6 +16,7 @@ blp = Blueprint("formulary", __name__, url_prefix="/api", description="The drug 
 
 @blp.get("/drugs")
 @roles_required(Role.DOCTOR, Role.PHARMACIST, Role.ADMIN)
+@remembered(Drug)
 @blp.arguments(DrugQuerySchema, location="query")
 @blp.response(200, DrugSchema(many=True))
 def search_drugs(query):

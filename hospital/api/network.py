@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from core.auth import roles_required
-from core.models import Role
+from core.models import Role, User
+from hospital.api.remembered import remembered
+from hospital.models.network import Department, Doctor, Hospital
+from hospital.models.rota import Shift
 from hospital.schemas.network import (
     DepartmentQuerySchema,
     DepartmentSchema,
@@ -17,12 +20,13 @@ from hospital.schemas.network import (
     HospitalSchema,
     HospitalUpdateSchema,
 )
-from hospital.services import network
+from hospital.services import duty, network
 
 blp = Blueprint("network", __name__, url_prefix="/api", description="Hospitals, departments and doctors")
 
 
 @blp.get("/hospitals")
+@remembered(Hospital)
 @blp.arguments(HospitalQuerySchema, location="query")
 @blp.response(200, HospitalSchema(many=True))
 def list_hospitals(query):
@@ -55,6 +59,7 @@ def update_hospital(data, hospital_id):
 
 
 @blp.get("/departments")
+@remembered(Department)
 @blp.arguments(DepartmentQuerySchema, location="query")
 @blp.response(200, DepartmentSchema(many=True))
 def list_departments(query):
@@ -72,6 +77,7 @@ def create_department(data):
 
 
 @blp.get("/doctors")
+@remembered(Doctor, User, Hospital, Department, Shift, until=duty.next_change)
 @blp.arguments(DoctorQuerySchema, location="query")
 @blp.response(200, DoctorSchema(many=True))
 def list_doctors(query):

@@ -68,16 +68,17 @@ def can_view(user: User, consultation: Consultation) -> bool:
     return any(rule(user, consultation) for rule in _access_rules)
 
 
-def load(consultation_id: int) -> Consultation:
-    consultation = db.session.get(Consultation, consultation_id)
+def load(consultation_id: int, *options) -> Consultation:
+    """The consultation by id; `options`: loader options (what the caller will print)."""
+    consultation = db.session.get(Consultation, consultation_id, options=options or None)
     if consultation is None:
         raise NotFound("consultation_not_found", MSG_NOT_FOUND)
     return consultation
 
 
-def get_consultation_for(user: User, consultation_id: int) -> Consultation:
+def get_consultation_for(user: User, consultation_id: int, *options) -> Consultation:
     """The consultation if this user may see it, else 404 (its existence does not leak)."""
-    consultation = load(consultation_id)
+    consultation = load(consultation_id, *options)
     if not can_view(user, consultation):
         raise NotFound("consultation_not_found", MSG_NOT_FOUND)
     return consultation

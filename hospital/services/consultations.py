@@ -24,6 +24,7 @@ from hospital.services import consultation_access as access
 from hospital.services import consultation_handover as handover
 from hospital.services import consultation_machine as machine
 from hospital.services import consultation_notices as notices
+from hospital.services import consultation_queries as queries
 from hospital.services import consultation_records as records
 
 # Names other areas reach through this module (prescriptions, renewals).
@@ -34,7 +35,7 @@ from hospital.services.consultation_history import register_history_provider  # 
 def read_consultation(user: User, consultation_id: int) -> Consultation:
     """get_consultation_for plus the audit entry of the read (API and page views)."""
     handover.sweep_lazily()
-    consultation = access.get_consultation_for(user, consultation_id)
+    consultation = access.get_consultation_for(user, consultation_id, *queries.shown(patient=user.role != Role.PATIENT))
     audit.record_read(user.id, consultation.patient_id, "consultation", consultation.id)
     return consultation
 
@@ -182,15 +183,16 @@ def request_consultation(patient: User, data: dict) -> Consultation:
 def list_for(user: User, status: str | None = None, limit: int = 100) -> list[Consultation]:
     """A patient's own consultations; a doctor's (held now or before); all for administrators."""
     handover.sweep_lazily()
-    query = db.select(Consultation).order_by(Consultation.id.desc()).limit(limit)
+    query = db.select(Consultation).options(*queries.shown(patient=user.role != Role.PATIENT))
+    query = query.order_by(Consultation.id.desc()).limit(limit)
     if user.role == Role.PATIENT:
         query = query.where(Consultation.patient_id == user.id)
     elif user.role == Role.DOCTOR:
-        doctor = access.doctor_of(user)
-        held = db.select(Handover.consultation_id).where(Handover.from_doctor_id == (doctor.id if doctor else 0))
+        # his doctor id inside the statement (NULL without a profile: nothing matches)
+        doctor_id = network.doctor_id_of_user(user.id)
+        held = db.select(Handover.consultation_id).where(Handover.from_doctor_id == doctor_id)
         query = query.where(
-            (Consultation.doctor_id == (doctor.id if doctor else 0)) & (Consultation.status != S.WAITING)
-            | Consultation.id.in_(held)
+            (Consultation.doctor_id == doctor_id) & (Consultation.status != S.WAITING) | Consultation.id.in_(held)
         )
     elif user.role != Role.ADMIN:
         raise Forbidden("role_refused", _l("Your role may not do this."))
@@ -213,31 +215,24 @@ def queue_for(doctor_user: User) -> dict:
     doctor = access.doctor_of(doctor_user)
     if doctor is None:
         raise Forbidden("role_refused", _l("Only doctors have a queue."))
-    shift = rota.current_shift(doctor.id)
-    waiting: list[Consultation] = []
+    now = clock.now()
+    # His shifts not over yet, the one running now first (a doctor's shifts never overlap). Their
+    # doctor is he (loaded), their department his (loaded with the consultations below, if any).
+    upcoming = rota.list_shifts(doctor_id=doctor.id, upcoming=True, limit=5, at=now, options=())
+    shift = upcoming[0] if upcoming and upcoming[0].starts_at <= now else None
+    # The waiting ones he may take (only while on shift) and his accepted ones, in one statement.
+    mine = (Consultation.doctor_id == doctor.id) & (Consultation.status == S.ACCEPTED)
     if shift is not None:
-        query = (
-            db.select(Consultation)
-            .where(Consultation.department_id == doctor.department_id, Consultation.status == S.WAITING)
-            .where((Consultation.doctor_id.is_(None)) | (Consultation.doctor_id == doctor.id))
-            .order_by(Consultation.created_at)
+        mine |= (
+            (Consultation.department_id == doctor.department_id)
+            & (Consultation.status == S.WAITING)
+            & (Consultation.doctor_id.is_(None) | (Consultation.doctor_id == doctor.id))
         )
-        waiting = list(db.session.execute(query).scalars())
-    mine = list(
-        db.session.execute(
-            db.select(Consultation)
-            .where(Consultation.doctor_id == doctor.id, Consultation.status == S.ACCEPTED)
-            .order_by(Consultation.accepted_at)
-        ).scalars()
-    )
-    audit.record_read(doctor_user.id, None, "consultation_queue", None, ids=[c.id for c in waiting + mine][:50])
-    return {
-        "doctor": doctor,
-        "shift": shift,
-        "next_shifts": rota.list_shifts(doctor_id=doctor.id, upcoming=True)[:5],
-        "waiting": waiting,
-        "accepted": mine,
-    }
+    rows = list(db.session.execute(db.select(Consultation).where(mine).options(*queries.shown())).unique().scalars())
+    waiting = sorted((c for c in rows if c.status == S.WAITING), key=lambda c: (c.created_at, c.id))
+    accepted = sorted((c for c in rows if c.status == S.ACCEPTED), key=lambda c: (c.accepted_at or c.created_at, c.id))
+    audit.record_read(doctor_user.id, None, "consultation_queue", None, ids=[c.id for c in waiting + accepted][:50])
+    return {"doctor": doctor, "shift": shift, "next_shifts": upcoming, "waiting": waiting, "accepted": accepted}
 
 
 # --- actions --------------------------------------------------------------------------------

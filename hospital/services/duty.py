@@ -28,3 +28,11 @@ def current_shift(doctor_id: int, at: datetime | None = None) -> Shift | None:
     at = at or clock.now()
     query = db.select(Shift).where(Shift.doctor_id == doctor_id, Shift.starts_at <= at, Shift.ends_at > at)
     return db.session.execute(query).scalars().first()
+
+
+def next_change(after: datetime) -> datetime | None:
+    """The next instant a shift starts or ends after `after` (who is on duty changes only then)."""
+    starts = db.select(db.func.min(Shift.starts_at)).where(Shift.starts_at > after).scalar_subquery()
+    ends = db.select(db.func.min(Shift.ends_at)).where(Shift.ends_at > after).scalar_subquery()
+    first_start, first_end = db.session.execute(db.select(starts, ends)).one()
+    return min((t for t in (first_start, first_end) if t is not None), default=None)

@@ -194,6 +194,12 @@ def doctor_for_user(user_id: int) -> Doctor | None:
     return db.session.execute(db.select(Doctor).filter_by(user_id=user_id)).scalar_one_or_none()
 
 
+def doctor_id_of_user(user_id: int):
+    """The user's doctor id as a scalar subquery (NULL when he has no doctor's profile), for
+    queries that need only the id: one statement instead of loading the profile first."""
+    return db.select(Doctor.id).where(Doctor.user_id == user_id).scalar_subquery()
+
+
 def list_doctors(
     department_id: int | None = None,
     hospital_id: int | None = None,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core import audit, rooms
 from core.errors import MSG_NOT_FOUND, Forbidden, NotFound
@@ -97,9 +98,19 @@ def refuse(user: User, rx: Prescription | None, prescription_id: int) -> NotFoun
     return NotFound("prescription_not_found", MSG_NOT_FOUND)
 
 
+@cache
+def shown(patients: bool = True, one: bool = False) -> tuple:
+    """Loader options for what PrescriptionSchema prints: the people (the patient's own reads have
+    him in the session already) and the items (joined for `one` prescription, else one statement
+    for all), instead of a statement per row and person. Built once (building them costs)."""
+    people = (joinedload(Prescription.doctor_user), joinedload(Prescription.reviewer))
+    items = (joinedload if one else selectinload)(Prescription.items)
+    return (*people, *([joinedload(Prescription.patient)] if patients else []), items)
+
+
 def get_prescription_for(user: User, prescription_id: int) -> Prescription:
     """A prescription the user may see (404 otherwise, so its existence does not leak); audited."""
-    rx = db.session.get(Prescription, prescription_id)
+    rx = db.session.get(Prescription, prescription_id, options=shown(user.role != Role.PATIENT, one=True))
     if rx is None or not may_see(user, rx):
         raise refuse(user, rx, prescription_id)
     audit.record_read(user.id, rx.patient_id, "prescription", rx.id)
@@ -136,10 +147,7 @@ def list_for(user: User, status: str | None = None, consultation_id: int | None 
         query = query.where(Prescription.status == status)
     if consultation_id:
         query = query.where(Prescription.consultation_id == consultation_id)
-    if user.role != Role.PATIENT:  # many patients: load whom the list prints with it (a patient's
-        # own list has his few, and its people are in the session already: lazy loads cost less)
-        people = (selectinload(Prescription.patient), selectinload(Prescription.doctor_user))
-        query = query.options(*people, selectinload(Prescription.reviewer), selectinload(Prescription.items))
+    query = query.options(*shown(user.role != Role.PATIENT))
     rows = list(db.session.execute(query.limit(200)).scalars())
     audit.record_reads(user.id, sorted({rx.patient_id for rx in rows}), "prescription_list")
     return rows

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -130,9 +132,15 @@ def list_shifts(
     start: date | None = None,
     end: date | None = None,
     upcoming: bool = False,
+    limit: int = 50,
+    at: datetime | None = None,
+    options: tuple | None = None,
 ) -> list[Shift]:
-    """Shifts filtered by department, doctor and local days [start, end]; `upcoming`: not over yet."""
+    """Shifts filtered by department, doctor and local days [start, end]; `upcoming`: not over yet
+    (at `at`, default now; at most `limit`). Loaded with their doctor's name and department, which
+    they are printed with (`options`: other loader options)."""
     query = db.select(Shift).order_by(Shift.starts_at, Shift.doctor_id)
+    query = query.options(*(shown() if options is None else options))
     if department_id:
         query = query.where(Shift.department_id == department_id)
     if doctor_id:
@@ -142,8 +150,14 @@ def list_shifts(
     if end:
         query = query.where(Shift.day <= end)
     if upcoming:
-        query = query.where(Shift.ends_at > clock.now()).limit(50)
+        query = query.where(Shift.ends_at > (at or clock.now())).limit(limit)
     return list(db.session.execute(query).scalars())
+
+
+@cache
+def shown() -> tuple:
+    """Loader options for what ShiftSchema prints: the doctor's name and the department."""
+    return (joinedload(Shift.doctor).joinedload(Doctor.user), joinedload(Shift.department))
 
 
 def next_shift_in_department(department_id: int, after: datetime, exclude_doctor_id: int | None = None):
