@@ -50,22 +50,16 @@ def _editor_strings() -> dict:
         k: str(v)
         for k, v in {
             "dose": _l("Dose"),
-            "frequency": _l("Frequency"),
             "days": _l("Days"),
             "quantity": _l("Quantity"),
             "remove": _l("Remove"),
             "saved": _l("Draft saved."),
             "signed": _l("Signed and sent to the pharmacists."),
             "no_results": _l("No drug found."),
-            "blocking": _l("Cannot be signed"),
-            "warning": _l("Needs your override"),
-            "no_findings": _l("No problems found."),
             "open": _l("Open the prescription"),
             "special": _l("special control: cannot be prescribed online"),
             "searching": _l("Searching…"),
             "results": _l("%(n)s drugs found"),
-            "choose": _l("Choose…"),
-            "usual": _l("the drug's usual frequency"),
             "earlier": _l("from an earlier prescription"),
         }.items()
     } | {"frequencies": {k: str(v) for k, v in safety.FREQUENCY_LABELS.items()}}
