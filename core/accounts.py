@@ -8,11 +8,10 @@ from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit, clock, crypto, resident_id, sessions, signals
-from core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from core.errors import Conflict, NotFound, Unauthorized, ValidationFailed, commit_unique
 from core.extensions import db
 from core.models import STAFF_ROLES, Role, User
 
@@ -79,12 +78,8 @@ def _check_name(name: str) -> str:
 
 def _save_new_user(user: User) -> User:
     db.session.add(user)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Two registrations raced past the checks: the unique constraints decide.
-        db.session.rollback()
-        raise Conflict("duplicate", _l("This person or mobile number is already registered.")) from None
+    # Two registrations may race past the checks: the unique constraints decide.
+    commit_unique("duplicate", _l("This person or mobile number is already registered."))
     return user
 
 

@@ -76,6 +76,17 @@ class Conflict(AppError):
     default_reason = "conflict"
 
 
+def commit_unique(reason: str, message, field: str | None = None) -> None:
+    """Commit; if a unique constraint refuses the rows (two requests raced past the service's own
+    checks), roll back and answer 409 with the caller's reason. The constraint is the last word on
+    duplicates, so the loser gets a clear conflict rather than a 500."""
+    try:
+        db.session.commit()
+    except sa_exc.IntegrityError:
+        db.session.rollback()
+        raise Conflict(reason, message, field=field) from None
+
+
 class TooManyRequests(AppError):
     status = 429
     default_reason = "rate_limited"

@@ -14,7 +14,7 @@ from hospital.models.network import Doctor
 from hospital.models.patients import ConfirmedDiagnosis
 from hospital.models.prescriptions import Prescription, PrescriptionItem
 from hospital.models.prescriptions import PrescriptionStatus as S
-from hospital.services import formulary
+from hospital.services import formulary, prescription_drafts
 from hospital.services import prescription_safety as safety
 from hospital.services import prescription_signing as signing
 
@@ -47,28 +47,8 @@ def _consultation(patient_id: int, doctor: Doctor, diagnosis: ConfirmedDiagnosis
 
 
 def _item(position: int, code: str, dose: float, frequency: str, days: int) -> PrescriptionItem:
-    drug = formulary.get_drug(code)
-    quantity = safety.quantity_for(drug, dose, frequency, days)
-    return PrescriptionItem(
-        position=position,
-        drug_id=drug.id,
-        drug_code=drug.code,
-        name_zh=drug.name_zh_full or drug.name_zh,
-        name_en=drug.generic_en,
-        strength=drug.strength,
-        dose=float(dose),  # as the column gives it back, so that the signed content re-derives exactly
-        dose_unit=drug.dose_unit,
-        frequency=frequency,
-        route=drug.route,
-        days=days,
-        quantity=quantity,
-        package_unit_zh=drug.package_unit_zh,
-        package_unit_en=drug.package_unit_en,
-        unit_price_fen=drug.price_fen,
-        total_fen=drug.price_fen * quantity,
-        insurance_class=drug.insurance_class,
-        cold_chain=drug.cold_chain,
-    )
+    line = safety.ItemInput(drug_code=code, dose=dose, frequency=frequency, days=days)
+    return prescription_drafts.item_row(position, formulary.get_drug(code), line)
 
 
 def _prescription(code: str, days_ago: int, icd10: str, lines: list, patient, doctor: Doctor, pharmacist) -> None:

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from chronic.models import GlucoseContext, ReadingKind, ReadingLevel
 from hospital.models.consultations import ConsultationMode as M
 from hospital.models.consultations import ConsultationStatus as C
-from hospital.models.prescriptions import PrescriptionStatus as S
 
 SEX = {"M": _l("Male"), "F": _l("Female")}
 ROUTES = {
@@ -18,16 +17,6 @@ ROUTES = {
     "im": _l("injected into a muscle"),
     "iv": _l("into a vein"),
     "transdermal": _l("as a skin patch"),
-}
-PRESCRIPTION_STATUS = {
-    S.SIGNED: _l("Waiting for pharmacist review"),
-    S.APPROVED: _l("Approved"),
-    S.REJECTED: _l("Rejected"),
-    S.SUPERSEDED: _l("Superseded by a revised version"),
-    S.PAID: _l("Paid"),
-    S.DISPENSED: _l("Dispensed"),
-    S.EXPIRED: _l("Expired"),
-    S.REFUNDED: _l("Refunded"),
 }
 CONSULTATION_MODE = {M.TEXT: _l("text chat"), M.VOICE: _l("voice call"), M.VIDEO: _l("video call")}
 CONSULTATION_STATUS = {
@@ -50,10 +39,4 @@ LEVEL = {
     ReadingLevel.LOW: _l("low"),
     ReadingLevel.HIGH: _l("high"),
     ReadingLevel.URGENT: _l("urgent: see a doctor"),
-}
-SEVERITY = {
-    "mild": _l("mild"),
-    "moderate": _l("moderate"),
-    "severe": _l("severe"),
-    "anaphylaxis": _l("anaphylaxis"),
 }

@@ -20,6 +20,7 @@ from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer
 from chronic.models import GlucoseContext, Reading, ReadingKind
 from core import clock
 from core.pdf import cjk_font
+from hospital import status_words
 from hospital.models.prescriptions import Prescription
 from hospital.services import patients
 from hospital.services.prescription_safety import FREQUENCY_LABELS
@@ -89,7 +90,7 @@ def _diagnoses(record: PatientRecord) -> list[str]:
 def _allergies(record: PatientRecord) -> list[str]:
     lines = []
     for a in record.allergies:
-        severity = str(words.SEVERITY.get(a.severity, a.severity))
+        severity = str(status_words.ALLERGY_SEVERITY.get(a.severity, a.severity))
         line = _("%(allergen)s: %(severity)s", allergen=patients.allergen_label(a.allergen), severity=severity)
         lines.append(line + _(" (%(band)s)", band=a.reaction) if a.reaction else line)
     return lines or [_("No allergy recorded.")]
@@ -119,7 +120,7 @@ def _medicines(record: PatientRecord) -> list[str]:
 
 def _prescription(rx: Prescription) -> str:
     drugs = "、".join(_drug(i.name_zh, i.name_en, i.strength) for i in rx.items)
-    status = str(words.PRESCRIPTION_STATUS.get(rx.effective_status, rx.effective_status))
+    status = str(status_words.PRESCRIPTION_STATUS.get(rx.effective_status, rx.effective_status))
     day = _day(rx.signed_at or rx.created_at)
     line = _(
         "%(day)s  %(code)s  %(diagnosis)s: %(drugs)s", day=day, code=rx.code, diagnosis=rx.diagnosis_name, drugs=drugs

@@ -14,19 +14,14 @@ from core import nav
 from core.auth import page_roles
 from core.errors import AppError, ValidationFailed
 from core.models import Role
-from hospital.models.patients import AllergySeverity, AllergySource, DiagnosisStatus
+from hospital import status_words as words
+from hospital.models.patients import AllergySource, DiagnosisStatus
 from hospital.services import allergies, clinical, diagnoses
 
 bp = Blueprint("clinical_pages", __name__)
 
 nav.add_nav(Role.PATIENT, _l("My health record"), "/my/health", order=25)
 
-SEVERITY_LABELS = {
-    AllergySeverity.MILD: _l("mild"),
-    AllergySeverity.MODERATE: _l("moderate"),
-    AllergySeverity.SEVERE: _l("severe"),
-    AllergySeverity.ANAPHYLAXIS: _l("anaphylaxis"),
-}
 SOURCE_LABELS = {
     AllergySource.PATIENT_REPORTED: _l("reported by the patient"),
     AllergySource.DOCTOR_CONFIRMED: _l("confirmed by a doctor"),
@@ -41,10 +36,10 @@ STATUS_LABELS = {
 @bp.app_context_processor
 def _inject() -> dict:
     return {
-        "allergy_severity": lambda code: str(SEVERITY_LABELS.get(code, code)),
+        "allergy_severity": lambda code: str(words.ALLERGY_SEVERITY.get(code, code)),
         "allergy_source": lambda code: str(SOURCE_LABELS.get(code, code)),
         "diagnosis_status": lambda code: str(STATUS_LABELS.get(code, code)),
-        "allergy_severities": SEVERITY_LABELS,
+        "allergy_severities": words.ALLERGY_SEVERITY,
     }
 
 

@@ -10,6 +10,7 @@ from core import nav
 from core.auth import page_roles
 from core.errors import AppError
 from core.models import Role
+from hospital import status_words as words
 from hospital.models.prescriptions import PrescriptionStatus as S
 from hospital.services import consultation_access, formulary, prescriptions, renewal, statistics
 from hospital.services import prescription_safety as safety
@@ -36,24 +37,11 @@ def _panel(consultation, user) -> dict:
 
 @bp.app_context_processor
 def _inject() -> dict:
-    return {"rx_panel": _panel, "rx_status": STATUS_LABELS, "rx_frequency": _frequency}
+    return {"rx_panel": _panel, "rx_status": words.PRESCRIPTION_STATUS, "rx_frequency": _frequency}
 
 
 def _frequency(code: str) -> str:
     return str(safety.FREQUENCY_LABELS.get(code, code))
-
-
-STATUS_LABELS = {
-    S.DRAFT: _l("Draft"),
-    S.SIGNED: _l("Waiting for pharmacist review"),
-    S.APPROVED: _l("Approved"),
-    S.REJECTED: _l("Rejected"),
-    S.SUPERSEDED: _l("Superseded by a revised version"),
-    S.PAID: _l("Paid"),
-    S.DISPENSED: _l("Dispensed"),
-    S.EXPIRED: _l("Expired"),
-    S.REFUNDED: _l("Refunded"),
-}
 
 
 def _editor_strings() -> dict:
@@ -62,22 +50,16 @@ def _editor_strings() -> dict:
         k: str(v)
         for k, v in {
             "dose": _l("Dose"),
-            "frequency": _l("Frequency"),
             "days": _l("Days"),
             "quantity": _l("Quantity"),
             "remove": _l("Remove"),
             "saved": _l("Draft saved."),
             "signed": _l("Signed and sent to the pharmacists."),
             "no_results": _l("No drug found."),
-            "blocking": _l("Cannot be signed"),
-            "warning": _l("Needs your override"),
-            "no_findings": _l("No problems found."),
             "open": _l("Open the prescription"),
             "special": _l("special control: cannot be prescribed online"),
             "searching": _l("Searching…"),
             "results": _l("%(n)s drugs found"),
-            "choose": _l("Choose…"),
-            "usual": _l("the drug's usual frequency"),
             "earlier": _l("from an earlier prescription"),
         }.items()
     } | {"frequencies": {k: str(v) for k, v in safety.FREQUENCY_LABELS.items()}}

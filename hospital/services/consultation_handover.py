@@ -28,16 +28,7 @@ def handover(
     consultation = access.require_accepted_by(doctor_user, consultation_id)
     doctor = access.doctor_of(doctor_user)
     if keep:
-        consultation.kept_by_doctor = True
-        db.session.add(
-            Handover(
-                consultation_id=consultation.id,
-                from_doctor_id=doctor.id,
-                to_doctor_id=doctor.id,
-                kept=True,
-                note=note[:500],
-            )
-        )
+        _keep(consultation, doctor, note)
         audit.record(doctor_user.id, consultation.patient_id, "keep", "consultation", consultation.id)
         db.session.commit()
         return consultation
@@ -53,6 +44,21 @@ def handover(
     db.session.commit()
     notices.announce(consultation, "handover", doctor_user.id, previous_doctor_user_id=doctor_user.id)
     return consultation
+
+
+def _keep(consultation: Consultation, doctor: Doctor, note: str) -> None:
+    """The doctor keeps the consultation past his shift (by choice, or because nobody takes over):
+    the sweep leaves it alone, and the handover log says so."""
+    consultation.kept_by_doctor = True
+    db.session.add(
+        Handover(
+            consultation_id=consultation.id,
+            from_doctor_id=doctor.id,
+            to_doctor_id=doctor.id,
+            kept=True,
+            note=note[:500],
+        )
+    )
 
 
 def _hand_to(consultation: Consultation, from_doctor: Doctor, to_doctor: Doctor, shift_id: int | None, note: str):
@@ -131,16 +137,7 @@ def _handover_at_shift_end(consultation: Consultation, now: datetime) -> bool:
     doctor = consultation.doctor
     shift = rota.next_shift_in_department(consultation.department_id, now, exclude_doctor_id=doctor.id)
     if shift is None:  # nobody to take it: the doctor keeps it (never dropped) and is told
-        consultation.kept_by_doctor = True
-        db.session.add(
-            Handover(
-                consultation_id=consultation.id,
-                from_doctor_id=doctor.id,
-                to_doctor_id=doctor.id,
-                kept=True,
-                note="no colleague on the next shift",
-            )
-        )
+        _keep(consultation, doctor, "no colleague on the next shift")
         db.session.commit()
         notices.notify_party(
             doctor.user_id,

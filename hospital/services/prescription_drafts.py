@@ -164,7 +164,10 @@ def refuse_blocking(findings: list[safety.Finding]) -> None:
         raise SafetyRefused(blocking)
 
 
-def _item_row(position: int, drug, item: safety.ItemInput) -> PrescriptionItem:
+def item_row(position: int, drug, item: safety.ItemInput) -> PrescriptionItem:
+    """One line of a prescription as written: the drug's names, units and price copied in, the
+    quantity to supply worked out from dose, frequency and days (the demo history writes its
+    lines through here too)."""
     quantity = safety.quantity_for(drug, item.dose, item.frequency, item.days)
     return PrescriptionItem(
         position=position,
@@ -173,7 +176,7 @@ def _item_row(position: int, drug, item: safety.ItemInput) -> PrescriptionItem:
         name_zh=drug.name_zh_full or drug.name_zh,
         name_en=drug.generic_en,
         strength=drug.strength,
-        dose=item.dose,
+        dose=float(item.dose),  # as the column gives it back, so that the signed content re-derives exactly
         dose_unit=drug.dose_unit,
         frequency=item.frequency,
         route=item.route or drug.route,
@@ -197,7 +200,7 @@ def _fill(rx: Prescription, draft: DraftInput, consultation: Consultation) -> li
     rx.items.clear()
     db.session.flush()
     for position, item in enumerate(draft.items, start=1):
-        rx.items.append(_item_row(position, drugs[item.drug_code], item))
+        rx.items.append(item_row(position, drugs[item.drug_code], item))
     rx.acute, rx.long_prescription, rx.long_reason = ctx.acute, draft.long_prescription, draft.long_reason.strip()
     rx.validity_days, rx.note = draft.validity_days, draft.note.strip()
     rx.findings = [f.as_dict() for f in findings]

@@ -148,6 +148,30 @@
   }
 
   window.App = { api, connect, announce, fmtTime, fmtHour, fmtMonthDay, yuan, text, el, lang, csrf, t };
+
+  // Sending chat, shared by the consultation page and the shift desk. A message carries an id made
+  // here, so that sending it again (the socket's answer was lost, then REST) stores it only once.
+  function newClientId() {
+    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).slice(0, 64);
+  }
+
+  // The server's acknowledgement of an event; null when the socket is down or silent for `ms`.
+  async function emitWithAck(socket, event, payload, ms = 5000) {
+    if (!socket || !socket.connected) return null;
+    try { return await socket.timeout(ms).emitWithAck(event, payload); }
+    catch (err) { return null; }
+  }
+
+  // A chat message over the socket, else over REST with the same client id (a late socket delivery
+  // is not doubled). Returns the stored message; throws the server's refusal.
+  async function sendChatMessage(socket, consultationId, text) {
+    const clientId = newClientId();
+    const answer = await emitWithAck(socket, "message", { consultation_id: consultationId, text, client_id: clientId });
+    if (answer && answer.ok) return answer.message;
+    if (answer) throw new Error(answer.message || answer.error);
+    return api("POST", `/api/consultations/${consultationId}/messages`, { text, client_id: clientId });
+  }
+  Object.assign(window.App, { newClientId, emitWithAck, sendChatMessage });
   document.addEventListener("DOMContentLoaded", followNotifications);
   document.addEventListener("DOMContentLoaded", localiseFileFields);
 })();

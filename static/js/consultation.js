@@ -20,10 +20,6 @@
   let lastTypingSent = 0;
   const seen = new Set(Array.from(list.querySelectorAll("[data-seq]")).map((li) => Number(li.dataset.seq)));
 
-  function newClientId() {
-    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).slice(0, 64);
-  }
-
   function render(m) {
     if (seen.has(m.seq)) return;
     seen.add(m.seq);
@@ -111,18 +107,8 @@
   }
 
   async function send(text) {
-    const clientId = newClientId();
     errorBox.textContent = "";
-    const viaRest = () => api("POST", `/api/consultations/${cid}/messages`, { text, client_id: clientId }).then(render);
-    if (socket && socket.connected) {
-      const answer = await new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(null), 5000);
-        socket.emit("message", { consultation_id: cid, text, client_id: clientId }, (a) => { clearTimeout(timer); resolve(a); });
-      });
-      if (answer && answer.ok) return render(answer.message);
-      if (answer && !answer.ok) throw new Error(answer.message || answer.error);
-    }
-    return viaRest();  // the same client id: a late socket delivery is not doubled
+    render(await App.sendChatMessage(socket, cid, text));
   }
 
   if (form) {
@@ -148,7 +134,7 @@
       if (!file) return;
       const body = new FormData();
       body.append("file", file);
-      body.append("client_id", newClientId());
+      body.append("client_id", App.newClientId());
       errorBox.textContent = App.t("Uploading…");
       try { render(await api("POST", `/api/consultations/${cid}/images`, body)); errorBox.textContent = ""; }
       catch (err) { errorBox.textContent = "⚠ " + (err.message || err); }

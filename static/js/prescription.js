@@ -17,21 +17,6 @@
   let rows = [];
   let timer = null;
 
-  // No silent default: a new line starts at the drug's own usual frequency from the catalogue,
-  // marked as such; a drug without one starts at "Choose…" and the checks ask for it.
-  function frequencySelect(row, index) {
-    const select = App.el("select", { id: `freq-${index}`, "aria-label": strings.frequency });
-    if (!(row.frequency in strings.frequencies)) select.append(App.el("option", { value: "", text: strings.choose, selected: "selected" }));
-    Object.entries(strings.frequencies).forEach(([code, label]) => {
-      const text = code === row.default_frequency ? `${label} (${strings.usual})` : label;
-      const option = App.el("option", { value: code, text });
-      if (code === row.frequency) option.selected = true;
-      select.append(option);
-    });
-    select.addEventListener("change", () => { row.frequency = select.value; changed(); });
-    return select;
-  }
-
   function numberInput(row, key, index, label, step) {
     const input = App.el("input", { type: "number", id: `${key}-${index}`, min: "0", step, value: row[key], "aria-label": label, inputmode: "decimal" });
     input.addEventListener("input", () => { row[key] = Number(input.value); changed(); });
@@ -47,7 +32,7 @@
       tbody.append(App.el("tr", { "data-code": row.drug_code },
         App.el("td", { text: `${row.name} ${row.strength}` }),
         App.el("td", {}, dose),
-        App.el("td", {}, frequencySelect(row, index)),
+        App.el("td", {}, RxEditor.frequencySelect(row, index, strings.frequencies, changed)),
         App.el("td", {}, numberInput(row, "days", index, `${strings.days} ${row.name}`, "1")),
         App.el("td", { class: "qty", text: row.quantity == null ? "—" : String(row.quantity) }),
         App.el("td", {}, remove)));
@@ -64,15 +49,7 @@
   }
 
   function showFindings(result) {
-    findingsBox.replaceChildren();
-    if (!result.findings.length) findingsBox.append(App.el("p", { class: "alert ok", text: "✓ " + strings.no_findings }));
-    result.findings.forEach((f) => {
-      const label = f.severity === "block" ? strings.blocking : strings.warning;
-      findingsBox.append(App.el("p", { class: "alert " + (f.severity === "block" ? "error" : "warn"), "data-code": f.code, text: `⚠ ${label}: ${f.message}` }));
-    });
-    overrideField.hidden = result.warnings === 0;
-    (result.quantities || []).forEach((q, i) => { if (rows[i]) rows[i].quantity = q; });
-    tbody.querySelectorAll("td.qty").forEach((cell, i) => { cell.textContent = rows[i] && rows[i].quantity != null ? String(rows[i].quantity) : "—"; });
+    RxEditor.showFindings(result, { box: findingsBox, overrideField, tbody, rows });
   }
 
   async function check() {

@@ -14,10 +14,6 @@
   const socket = App.connect();
   let cid = null, room = null, lastSeq = 0, seen = new Set(), lastTypingSent = 0, typingTimer = null;
 
-  function newClientId() {
-    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).slice(0, 64);
-  }
-
   function render(m) {
     if (m.consultation_id !== undefined && m.consultation_id !== cid) return;
     if (seen.has(m.seq)) return;
@@ -74,16 +70,7 @@
   }
 
   async function send(text) {
-    const clientId = newClientId();
-    if (socket && socket.connected) {
-      const answer = await new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(null), 5000);
-        socket.emit("message", { consultation_id: cid, text, client_id: clientId }, (a) => { clearTimeout(timer); resolve(a); });
-      });
-      if (answer && answer.ok) return render(answer.message);
-      if (answer && !answer.ok) throw new Error(answer.message || answer.error);
-    }
-    return render(await api("POST", `/api/consultations/${cid}/messages`, { text, client_id: clientId }));
+    render(await App.sendChatMessage(socket, cid, text));
   }
 
   form.addEventListener("submit", async (event) => {
@@ -110,7 +97,7 @@
     if (!file || !cid) return;
     const body = new FormData();
     body.append("file", file);
-    body.append("client_id", newClientId());
+    body.append("client_id", App.newClientId());
     errorBox.textContent = App.t("Uploading…");
     try { render(await api("POST", `/api/consultations/${cid}/images`, body)); errorBox.textContent = ""; }
     catch (err) { errorBox.textContent = "⚠ " + (err.message || err); }

@@ -53,18 +53,6 @@
     render(); changed();
   }
 
-  function frequencySelect(row, index) {
-    const select = el("select", { id: `freq-${index}`, "aria-label": `${App.t("Frequency")} ${row.name}` });
-    if (!(row.frequency in frequencies)) select.append(el("option", { value: "", text: App.t("Choose…") }));
-    Object.entries(frequencies).forEach(([code, label]) => {
-      const option = el("option", { value: code, text: label });
-      option.selected = code === row.frequency;
-      select.append(option);
-    });
-    select.addEventListener("change", () => { row.frequency = select.value; changed(); });
-    return select;
-  }
-
   function numberInput(row, key, index, label) {
     const input = el("input", { type: "number", id: `${key}-${index}`, min: "0", step: key === "days" ? "1" : "any", value: row[key], "aria-label": `${label} ${row.name}`, inputmode: "decimal", class: "num" });
     input.addEventListener("input", () => { row[key] = Number(input.value); changed(); });
@@ -78,7 +66,7 @@
       return el("tr", { "data-code": row.drug_code },
         el("td", { text: `${row.name} ${row.strength}` }),
         el("td", {}, numberInput(row, "dose", index, App.t("Dose")), " " + (row.dose_unit || "")),
-        el("td", {}, frequencySelect(row, index)),
+        el("td", {}, RxEditor.frequencySelect(row, index, frequencies, changed)),
         el("td", {}, numberInput(row, "days", index, App.t("Days"))),
         el("td", { class: "qty", text: row.quantity == null ? "—" : String(row.quantity) }),
         el("td", {}, remove));
@@ -94,15 +82,7 @@
   }
 
   function showFindings(result) {
-    findingsBox.replaceChildren();
-    if (!result.findings.length) findingsBox.append(el("p", { class: "alert ok", text: "✓ " + App.t("No problems found.") }));
-    result.findings.forEach((f) => {
-      const label = f.severity === "block" ? App.t("Cannot be signed") : App.t("Needs your override");
-      findingsBox.append(el("p", { class: "alert " + (f.severity === "block" ? "error" : "warn"), "data-code": f.code, text: `⚠ ${label}: ${f.message}` }));
-    });
-    overrideField.hidden = result.warnings === 0;
-    (result.quantities || []).forEach((q, i) => { if (rows[i]) rows[i].quantity = q; });
-    tbody.querySelectorAll("td.qty").forEach((cell, i) => { cell.textContent = rows[i] && rows[i].quantity != null ? String(rows[i].quantity) : "—"; });
+    RxEditor.showFindings(result, { box: findingsBox, overrideField, tbody, rows });
   }
 
   async function check() {
