@@ -5,6 +5,7 @@ coded reason from a short list plus the doctor's own words, kept with the signat
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -238,20 +239,47 @@ def trail(rx: Prescription, kind: str) -> PrescriptionTrail | None:
     return db.session.execute(query.limit(1)).scalar_one_or_none()
 
 
-def _signature_holds(entry: PrescriptionTrail | None, content: dict) -> bool:
+class Signature(NamedTuple):
+    """What the integrity check needs of a trail entry, with its signer's key as it is today."""
+
+    digest: str
+    signature: str
+    public_key: str
+    current_key: bytes | None
+
+
+def latest_signatures(rx: Prescription) -> dict[str, Signature]:
+    """The latest signature of each kind (doctor, review) and each signer's current key, in one
+    statement (a prescription has a handful of trail entries at most)."""
+    query = (
+        db.select(
+            PrescriptionTrail.kind,
+            PrescriptionTrail.digest,
+            PrescriptionTrail.signature,
+            PrescriptionTrail.public_key,
+            signing.current_key_of(PrescriptionTrail.signer_user_id),
+        )
+        .where(PrescriptionTrail.prescription_id == rx.id)
+        .order_by(PrescriptionTrail.id)
+    )
+    return {kind: Signature(*rest) for kind, *rest in db.session.execute(query)}
+
+
+def _signature_holds(entry: Signature | None, content: dict) -> bool:
     return (
         entry is not None
         and entry.digest == signing.digest(content)
-        and entry.public_key == signing.public_key_b64(entry.signer_user_id)
+        and signing.is_current_key(entry.public_key, entry.current_key)
         and signing.verify(entry.public_key, content, entry.signature)
     )
 
 
 def verify_integrity(rx: Prescription) -> dict:
     """Re-derive the signed content from the row: any later change makes a signature fail."""
-    doctor_entry = trail(rx, "doctor")
+    signatures = latest_signatures(rx)
+    doctor_entry = signatures.get("doctor")
     doctor_ok = _signature_holds(doctor_entry, canonical_content(rx)) if rx.status != S.DRAFT else False
-    review_entry = trail(rx, "review")
+    review_entry = signatures.get("review")
     review_ok = None
     if rx.status in ONCE_APPROVED or rx.status in (S.REJECTED, S.SUPERSEDED):
         expected = review_content(rx, doctor_entry.digest) if doctor_entry else {}
