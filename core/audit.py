@@ -38,6 +38,7 @@ def record(
 
 
 _INSERT = AuditEntry.__table__.insert()
+_BIND = {"clause": _INSERT}  # the audit table's engine (Flask-SQLAlchemy picks it by the clause)
 
 
 def append(
@@ -95,8 +96,8 @@ def record_reads(actor_id: int | None, patient_ids, object_type: str, object_id=
     row = {"at": at, "actor_id": actor_id, "action": "read", "object_type": object_type, "ip": ip}
     row |= {"object_id": str(object_id) if object_id is not None else None, "detail": detail or None}
     entries = [{**row, "patient_id": patient_id} for patient_id in patient_ids]
-    if entries:
-        session.execute(_INSERT, entries)
+    if entries:  # on the transaction's connection: Session.execute's ORM path has nothing to add
+        session.connection(bind_arguments=_BIND).execute(_INSERT, entries)
     session.expire_on_commit = not untouched
     try:
         session.commit()
