@@ -91,3 +91,13 @@ def test_a_patient_with_no_running_medicine_is_led_to_the_request_form(browser, 
     for line in page.locator("#next-shifts li").all_inner_texts():
         assert not re.search(r"(\d\d:\d\d) – \1 ", line), line
     assert taps.count == 2
+
+
+def test_the_doctors_waiting_patients_line_opens_the_shift_desk(browser, live_server):
+    page = open_as(browser, live_server, "doc01", DESKTOP, timeout=TIMEOUT)
+    assert "位患者在候诊" in page.inner_text("#home-doctor-queue")
+    assert page.locator("nav.mainnav a[href='/doctor']").count() == 1  # the workbench stays in the menu
+    taps = Taps(page, "journeys/doctor-home-queue")
+    taps.touch_to("#home-doctor-queue a", "shift-desk")
+    assert page.url.endswith("/shift"), page.url
+    assert taps.count == 1
