@@ -35,7 +35,9 @@ def test_admin_adds_and_removes_a_shift_from_his_menu(browser, live_server):
     remove = page.locator("#rota-table a[id^='remove-']")
     assert remove.count() == 1 and "上午班 · 0/10" in page.inner_text("#rota-table")
     taps.touch_to("#rota-table a[id^='remove-']", "confirm")
-    assert start in page.inner_text("#confirm-remove") and "上午班" in page.inner_text("#confirm-remove")
+    year, month, day = (int(part) for part in start.split("-"))
+    confirm = page.inner_text("#confirm-remove")  # the day once, in words: not "2026-12-16 08:00–2026-12-16 12:00"
+    assert f"{month}月{day}日的上午班（08:00–12:00）" in confirm and start not in confirm, confirm
     taps.touch_to("#confirm-remove-yes", "removed")
     assert page.locator("#rota-table a[id^='remove-']").count() == 0
     assert taps.count == 8, taps.count  # menu, two weeks on, doctor, shift, add, remove, confirm
