@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser_helpers import Taps, api_as, min_size, open_as
+from tests.browser_helpers import Taps, api_as, min_size, open_as, shot
 from tests.conftest import DESKTOP, PHONE, check_accessibility
 from tests.desks.test_browser import _dispensed_order
 
@@ -103,3 +103,24 @@ def test_the_doctors_waiting_patients_line_opens_the_shift_desk(browser, live_se
     taps.touch_to("#home-doctor-queue a", "shift-desk")
     assert page.url.endswith("/shift"), page.url
     assert taps.count == 1
+
+
+def test_the_elder_menu_offers_what_the_elder_home_offers_and_the_rest_under_more(browser, live_server):
+    page = open_as(browser, live_server, PATIENT, PHONE, timeout=TIMEOUT, locale="zh-CN")
+    full = page.locator("nav.mainnav a").all_inner_texts()
+    assert len(full) >= 8 and page.locator("#nav-more").count() == 0  # standard mode: the whole menu
+    page.click("#elder-offer-yes")
+    page.wait_for_selector("html.elder")
+    menu = [text.strip() for text in page.locator("nav.mainnav a:visible").all_inner_texts()]
+    assert menu == ["我的健康", "我的用药", "我的问诊", "我的订单", "消息通知"], menu
+    assert min_size(page, "nav.mainnav > ul > li > a") >= 60  # large targets, as on the elder home
+    assert min_size(page, "#nav-more summary") >= 60
+    shot(page, "journeys/elder-menu-closed")
+    taps = Taps(page, "journeys/elder-menu")
+    taps.touch("#nav-more summary")
+    rest = [text.strip() for text in page.locator("#nav-more a:visible").all_inner_texts()]
+    assert "我的处方" in rest and "我的账号" in rest and len(menu) - 1 + len(rest) == len(full) - 1, rest
+    shot(page, "journeys/elder-menu-more")
+    taps.touch_to("#nav-more a[href='/prescriptions']", "prescriptions")
+    assert page.url.endswith("/prescriptions") and page.locator("#nav-more[open]").count() == 1
+    assert taps.count == 2
