@@ -219,8 +219,10 @@ def change_access(admin: User, user_id: int, role: str | None = None, active: bo
     his next request is served with the new role, his sockets leave every room the new role may
     not be in (core.signals.user_access_changed), and a deactivated user loses every session."""
     user = get_user(user_id)
+    field = "active" if active is not None else "role"
     if user.id == admin.id:
-        raise Conflict("own_account", _l("Another administrator must change your own role or access."))
+        message = _l("Another administrator must change your own role or access.")
+        raise Conflict("own_account", message, field=field)
     if not user.is_staff:
         raise ValidationFailed("not_staff", _l("Only staff accounts have a role to change."), field="user_id")
     if role is not None and role != user.role and role not in ASSIGNABLE_ROLES:
@@ -231,12 +233,23 @@ def change_access(admin: User, user_id: int, role: str | None = None, active: bo
     user.active = user.active if active is None else bool(active)
     if (user.role, user.active) == before:
         return user
+    if before == (Role.ADMIN, True) and not _another_active_admin(user.id):
+        # the hospital must never be left without someone who can manage its staff
+        db.session.rollback()
+        raise Conflict(
+            "last_admin", _l("The last active administrator cannot be deactivated or given another role."), field=field
+        )
     audit.record(admin.id, None, "update", "access", user.id, role=user.role, active=user.active, was=before[0])
     db.session.commit()
     signals.user_access_changed.send(user.id, role=user.role, active=user.active)
     if not user.active:
         sessions.revoke_all(user.id)
     return user
+
+
+def _another_active_admin(user_id: int) -> bool:
+    query = db.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True), User.id != user_id).limit(1)
+    return db.session.execute(query).first() is not None
 
 
 def get_by_id(user_id: int) -> User | None:

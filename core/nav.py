@@ -26,6 +26,8 @@ class HomeSection:
 
 _nav: dict[str, list[NavItem]] = {}
 _home: dict[str, list[HomeSection]] = {}
+# In elder mode a role's menu keeps only what its elder home offers; the rest sits under "More".
+_elder: dict[str, list[str]] = {}
 
 
 def add_nav(role: str, label, path: str, order: int = 50) -> None:
@@ -36,6 +38,17 @@ def add_nav(role: str, label, path: str, order: int = 50) -> None:
 
 def nav_for(role: str | None) -> list[NavItem]:
     return sorted(_nav.get(role or "", []), key=lambda item: item.order)
+
+
+def add_elder_nav(role: str, *paths: str) -> None:
+    """The menu paths kept in elder mode (what the role's elder home offers); a role without any
+    keeps its whole menu."""
+    kept = _elder.setdefault(role, [])
+    kept.extend(path for path in paths if path not in kept)
+
+
+def elder_paths(role: str | None) -> list[str]:
+    return list(_elder.get(role or "", []))
 
 
 def add_home_section(role: str, template: str, context=None, order: int = 50) -> None:

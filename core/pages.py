@@ -18,6 +18,9 @@ nav.add_nav(Role.ADMIN, _l("Audit log"), "/admin/audit", order=90)
 nav.add_nav(Role.ADMIN, _l("API"), "/api/docs", order=99)
 for _role in Role:
     nav.add_nav(_role, _l("My account"), "/account", order=95)
+# The patient's elder home offers three tiles (templates/core/home.html) and today's health card;
+# his elder menu keeps just those.
+nav.add_elder_nav(Role.PATIENT, "/health", "/medicines", "/orders", "/consultations")
 
 
 def _safe_next(target: str | None) -> str:
@@ -232,7 +235,10 @@ def notifications_page():
 @bp.app_context_processor
 def _unread() -> dict:
     """The navigation's unread count, asked only by pages that show the menu."""
-    return {"unread_notifications": lambda: notify.unread_count(g.user.id) if g.get("user") else 0}
+    return {
+        "unread_notifications": lambda: notify.unread_count(g.user.id) if g.get("user") else 0,
+        "elder_nav_paths": nav.elder_paths,
+    }
 
 
 bp.add_app_template_filter(i18n.moment, "moment")

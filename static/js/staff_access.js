@@ -78,6 +78,6 @@
     const select = row.querySelector("[data-role-select]");
     if (select) select.dataset.current = select.value;
     row.querySelector("[data-role-save]")?.addEventListener("click", () => saveRole(row));
-    row.querySelector("[data-active-toggle]").addEventListener("click", () => toggleActive(row));
+    row.querySelector("[data-active-toggle]")?.addEventListener("click", () => toggleActive(row));  // not on one's own row
   });
 })();

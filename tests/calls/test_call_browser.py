@@ -4,48 +4,23 @@ signalling, in Debian's Chromium with fake devices and loopback-only ICE candida
 import pytest
 import requests
 
+from tests.browser_helpers import api_as, open_as, shot
 from tests.conftest import DESKTOP, PHONE, check_accessibility
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
-def bearer(server, username):
-    return {"Authorization": f"Bearer {server.login(username)}"}
-
-
 def accepted_video_consultation(server) -> int:
     """Through the consultation API: a cardiology patient asks, the 24-hour on-call doctor accepts."""
-    patient, doctor = bearer(server, "13800000004"), bearer(server, "doc28")
+    patient, doctor = api_as(server, "13800000004"), api_as(server, "doc28")
     departments = requests.get(server.url + "/api/departments", timeout=10).json()
     cardiology = next(d["id"] for d in departments if d["code"] == "CARD")
-    diagnosis = requests.get(server.url + "/api/diagnoses", headers=patient, timeout=10).json()[0]["id"]
-    created = requests.post(
-        server.url + "/api/consultations",
-        headers=patient,
-        timeout=10,
-        json={
-            "department_id": cardiology,
-            "diagnosis_id": diagnosis,
-            "mode": "video",
-            "complaint": "胸闷复诊，想视频看看",
-        },
-    )
-    assert created.status_code == 201, created.text
-    consultation_id = created.json()["id"]
-    accepted = requests.post(f"{server.url}/api/consultations/{consultation_id}/accept", headers=doctor, timeout=10)
-    assert accepted.status_code == 200, accepted.text
+    diagnosis = patient("GET", "/api/diagnoses")[0]["id"]
+    complaint = "胸闷复诊，想视频看看"
+    request = {"department_id": cardiology, "diagnosis_id": diagnosis, "mode": "video", "complaint": complaint}
+    consultation_id = patient("POST", "/api/consultations", json=request)["id"]
+    doctor("POST", f"/api/consultations/{consultation_id}/accept")
     return consultation_id
-
-
-def log_in(browser, server, username, options):
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.goto(server.url + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", "Demo@2026")
-    page.click("#login-submit")
-    page.wait_for_load_state()
-    return page
 
 
 FRAMES = "async () => (await window.CallPanel.stats()).reduce((n, p) => n + p.framesDecoded, 0)"
@@ -65,8 +40,8 @@ def wait_for_frames(*pages) -> None:
 
 def test_patient_and_doctor_video_call_and_hang_up(browser, live_server):
     consultation_id = accepted_video_consultation(live_server)
-    doctor = log_in(browser, live_server, "doc28", DESKTOP)
-    patient = log_in(browser, live_server, "13800000004", PHONE)
+    doctor = open_as(browser, live_server, "doc28", DESKTOP)
+    patient = open_as(browser, live_server, "13800000004", PHONE)
     doctor.goto(f"{live_server.url}/calls/{consultation_id}")
     patient.goto(f"{live_server.url}/calls/{consultation_id}")
     check_accessibility(patient, "call-patient-before")
@@ -96,11 +71,7 @@ def test_patient_and_doctor_video_call_and_hang_up(browser, live_server):
         page.wait_for_function(
             "() => document.querySelector('#call-status').innerText.includes('通话已结束')", timeout=10000
         )
-    patient.screenshot(path="test-artifacts/call-patient-ended.png")
-    calls = requests.get(
-        f"{live_server.url}/api/consultations/{consultation_id}/calls",
-        headers=bearer(live_server, "13800000004"),
-        timeout=10,
-    ).json()
+    shot(patient, "call-patient-ended")
+    calls = api_as(live_server, "13800000004")("GET", f"/api/consultations/{consultation_id}/calls")
     assert len(calls) == 1 and calls[0]["status"] == "ended" and calls[0]["duration_seconds"] >= 0
     assert calls[0]["mode"] == "video" and calls[0]["ended_at"]

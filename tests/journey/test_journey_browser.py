@@ -78,6 +78,7 @@ def test_pay_from_the_live_notice_the_banner_the_list_and_the_page(browser, live
     assert min_size(page, "#to-pay .btn.pay") >= 60
     check_accessibility(page, "journey-pay-02-home-banner")
     # The list and the prescription page carry the button too; the page's leads to the payment page.
+    page.locator("#nav-more summary").tap()  # elder mode: the prescriptions are under 更多
     with page.expect_navigation():
         page.locator("nav.mainnav a[href='/prescriptions']").tap()
     assert page.locator(f'#rx-list a.pay[href="{pay}"]').count() == 1

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser_helpers import Taps, api_as, min_size, open_as
+from tests.browser_helpers import Taps, api_as, min_size, open_as, shot
 from tests.conftest import DESKTOP, PHONE, check_accessibility
 from tests.desks.test_browser import _dispensed_order
 
@@ -35,7 +35,9 @@ def test_admin_adds_and_removes_a_shift_from_his_menu(browser, live_server):
     remove = page.locator("#rota-table a[id^='remove-']")
     assert remove.count() == 1 and "上午班 · 0/10" in page.inner_text("#rota-table")
     taps.touch_to("#rota-table a[id^='remove-']", "confirm")
-    assert start in page.inner_text("#confirm-remove") and "上午班" in page.inner_text("#confirm-remove")
+    year, month, day = (int(part) for part in start.split("-"))
+    confirm = page.inner_text("#confirm-remove")  # the day once, in words: not "2026-12-16 08:00–2026-12-16 12:00"
+    assert f"{month}月{day}日的上午班（08:00–12:00）" in confirm and start not in confirm, confirm
     taps.touch_to("#confirm-remove-yes", "removed")
     assert page.locator("#rota-table a[id^='remove-']").count() == 0
     assert taps.count == 8, taps.count  # menu, two weeks on, doctor, shift, add, remove, confirm
@@ -90,4 +92,35 @@ def test_a_patient_with_no_running_medicine_is_led_to_the_request_form(browser, 
     page.wait_for_function("() => document.querySelector('#next-shifts li')")
     for line in page.locator("#next-shifts li").all_inner_texts():
         assert not re.search(r"(\d\d:\d\d) – \1 ", line), line
+    assert taps.count == 2
+
+
+def test_the_doctors_waiting_patients_line_opens_the_shift_desk(browser, live_server):
+    page = open_as(browser, live_server, "doc01", DESKTOP, timeout=TIMEOUT)
+    assert "位患者在候诊" in page.inner_text("#home-doctor-queue")
+    assert page.locator("nav.mainnav a[href='/doctor']").count() == 1  # the workbench stays in the menu
+    taps = Taps(page, "journeys/doctor-home-queue")
+    taps.touch_to("#home-doctor-queue a", "shift-desk")
+    assert page.url.endswith("/shift"), page.url
+    assert taps.count == 1
+
+
+def test_the_elder_menu_offers_what_the_elder_home_offers_and_the_rest_under_more(browser, live_server):
+    page = open_as(browser, live_server, PATIENT, PHONE, timeout=TIMEOUT, locale="zh-CN")
+    full = page.locator("nav.mainnav a").all_inner_texts()
+    assert len(full) >= 8 and page.locator("#nav-more").count() == 0  # standard mode: the whole menu
+    page.click("#elder-offer-yes")
+    page.wait_for_selector("html.elder")
+    menu = [text.strip() for text in page.locator("nav.mainnav a:visible").all_inner_texts()]
+    assert menu == ["我的健康", "我的用药", "我的问诊", "我的订单", "消息通知"], menu
+    assert min_size(page, "nav.mainnav > ul > li > a") >= 60  # large targets, as on the elder home
+    assert min_size(page, "#nav-more summary") >= 60
+    shot(page, "journeys/elder-menu-closed")
+    taps = Taps(page, "journeys/elder-menu")
+    taps.touch("#nav-more summary")
+    rest = [text.strip() for text in page.locator("#nav-more a:visible").all_inner_texts()]
+    assert "我的处方" in rest and "我的账号" in rest and len(menu) - 1 + len(rest) == len(full) - 1, rest
+    shot(page, "journeys/elder-menu-more")
+    taps.touch_to("#nav-more a[href='/prescriptions']", "prescriptions")
+    assert page.url.endswith("/prescriptions") and page.locator("#nav-more[open]").count() == 1
     assert taps.count == 2

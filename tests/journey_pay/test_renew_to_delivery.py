@@ -112,6 +112,7 @@ def claim_diagnosis(j: Journey) -> None:
     record = SHOTS / "门诊病历.png"
     SHOTS.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (320, 200), "white").save(record, format="PNG")
+    p.locator("#nav-more summary").tap()  # elder mode: the health record is under 更多
     p.locator("nav.mainnav a[href='/my/health']").tap()
     p.wait_for_selector("#claim-form")
     p.fill("#f-hospital_name", "福建省立医院")
