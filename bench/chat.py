@@ -128,9 +128,9 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
             try:
-                requests.get(self.url + ready_path, timeout=1)
+                requests.get(self.url + ready_path, timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer its first request
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
 
