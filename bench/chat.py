@@ -23,6 +23,7 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -174,7 +175,8 @@ def _profile(server: Server, seconds: float, tag: str):
     if not folder or not tag.startswith("a"):
         return None
     out = Path(folder) / f"{tag}.txt"
-    argv = ["py-spy", "record", "-p", str(server.process.pid), "-d", str(int(seconds)), "-r", "100"]
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")  # the venv's, off PATH
+    argv = [spy, "record", "-p", str(server.process.pid), "-d", str(int(seconds)), "-r", "100"]
     return subprocess.Popen(
         [*argv, "--format", "raw", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
