@@ -8,7 +8,9 @@ Reads one JSON document on stdin:
                   "rooms": [[consultation id, patient token, doctor token], ...]}, ...]}
 connects every target's sockets (not timed), then runs `rounds` timed rounds per target,
 interleaved (A B B A …) so that the targets see the same machine, and prints one JSON line per
-target: messages done, the sum of its app processes' CPU (and nginx's) over them, latencies.
+target: messages done, the sum of its app processes' CPU (and nginx's) over them, latencies;
+and what its processes burn when no message flows (sockets connected, IDLE_SECONDS measured before
+the rounds), so that a process's fixed cost can be told apart from the cost per message.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ monkey.patch_all()
 import json  # noqa: E402
 import sys  # noqa: E402
 
+import gevent  # noqa: E402
 from _chat_client import ChatLoad, cpu_ms, percentile  # noqa: E402
+
+IDLE_SECONDS = 5.0
 
 
 def main() -> None:
@@ -36,6 +41,11 @@ def main() -> None:
     totals = [
         {"done": 0, "cpu_ms": 0.0, "nginx_cpu_ms": 0.0, "seconds": 0.0, "latencies": [], "lost": 0} for _ in targets
     ]
+    idle = []  # app CPU ms per second with no message flowing
+    for target in targets:
+        before = sum(cpu_ms(pid) for pid in target["pids"])
+        gevent.sleep(IDLE_SECONDS)
+        idle.append((sum(cpu_ms(pid) for pid in target["pids"]) - before) / IDLE_SECONDS)
     try:
         for n in range(rounds):
             order = range(len(targets)) if n % 2 == 0 else reversed(range(len(targets)))
@@ -53,13 +63,16 @@ def main() -> None:
     finally:
         for load in loads:
             load.close()
-    for target, load, total in zip(targets, loads, totals, strict=True):
+    for target, load, total, idle_ms in zip(targets, loads, totals, idle, strict=True):
         done = max(1, total["done"])
+        busy = total["cpu_ms"] - idle_ms * total["seconds"]
         line = {
             "name": target["name"],
             "done": total["done"],
             "ops_per_s": round(total["done"] / total["seconds"], 1),
             "cpu_ms": round(total["cpu_ms"] / done, 3),
+            "idle_cpu_ms_per_s": round(idle_ms, 1),
+            "cpu_ms_less_idle": round(busy / done, 3),
             "nginx_cpu_ms": round(total["nginx_cpu_ms"] / done, 3),
             "p50_ms": round(percentile(total["latencies"], 0.5), 1),
             "p99_ms": round(percentile(total["latencies"], 0.99), 1),
