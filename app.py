@@ -51,7 +51,7 @@ from core.auth import SessionCookie, check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
-from core.extensions import api, babel, csrf, db, engine_options, limit_only_where_needed, limiter, migrate, socketio
+from core.extensions import api, babel, csrf, db, limit_only_where_needed, limiter, migrate, socketio
 from core.fields import BoundedIntConverter
 from core.inputs import check_json_body
 from core.json_provider import FastJSONProvider
@@ -191,7 +191,6 @@ def _fresh_request_globals() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

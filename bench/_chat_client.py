@@ -142,8 +142,18 @@ class ChatLoad:
         self.pairs = [job.value for job in jobs]
 
     def _send(self, cid: int, sock: Socket, key: str, text: str) -> AsyncResult:
-        self.sent[key] = time.perf_counter()
-        return sock.call("message", {"consultation_id": cid, "text": text, "client_id": key})
+        """Send one message; a socket that the server or a proxy closed answers an error instead
+        (a busy machine may miss a ping; the run goes on with the other sockets)."""
+        try:
+            if sock.closed:
+                raise ConnectionError(sock.close_reason or "closed")
+            self.sent[key] = time.perf_counter()
+            return sock.call("message", {"consultation_id": cid, "text": text, "client_id": key})
+        except (websocket.WebSocketException, OSError) as failed:
+            self.sent.pop(key, None)
+            refused = AsyncResult()
+            refused.set({"ok": False, "error": f"send failed: {failed!r}"})
+            return refused
 
     def run(self, seconds: float, rate: float | None, tag: str) -> dict:
         """Send for `seconds`; returns done count, elapsed and latency percentiles."""
@@ -155,7 +165,10 @@ class ChatLoad:
         sent = 0
 
         def check(ack: AsyncResult) -> None:
-            value = ack.get(timeout=30)
+            try:
+                value = ack.get(timeout=30)
+            except gevent.Timeout:
+                value = {"error": "no ack within 30 s"}
             if not value or not value.get("ok"):
                 self.errors.append(value or {"error": "no ack"})
 
@@ -163,7 +176,7 @@ class ChatLoad:
 
             def talk(n, cid, sock):
                 i = 0
-                while time.perf_counter() < deadline:
+                while time.perf_counter() < deadline and not sock.closed:
                     check(self._send(cid, sock, f"{tag}-{n}-{i}", f"血压 13{i % 10}/8{i % 10}"))
                     i += 1
 

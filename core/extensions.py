@@ -1,6 +1,9 @@
 """Extension instances, created unbound and bound in create_app (so `python app.py` is safe)."""
 
+import contextlib
 import logging
+import sqlite3
+import time
 from functools import partial, wraps
 
 from flask import request
@@ -12,26 +15,46 @@ from flask_smorest import Api
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 
 class Base(DeclarativeBase):
     """Declarative base shared by every domain's models."""
 
 
-# Pre-ping: a connection the database dropped (restart, outage) is replaced on checkout instead
-# of failing the request, so service comes back by itself once the database does. A database
-# server only: see engine_options().
-db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
+# Pre-ping, of idle connections only: a connection the database dropped (restart, outage) is
+# replaced on checkout instead of failing the request, so service comes back by itself once the
+# database does. A connection given back less than IDLE_PING_SECONDS ago is not pinged, nor is a
+# SQLite one (a file has no server to lose it): SQLAlchemy's
+# `pool_pre_ping` would cost a `SELECT 1` round trip on every checkout, as much as a chat message's
+# one statement; a connection that fails in use anyway invalidates the pool (a disconnect error).
+IDLE_PING_SECONDS = 5.0
+db = SQLAlchemy(model_class=Base)
 
 
-def engine_options(app) -> None:
-    """No pre-ping on SQLite: a connection to a file has no server to lose it, and the ping was
-    a `SELECT 1` at every checkout (1.4 per REST read: the read audit's commit hands the
-    connection back, and serialising the answer takes it again). PostgreSQL keeps it (the
-    restart test in tests/hardening/test_outages.py)."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+@event.listens_for(Pool, "checkin")
+def _given_back(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["given_back_at"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    if time.monotonic() - record.info.get("given_back_at", 0.0) < IDLE_PING_SECONDS:
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    except Exception as dropped:  # the pool discards it and checks out another (up to 3 times)
+        raise DisconnectionError(str(dropped)) from dropped
+    finally:
+        with contextlib.suppress(Exception):
+            cursor.close()
 
 
 migrate = Migrate()

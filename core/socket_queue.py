@@ -8,6 +8,13 @@ to Redis): its Redis manager, with two additions that the app needs:
   the order is published on the queue's own channel and each process acts on its own sockets.
   python-socketio dispatches only its own methods, so the order travels as a `close_room` of a
   reserved room name that no socket ever joins (a plain `close_room` of it would be a no-op).
+- **Events to one room, addressed on the outside**: python-socketio's Redis manager has one
+  channel, so every process receives every event, decodes the whole JSON message and encodes its
+  packet, only to find that none of its sockets is in that room; and it decodes its own events
+  too, which it delivered when it sent them. An emit to one room is published as a frame whose
+  head names the sender and the room (`ROOM_FRAME`); a listener drops its own frames and those
+  for rooms that it does not hold before any JSON of the payload is read. Anything else (and any
+  frame without that head) travels as python-socketio's own JSON.
 - **Outages that heal**: while Redis is away nothing crosses the queue, so relayed messages are
   lost in flight (they are stored). When the listener is subscribed again, the process tells
   each of its sockets `resync`; clients then ask for what they missed by sequence number.
@@ -23,6 +30,8 @@ from collections.abc import Callable
 import socketio
 
 CONTROL_PREFIX = "\x00control:"
+# b"\x01" + sender's host_id (32 hex) + JSON [namespace, room] + b"\n" + python-socketio's message
+ROOM_FRAME = b"\x01"
 RESYNC_EVENT = "resync"
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,36 @@ class QueueManager(socketio.RedisManager):
     """Several processes over Redis: control messages, and `resync` after an outage."""
 
     RETRY_MAX_SECONDS = 2.0  # a returning queue is noticed within about this long
+
+    def _publish(self, data):
+        room = data.get("room")
+        if data.get("method") != "emit" or not isinstance(room, str) or data.get("callback") is not None:
+            return super()._publish(data)
+        head = json.dumps([data.get("namespace") or "/", room], separators=(",", ":"))
+        frame = ROOM_FRAME + f"{self.host_id}{head}\n".encode() + self.json.dumps(data).encode()
+        for retries_left in (1, 0):  # as python-socketio's: one retry on a fresh connection
+            try:
+                if not self.connected:
+                    self._redis_connect()
+                return self.redis.publish(self.channel, frame)
+            except Exception as exc:
+                self.connected = False
+                if not retries_left:
+                    log.error("Cannot publish to the Socket.IO queue (%s); the event is lost in flight", exc)
+
+    def _listen(self):
+        """python-socketio's messages, less our own room frames and those for rooms not held here."""
+        mine = self.host_id.encode()
+        for message in super()._listen():
+            if not (isinstance(message, bytes) and message.startswith(ROOM_FRAME)):
+                yield message
+                continue
+            if message[1:33] == mine:  # delivered here when it was sent
+                continue
+            cut = message.index(b"\n")
+            namespace, room = json.loads(message[33:cut])
+            if room in self.rooms.get(namespace, ()):
+                yield message[cut + 1 :]
 
     def _handle_close_room(self, message):
         if not _run_control(message.get("room", "")):
