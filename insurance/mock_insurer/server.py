@@ -14,11 +14,6 @@ hospital never needs it), MOCK_INSURER_FAULTS and MOCK_INSURER_POLICY (JSON), TI
 
 from __future__ import annotations
 
-if __name__ == "__main__":  # gevent must patch the standard library before anything imports it
-    from gevent import monkey
-
-    monkey.patch_all()
-
 import argparse
 import json
 import os
@@ -26,7 +21,7 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, request
-from gevent import pywsgi
+from gevent import monkey, pywsgi
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -117,6 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
     args = parser.parse_args(argv)
+    # Patched here, not before the imports (this module is imported by tests and by the hospital's
+    # in-process pages too): what must yield (sockets, time.sleep of the faults, the locks and the
+    # connection pool created by create_app below) is looked up or made after this line.
+    monkey.patch_all(ssl=False)  # plain HTTP on loopback: ssl, imported already, is not needed
     server = pywsgi.WSGIServer((args.host, args.port), create_app(), handler_class=NoDelayHandler, log=None)
     server.serve_forever()
 
