@@ -112,11 +112,15 @@ def begin(user_id: int, key: str | None, scope: str, request_hash: str) -> Idemp
     key = _check_key(key)
     record = IdempotencyRecord(user_id=user_id, key=key, scope=scope, request_hash=request_hash)
     db.session.add(record)
+    session = db.session()
+    kept, session.expire_on_commit = session.expire_on_commit, False  # the caller reads it: no re-SELECT
     try:
         db.session.commit()
         return record
     except IntegrityError:
         db.session.rollback()
+    finally:
+        session.expire_on_commit = kept
     existing = db.session.execute(db.select(IdempotencyRecord).filter_by(user_id=user_id, key=key)).scalar_one()
     if existing.request_hash != request_hash or existing.scope != scope:
         raise ValidationFailed(

@@ -14,7 +14,7 @@ Every function commits its own work; a caller should hold no uncommitted changes
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -145,6 +145,9 @@ class Prepared:
     person: InsuredPerson | None
     med_type: str
     msgid: str
+    # The pending row once `add_pending` made it (kept by the caller until the charge, so that
+    # `charge_pending` need not read it again: a strong reference, the session's is weak).
+    pending: list[Settlement] = field(default_factory=list, compare=False, repr=False)
 
 
 def prepare(claim: Claim) -> Prepared:
@@ -162,7 +165,9 @@ def prepare(claim: Claim) -> Prepared:
 def add_pending(claim: Claim, prepared: Prepared) -> None:
     """Phase 1: add the pending settlement to the caller's transaction (the caller commits it
     together with what is paid for, before anything is sent to the insurer)."""
-    db.session.add(pending_row(claim, prepared.person, prepared.med_type, prepared.msgid))
+    row = pending_row(claim, prepared.person, prepared.med_type, prepared.msgid)
+    db.session.add(row)
+    prepared.pending[:] = [row]
 
 
 def charge_pending(
@@ -173,7 +178,10 @@ def charge_pending(
     `then(view)`, when given, runs once the insurer has charged, before the settled row is
     committed: what it writes (what was paid for) commits in the same transaction, or nothing does
     and the sweep finishes both from the insurer's record."""
-    row = ledger.live_settlement(claim.med_org_ord)
+    # The row this request committed is used as it is (no read): whatever changed it since (the
+    # sweep, only after minutes) makes the conditional `move_to` below a 409, and the insurer
+    # answers a msgid barred by 2601 with its refusal, never a charge.
+    row = prepared.pending[0] if prepared.pending else ledger.live_settlement(claim.med_org_ord)
     if row is None:  # resolved as not charged meanwhile (2601): never a second, new charge
         raise Conflict("settlement_closed", _l("This payment was closed meanwhile; please pay again."))
     if row.msgid != prepared.msgid or row.status != S.PENDING:

@@ -159,6 +159,8 @@ def _new_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_me
         ref=ref,
         patient_id=user.id,
         pharmacy_id=pharmacy.id,
+        pharmacy=pharmacy,  # loaded already: the answer and the events read it without a query
+        delivery=None,  # a new order has none (known, not lazily looked up for its events)
         prescription_id=payable.id,
         prescription_code=payable.code,
         live_prescription_id=payable.id,

@@ -2,7 +2,11 @@
 SQL statements and commits per order, grouped by the code that issued them, and a cProfile of
 the requests. A developer's tool, not a bench workload (bench/run.py runs only bench/*.py).
 
-    .venv/bin/python bench/profile/orders.py [orders] [--cprofile] [--postgres]
+    .venv/bin/python bench/profile/orders.py [orders] [--cprofile] [--postgres] [--plain] [--http]
+
+--http runs the mock insurer as its own process (as a real insurer is): the CPU printed is then
+the hospital's alone. --plain counts nothing (no statement listener): for a sampling profiler run from outside, e.g.
+`py-spy record --format raw -o orders.txt -- .venv/bin/python bench/profile/orders.py 300 --plain`.
 """
 
 from __future__ import annotations
@@ -22,14 +26,40 @@ from _counting import Counting  # noqa: E402
 from _scenario import ADDRESS, prepare  # noqa: E402
 
 from app import create_app  # noqa: E402
+from tests.insurance.test_http_gateway import MockInsurerProcess  # noqa: E402
 
 
-def main(count: int = 30, profile: bool = False, postgres: bool = False) -> None:
+class _NotCounting:
+    """Counting's interface, counting nothing (--plain)."""
+
+    on = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def print(self, count: int, what: str) -> None:
+        print("(statements not counted: --plain)")
+
+
+def main(count: int = 30, profile: bool = False, postgres: bool = False, plain: bool = False, http: bool = False):
     work = workdir()
+    insurer = MockInsurerProcess(work / "insurer.db", work / "insurer.log") if http else None
+    try:
+        over_http = {"INSURANCE_GATEWAY": "http", "INSURANCE_URL": insurer.url} if insurer else {}
+        _profile(work, count, profile, postgres, plain, over_http)
+    finally:
+        if insurer:
+            insurer.stop()
+
+
+def _profile(work, count: int, profile: bool, postgres: bool, plain: bool, insurer: dict) -> None:
     url = (build_postgres() if postgres else None) or build_sqlite(work / "profile.db")
-    ready = prepare(url, count + 5)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEMO_PASSWORD": PASSWORD, **KEYS})
-    counting = Counting(app, traced=not profile)
+    ready = prepare(url, count + 5, config=insurer)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DEMO_PASSWORD": PASSWORD, **KEYS, **insurer})
+    counting = _NotCounting() if plain else Counting(app, traced=not profile)
     client = app.test_client()
     cpu = [0.0]
 
@@ -55,7 +85,8 @@ def main(count: int = 30, profile: bool = False, postgres: bool = False) -> None
         if profiler:
             profiler.disable()
     counting.print(count, "order")
-    print(f"CPU per order (this process: app and in-process insurer): {1000 * cpu[0] / count:.1f} ms")
+    where = "the hospital alone" if insurer else "app and in-process insurer"
+    print(f"CPU per order (this process: {where}): {1000 * cpu[0] / count:.1f} ms")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
@@ -63,4 +94,5 @@ def main(count: int = 30, profile: bool = False, postgres: bool = False) -> None
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(int(args[0]) if args else 30, "--cprofile" in sys.argv, "--postgres" in sys.argv)
+    flags = {flag: f"--{flag}" in sys.argv for flag in ("cprofile", "postgres", "plain", "http")}
+    main(int(args[0]) if args else 30, flags["cprofile"], flags["postgres"], flags["plain"], flags["http"])

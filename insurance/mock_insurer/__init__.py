@@ -1,6 +1,6 @@
 """The mock insurer: a real service of its own that stands in for the national platform.
 
 `service.MockInsurer` answers envelopes (one mixin per concern); `server` runs it as its own
-process (`flask --app insurance.mock_insurer.server run -p 5001`); `pages` is the patient's
+process (`python -m insurance.mock_insurer.server --port 5001`); `pages` is the patient's
 authorisation page. This package file imports nothing, so that no module here depends on it.
 """

@@ -80,8 +80,17 @@ class Persons:
             claims = tokens.verify(self.secret, data.get("mdtrt_cert_no", ""), clock.now())
         except tokens.TokenError as err:
             raise Refusal(f"voucher_{err.reason}", VOUCHER_TEXTS[err.reason]) from None
-        person = self._person_by_psn(session, claims.psn_no)
-        if session.scalar(select(MiUsedVoucher.id).filter_by(nonce=claims.nonce)) is not None:
+        # One query: the person with whether this voucher was spent (an outer join on its nonce).
+        found = session.execute(
+            select(MiPerson, MiUsedVoucher.id)
+            .outerjoin(MiUsedVoucher, MiUsedVoucher.nonce == claims.nonce)
+            .where(MiPerson.psn_no == claims.psn_no)
+            .limit(1)
+        ).first()
+        if found is None:
+            raise Refusal("not_insured", "查无此参保人")
+        person, spent = found
+        if spent is not None:
             raise Refusal("voucher_used", "电子凭证已使用，请刷新")
         certno = data.get("certno")
         if (certno and self.certno_hash(certno) != person.certno_hash) or (
@@ -118,8 +127,17 @@ class Persons:
 
     def _chronic_filings(self, session: Session, envelope: dict) -> dict:
         """5301: the person's chronic / special disease filings."""
-        person = self._person_by_psn(session, envelope["input"].get("data", {}).get("psn_no", ""))
-        rows = session.scalars(select(MiChronicFiling).filter_by(psn_id=person.id).order_by(MiChronicFiling.id))
+        psn_no = envelope["input"].get("data", {}).get("psn_no", "")
+        # One query: the person (none: not insured) with his filings (an outer join: maybe none).
+        found = session.execute(
+            select(MiPerson.id, MiChronicFiling)
+            .outerjoin(MiChronicFiling, MiChronicFiling.psn_id == MiPerson.id)
+            .where(MiPerson.psn_no == psn_no)
+            .order_by(MiChronicFiling.id)
+        ).all()
+        if not found:
+            raise Refusal("not_insured", "查无此参保人")
+        rows = [filing for _person_id, filing in found if filing is not None]
         return {
             "feedetail": [
                 {

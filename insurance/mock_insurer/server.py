@@ -1,4 +1,6 @@
-"""The mock insurer as a service of its own: `flask --app insurance.mock_insurer.server run -p 5001`.
+"""The mock insurer as a service of its own: `python -m insurance.mock_insurer.server --port 5001`
+(gevent's WSGI server, connections kept alive as a real insurer's front end keeps them), or
+`flask --app insurance.mock_insurer.server run -p 5001` (werkzeug's, which closes each one).
 
 Run this way it keeps its ledger in its own SQLite file (MOCK_INSURER_DATABASE_URL, default
 instance/mock_insurer.db), answers request envelopes at the national platform's path
@@ -12,17 +14,20 @@ hospital never needs it), MOCK_INSURER_FAULTS and MOCK_INSURER_POLICY (JSON), TI
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from gevent import monkey, pywsgi
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import clock
 from core.extensions import db
+from core.serving import NoDelayHandler
 from insurance.mock_insurer import pages
 from insurance.mock_insurer.constants import DEFAULT_SECRET, SERVICE_PATH
 from insurance.mock_insurer.faults import SimulatedTimeout
@@ -98,3 +103,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(http)
     app.register_blueprint(pages.bp)
     return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the mock insurer on host:port: gevent's server, HTTP/1.1 kept-alive connections,
+    TCP_NODELAY (the hospital's gateway keeps a pool of connections to it)."""
+    parser = argparse.ArgumentParser(description="The mock insurer as its own HTTP service.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5001)
+    args = parser.parse_args(argv)
+    # Patched here, not before the imports (this module is imported by tests and by the hospital's
+    # in-process pages too): what must yield (sockets, time.sleep of the faults, the locks and the
+    # connection pool created by create_app below) is looked up or made after this line.
+    monkey.patch_all(ssl=False)  # plain HTTP on loopback: ssl, imported already, is not needed
+    server = pywsgi.WSGIServer((args.host, args.port), create_app(), handler_class=NoDelayHandler, log=None)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

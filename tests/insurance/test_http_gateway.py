@@ -1,6 +1,6 @@
 """The HTTP gateway against the mock insurer running as its own process on a loopback port.
 
-The mock is started the documented way (`flask --app insurance.mock_insurer.server run`), with its own
+The mock is started the documented way (`python -m insurance.mock_insurer.server`), with its own
 SQLite ledger; one test kills it in the middle of a call and starts it again.
 """
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.live
 
 
 class MockInsurerProcess:
-    """`flask --app insurance.mock_insurer.server run` on 127.0.0.1:port with its own database file."""
+    """`python -m insurance.mock_insurer.server` on 127.0.0.1:port with its own database file."""
 
     def __init__(self, db_path: Path, log_path: Path):
         self.port = free_port()
@@ -43,10 +43,10 @@ class MockInsurerProcess:
     def start(self) -> None:
         env = {**os.environ, "MOCK_INSURER_DATABASE_URL": self.db_url, "MOCK_INSURER_SECRET": "http-test-secret"}
         env.pop("FLASK_APP", None)
-        command = [sys.executable, "-m", "flask", "--app", "insurance.mock_insurer.server", "run"]
+        command = [sys.executable, "-m", "insurance.mock_insurer.server"]
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(
-                [*command, "--host", "127.0.0.1", "-p", str(self.port)],
+                [*command, "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
