@@ -33,6 +33,7 @@ from insurance.mock_insurer.constants import DEFAULT_SECRET, SERVICE_PATH
 from insurance.mock_insurer.faults import SimulatedTimeout
 from insurance.mock_insurer.models import MI_TABLES
 from insurance.mock_insurer.service import MockInsurer
+from standins import service
 
 http = Blueprint("mock_insurer_http", __name__)
 
@@ -51,26 +52,8 @@ def call_service():
         return jsonify(lost.response), 504
 
 
-@http.route("/admin/faults", methods=["GET", "POST"])
-def faults():
-    """Read or set the faults: POST {"delay_ms": 500, "fail_next": 1, ...}; ?replace=1 resets others."""
-    switch = _insurer().faults
-    if request.method == "POST":
-        return jsonify(switch.update(request.get_json(force=True) or {}, replace=request.args.get("replace") == "1"))
-    return jsonify(switch.current())
-
-
-@http.get("/health")
-def health():
-    return jsonify({"ok": True, "pid": os.getpid()})
-
-
-def _sqlite_pragmas(dbapi_connection, _record):
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+def _faults():
+    return _insurer().faults
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -86,12 +69,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         TIMEZONE=os.environ.get("TIMEZONE", "Asia/Shanghai"),
     )
     app.config.update(test_config or {})
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"][10:]).parent.mkdir(parents=True, exist_ok=True)
+    service.sqlite_file_ready(app.config["SQLALCHEMY_DATABASE_URI"])
     clock.configure(app.config["TIMEZONE"])
     db.init_app(app)
     with app.app_context():
-        event.listen(db.engine, "connect", _sqlite_pragmas)
+        event.listen(db.engine, "connect", service.sqlite_pragmas)
         db.metadata.create_all(db.engine, tables=MI_TABLES)
         engine = db.engine
     app.extensions["mock_insurer"] = MockInsurer(
@@ -101,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         faults=app.config["MOCK_INSURER_FAULTS"],
     )
     app.register_blueprint(http)
+    app.register_blueprint(service.admin_blueprint(_faults))
     app.register_blueprint(pages.bp)
     return app
 
