@@ -35,8 +35,10 @@ IDLE_PING_SECONDS = 5.0
 db = SQLAlchemy(model_class=Base)
 
 
+@event.listens_for(Pool, "connect")
 @event.listens_for(Pool, "checkin")
 def _given_back(_dbapi_connection, record) -> None:
+    """A connection just opened is as fresh as one just given back: no ping at its first checkout."""
     if record is not None:
         record.info["given_back_at"] = time.monotonic()
 
@@ -50,6 +52,9 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("SELECT 1")
+        # The DBAPI opened a transaction for the SELECT: end it, or the connection is handed out
+        # "in transaction", and a caller that asks for autocommit (the chat's store) is refused.
+        dbapi_connection.rollback()
     except Exception as dropped:  # the pool discards it and checks out another (up to 3 times)
         raise DisconnectionError(str(dropped)) from dropped
     finally:
