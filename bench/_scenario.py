@@ -124,3 +124,26 @@ def _one(client, n: int, hashed: str, doctor: dict, pharmacist: dict) -> Ready:
     call("POST", f"/api/prescriptions/{rx['id']}/sign", doctor)
     call("POST", f"/api/prescriptions/{rx['id']}/review", pharmacist, decision="approve")
     return Ready(phone, token, consultation["id"], rx["id"])
+
+
+def accepted_consultation(patient_id: int, department_id: int, doctor_id: int, diagnosis_id: int):
+    """A text consultation the doctor has accepted, written directly (the chat benches measure
+    chat, not opening consultations or the shift's capacity); the caller adds and commits it."""
+    from datetime import timedelta
+
+    from core import clock
+    from hospital.models.consultations import Consultation, ConsultationStatus
+
+    now = clock.now()
+    return Consultation(
+        patient_id=patient_id,
+        department_id=department_id,
+        doctor_id=doctor_id,
+        diagnosis_id=diagnosis_id,
+        mode="text",
+        complaint="压测",
+        status=ConsultationStatus.ACCEPTED,
+        accepted_at=now,
+        expires_at=now + timedelta(days=1),
+        kept_by_doctor=True,
+    )

@@ -28,7 +28,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from datetime import timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import requests  # noqa: E402
@@ -38,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _chat_client import ChatLoad, cpu_ms  # noqa: E402
+from _scenario import accepted_consultation  # noqa: E402
 
 PASSWORD = "Bench@2026x"
 ROOMS = int(os.environ.get("BENCH_ROOMS", "100"))
@@ -71,10 +71,8 @@ def build_database(url: str) -> list[tuple[int, str]]:
     from flask_migrate import upgrade
 
     from app import create_app
-    from core import clock
     from core.extensions import db
     from core.models import Role, User
-    from hospital.models.consultations import Consultation, ConsultationStatus
     from hospital.models.patients import ConfirmedDiagnosis
     from hospital.services import network
 
@@ -91,21 +89,9 @@ def build_database(url: str) -> list[tuple[int, str]]:
         )
         patients = list({user.id: (user, dx) for user, dx in db.session.execute(with_diagnosis)}.values())[:10]
         rooms = []
-        now = clock.now()
         for n in range(ROOMS):  # set up directly: the bench measures chat, not the shift's capacity
             patient, diagnosis = patients[n % len(patients)]
-            consultation = Consultation(
-                patient_id=patient.id,
-                department_id=doctor.department_id,
-                doctor_id=doctor.id,
-                diagnosis_id=diagnosis.id,
-                mode="text",
-                complaint="压测",
-                status=ConsultationStatus.ACCEPTED,
-                accepted_at=now,
-                expires_at=now + timedelta(days=1),
-                kept_by_doctor=True,
-            )
+            consultation = accepted_consultation(patient.id, doctor.department_id, doctor.id, diagnosis.id)
             db.session.add(consultation)
             db.session.flush()
             rooms.append((consultation.id, patient.username))

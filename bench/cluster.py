@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from _common import (
@@ -39,7 +38,7 @@ from _common import (
     report,
     workdir,
 )
-from _scenario import prepare
+from _scenario import accepted_consultation, prepare
 from rest_mix import mix, pay
 
 PATIENTS = 20  # the REST mix's users; the chat's patients (CHAT_ROOMS consultations among them)
@@ -201,28 +200,17 @@ def chat_rooms(database_url: str, ready, doctor_token: str, count: int = CHAT_RO
     in-process (the bench measures chat, not opening consultations): [id, patient token, doctor
     token] each."""
     from app import create_app
-    from core import clock
     from core.extensions import db
-    from hospital.models.consultations import Consultation, ConsultationStatus
+    from hospital.models.consultations import Consultation
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **KEYS})
     rooms = []
     with app.app_context():
-        now = clock.now()
         for n in range(count):
             patient = ready[n % len(ready)]
             first = db.session.get(Consultation, patient.consultation_id)
-            consultation = Consultation(
-                patient_id=first.patient_id,
-                department_id=first.department_id,
-                doctor_id=first.doctor_id,
-                diagnosis_id=first.diagnosis_id,
-                mode="text",
-                complaint="压测",
-                status=ConsultationStatus.ACCEPTED,
-                accepted_at=now,
-                expires_at=now + timedelta(days=1),
-                kept_by_doctor=True,
+            consultation = accepted_consultation(
+                first.patient_id, first.department_id, first.doctor_id, first.diagnosis_id
             )
             db.session.add(consultation)
             db.session.flush()

@@ -41,8 +41,7 @@ def _call(wsgi, environ: dict) -> int:
     """One request through the WSGI callable; the body consumed as a server would."""
     status = []
     body = wsgi(dict(environ), lambda s, h, e=None: status.append(s))
-    for _chunk in body:
-        pass
+    b"".join(body)  # consumed as a server would send it
     if hasattr(body, "close"):
         body.close()
     return int(status[0][:3])

@@ -15,7 +15,7 @@ Why a remembered answer is still the right answer:
   change within that bound. A patient who picks a doctor from a list up to 10 s old is safe:
   starting the consultation checks the rota again in the database.
 - Access checks run before the remembered answer is looked up (the decorator sits under
-  `roles_required`), and only 200 answers are remembered.
+  `roles_required`), and only successful answers (status 200) are remembered.
 - Changes outside the ORM (raw SQL, another program writing the database) are seen within the
   bound only.
 """
