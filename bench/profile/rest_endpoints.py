@@ -170,6 +170,9 @@ def main(count: int, db: str | None, only: str, trace: bool, profile: bool, dump
     if dump:  # the answers, to compare two versions of the code on the same database
         Path(dump).write_text(json.dumps(bodies, ensure_ascii=False, indent=1, sort_keys=True))
     if profiler:
+        saved = workdir() / "rest_endpoints.prof"
+        profiler.dump_stats(saved)
+        print(f"profile saved in {saved}")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
 
