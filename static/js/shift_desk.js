@@ -37,7 +37,7 @@
   }
 
   async function nextPatient() {
-    if (busy) return;
+    if (busy || nextButton.disabled) return;  // off shift (Alt+N too): the queue column says why
     busy = true;
     try {
       const c = await api("POST", "/api/shift/next", {});

@@ -70,6 +70,9 @@
     list.replaceChildren(...(waiting.length ? waiting.map(item) : [el("li", { class: "muted", text: App.t("Nobody is waiting.") })]));
     mine.replaceChildren(...(queue.accepted.length ? queue.accepted.map(mineItem) : [el("li", { class: "muted", text: App.t("None") })]));
     count.textContent = waiting.length ? String(waiting.length) : "";
+    // Off shift he may not accept anyone: the button says so by being off, and the line says why.
+    const nextButton = document.getElementById("next-patient");
+    if (nextButton) nextButton.disabled = !queue.shift;
     shiftLine.textContent = queue.shift
       ? App.t("On shift until %(time)s; %(taken)s of %(capacity)s taken.", { time: App.fmtHour(queue.shift.ends_at), taken: queue.shift.accepted, capacity: queue.shift.capacity })
       : App.t("You are not on shift now: you can accept patients only during your own shift.");
