@@ -55,6 +55,7 @@ from core.extensions import api, babel, csrf, db, limit_only_where_needed, limit
 from core.fields import BoundedIntConverter
 from core.inputs import check_json_body
 from core.json_provider import FastJSONProvider
+from core.models import Role
 from core.security import add_security_headers
 from dashboard import api as dashboard_api
 from dashboard import pages as dashboard_pages
@@ -231,7 +232,10 @@ def _template_globals(app: Flask) -> None:
             "current_user": user,
             "nav_items": nav.nav_for(user.role if user else None),
             "elder_mode": i18n.elder_mode(),
-            "elder_offered": request.cookies.get("elder_offered") == "1" or (user is not None and user.elder_mode),
+            # The offer of larger type is for patients (and whoever has not logged in yet); staff
+            # keep the switch at the top but are not asked on every page until they answer.
+            "elder_offered": request.cookies.get("elder_offered") == "1"
+            or (user is not None and (user.elder_mode or user.role != Role.PATIENT)),
             "lang": str(i18n.select_locale()),
             "client_texts": i18n.client_texts,
         }

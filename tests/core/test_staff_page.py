@@ -44,3 +44,15 @@ def test_the_page_after_a_password_reset_keeps_the_controls(demo_client):
     )
     assert 'id="reset-result"' in html
     assert f'id="role-{pharmacist}"' in html and f'id="active-toggle-{pharmacist}"' in html
+
+
+def test_the_offer_of_elder_mode_is_made_to_patients_not_to_staff(demo_client):
+    """A patient (and anyone not logged in yet) is asked once whether he wants larger type; a
+    doctor, pharmacist or administrator keeps the switch at the top but is not asked on every page."""
+    assert 'id="elder-offer-yes"' in demo_client.get("/login").get_data(as_text=True)
+    page_login(demo_client, "13800000001")
+    assert 'id="elder-offer-yes"' in demo_client.get("/").get_data(as_text=True)
+    for staff in ("doc01", "pharm01", "admin"):
+        page_login(demo_client, staff)
+        html = demo_client.get("/").get_data(as_text=True)
+        assert 'id="elder-switch"' in html and 'id="elder-offer-yes"' not in html, staff

@@ -124,7 +124,7 @@ def test_dispatcher_board_live_bulk_and_confirmed_failure(browser, live_server):
     # A phone, in elder mode: still one column at a time and no sideways scrolling.
     page = open_as(browser, live_server, "disp01", PHONE)
     context = page.context
-    page.click("#elder-offer-yes")
+    page.click("#elder-switch")  # staff are not offered it: the switch at the top
     page.goto(live_server.url + "/dispatch")
     page.wait_for_selector("#board[data-live='1']", state="attached")
     check_accessibility(page, "desks-dispatch-board-phone-elder")

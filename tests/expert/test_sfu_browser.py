@@ -246,7 +246,7 @@ def test_room_on_a_phone_in_elder_mode(browser, sfu_server):
     cases = requests.get(sfu_server.url + "/api/expert-cases", headers=headers, timeout=10).json()
     case_id = next(c["id"] for c in cases if c["status"] == "in_session")
     page = open_room(browser, sfu_server, "exp02", case_id, PHONE)
-    page.click("#elder-offer-yes")
+    page.click("#elder-switch")  # staff are not offered it: the switch at the top
     page.wait_for_selector("html.elder")
     stage, side = page.locator("#stage").bounding_box(), page.locator(".meeting-side").bounding_box()
     assert stage["y"] < side["y"]  # the stage on top, the panels below
