@@ -194,6 +194,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.use_request_domain(babel, app)
     csrf.init_app(app)
     limiter.init_app(app)
     limit_only_where_needed(app)

@@ -1,0 +1,38 @@
+"""What every request was made cheaper by (issue #13) must not change what it answers:
+- translations remembered within a request still follow a changed locale (force_locale, refresh);
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import g
+from flask_babel import force_locale, get_locale, refresh
+from flask_babel import lazy_gettext as _l
+
+READ = _l("read")  # core.audit's word for a read
+
+
+def test_remembered_translations_follow_a_forced_or_refreshed_locale(app):
+    with app.test_request_context("/", headers={"Cookie": "lang=en"}):
+        assert str(get_locale()) == "en"
+        assert str(READ) == "read"
+        assert str(READ) == "read"  # the remembered translations
+        with force_locale("zh"):
+            assert str(READ) == "查看了"
+            with force_locale("en"):
+                assert str(READ) == "read"
+            assert str(READ) == "查看了"
+        assert str(READ) == "read"
+        g.user = SimpleNamespace(locale="zh", elder_mode=False)  # he saved Chinese meanwhile
+        assert str(READ) == "read"  # the request's locale stands until refreshed
+        refresh()
+        assert str(READ) == "查看了"
+
+
+def test_a_request_after_another_in_an_other_language_reads_its_own(client):
+    assert "实名注册" in client.get("/register").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    assert "Register with your real name" in client.get("/register").get_data(as_text=True)
+    client.set_cookie("lang", "zh")
+    assert "实名注册" in client.get("/register").get_data(as_text=True)
