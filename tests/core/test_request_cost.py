@@ -1,5 +1,6 @@
 """What every request was made cheaper by (issue #13) must not change what it answers:
 - translations remembered within a request still follow a changed locale (force_locale, refresh);
+- argument schemas built once still parse each request's arguments apart, errors as before;
 """
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ from types import SimpleNamespace
 from flask import g
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import lazy_gettext as _l
+from flask_smorest.arguments import ArgumentsMixin
+
+from core.inputs import SchemaReusingParser
+from tests.realtime.test_access_at_once import _bearer
+from tests.realtime.test_socket_rules import DOCTOR, _token
 
 READ = _l("read")  # core.audit's word for a read
 
@@ -36,3 +42,17 @@ def test_a_request_after_another_in_an_other_language_reads_its_own(client):
     assert "Register with your real name" in client.get("/register").get_data(as_text=True)
     client.set_cookie("lang", "zh")
     assert "实名注册" in client.get("/register").get_data(as_text=True)
+
+
+def test_argument_schemas_are_built_once_and_still_parse_each_request_apart(demo_app, demo_client):
+    parser = ArgumentsMixin.ARGUMENTS_PARSER
+    assert isinstance(parser, SchemaReusingParser)
+    headers = _bearer(_token(DOCTOR))
+    five = demo_client.get("/api/drugs?q=a&limit=5", headers=headers).get_json()
+    assert len(five) == 5
+    assert len(demo_client.get("/api/drugs?q=a&limit=2", headers=headers).get_json()) == 2
+    assert len(demo_client.get("/api/drugs?q=a", headers=headers).get_json()) > 5  # the default again
+    assert demo_client.get("/api/drugs?q=a&limit=5", headers=headers).get_json() == five
+    refused = demo_client.get("/api/drugs?q=a&limit=x", headers=headers)
+    assert refused.status_code == 422 and "limit" in str(refused.get_json())
+    assert isinstance(ArgumentsMixin.ARGUMENTS_PARSER, SchemaReusingParser)
