@@ -1,6 +1,7 @@
 """What every request was made cheaper by (issue #13) must not change what it answers:
 - translations remembered within a request still follow a changed locale (force_locale, refresh);
 - argument schemas built once still parse each request's arguments apart, errors as before;
+- a session cookie nobody touched is not saved, one that was used is set and deleted as before;
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest.arguments import ArgumentsMixin
 
 from core.inputs import SchemaReusingParser
+from tests.conftest import csrf_of, page_login
 from tests.realtime.test_access_at_once import _bearer
 from tests.realtime.test_socket_rules import DOCTOR, _token
 
@@ -56,3 +58,17 @@ def test_argument_schemas_are_built_once_and_still_parse_each_request_apart(demo
     refused = demo_client.get("/api/drugs?q=a&limit=x", headers=headers)
     assert refused.status_code == 422 and "limit" in str(refused.get_json())
     assert isinstance(ArgumentsMixin.ARGUMENTS_PARSER, SchemaReusingParser)
+
+
+def test_a_session_nobody_touched_sets_no_cookie_and_a_used_one_still_does(demo_app, demo_client):
+    answer = demo_client.get("/api/me", headers=_bearer(_token(DOCTOR)))
+    assert answer.status_code == 200
+    assert "Set-Cookie" not in answer.headers and "Cookie" not in answer.headers.get("Vary", "")
+    page = demo_app.test_client()
+    assert "session=" in page.get("/login").headers.get("Set-Cookie", "")  # the form's CSRF token
+    page_login(page, DOCTOR)
+    assert page.get("/api/me").get_json()["username"] == DOCTOR  # the cookie carries him
+    token = csrf_of(page.get("/account").get_data(as_text=True))
+    ended = page.post("/logout", data={"csrf_token": token})
+    assert ended.status_code < 400 and "session=;" in ended.headers.get("Set-Cookie", "")
+    assert page.get("/api/me").status_code == 401
