@@ -2,23 +2,36 @@
 - translations remembered within a request still follow a changed locale (force_locale, refresh);
 - argument schemas built once still parse each request's arguments apart, errors as before;
 - a session cookie nobody touched is not saved, one that was used is set and deleted as before;
+- reads grouped into one commit under gevent are each committed before their answer leaves, and
+  a failed group commit fails each of its requests;
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import gevent
+import pytest
 from flask import g
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import lazy_gettext as _l
 from flask_smorest.arguments import ArgumentsMixin
+from sqlalchemy import event
 
+from core import audit
+from core.extensions import db
 from core.inputs import SchemaReusingParser
 from tests.conftest import csrf_of, page_login
-from tests.realtime.test_access_at_once import _bearer
-from tests.realtime.test_socket_rules import DOCTOR, _token
+from tests.core.test_read_cost import _reads_in_database
+from tests.realtime.test_access_at_once import _bearer, accepted_consultation
+from tests.realtime.test_socket_rules import DOCTOR, PATIENT, _token, _user
 
 READ = _l("read")  # core.audit's word for a read
+
+
+@pytest.fixture
+def consultation_id(demo_app) -> int:
+    return accepted_consultation()
 
 
 def test_remembered_translations_follow_a_forced_or_refreshed_locale(app):
@@ -72,3 +85,51 @@ def test_a_session_nobody_touched_sets_no_cookie_and_a_used_one_still_does(demo_
     ended = page.post("/logout", data={"csrf_token": token})
     assert ended.status_code < 400 and "session=;" in ended.headers.get("Set-Cookie", "")
     assert page.get("/api/me").status_code == 401
+
+
+def test_concurrent_reads_are_committed_in_one_group_before_each_answer(demo_app, consultation_id):
+    """As the gevent server runs them: each request a greenlet; their audit rows are written in
+    one transaction, and each answer comes back only once its row is committed (seen from
+    another connection at that moment)."""
+    patient, token = _user(PATIENT), _token(PATIENT)
+    path = f"/api/consultations/{consultation_id}"
+    before = len(_reads_in_database(demo_app, patient.id))
+    group_commit = audit._group_commit(db.engine)
+    groups_before = group_commit.commits
+    seen: dict[int, tuple[int, int]] = {}
+
+    def read(n: int) -> None:
+        answer = demo_app.test_client().get(path, headers=_bearer(token))
+        seen[n] = (answer.status_code, len(_reads_in_database(demo_app, patient.id)))
+
+    gevent.joinall([gevent.spawn(read, n) for n in range(6)], raise_error=True)
+    assert all(status == 200 for status, _ in seen.values())
+    assert all(committed == before + 6 for _, committed in seen.values())  # the whole group, at once
+    assert group_commit.commits == groups_before + 1
+
+
+def test_a_failed_group_commit_fails_each_of_its_requests_and_commits_none(demo_app, consultation_id):
+    patient, token = _user(PATIENT), _token(PATIENT)
+    before = len(_reads_in_database(demo_app, patient.id))
+    statuses: list[int] = []
+
+    def read() -> None:
+        try:  # the test client hands on a view's exception (TESTING); a server answers 500
+            answer = demo_app.test_client().get(f"/api/consultations/{consultation_id}", headers=_bearer(token))
+            statuses.append(answer.status_code)
+        except RuntimeError as refused:
+            statuses.append(str(refused))
+
+    def refuse_audit_rows(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO audit_log"):
+            raise RuntimeError("the disk is full")
+
+    event.listen(db.engine, "before_cursor_execute", refuse_audit_rows)
+    try:
+        gevent.joinall([gevent.spawn(read) for _ in range(3)], raise_error=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse_audit_rows)
+    assert statuses == ["the disk is full"] * 3
+    assert len(_reads_in_database(demo_app, patient.id)) == before
+    read()  # the writer is not stuck: the next group commits
+    assert statuses[-1] == 200 and len(_reads_in_database(demo_app, patient.id)) == before + 1
