@@ -16,11 +16,12 @@ from flask import g
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import lazy_gettext as _l
 from flask_smorest.arguments import ArgumentsMixin
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
 
 from core import audit
 from core.extensions import db
 from core.inputs import SchemaReusingParser
+from core.models import AuditEntry
 from tests.conftest import csrf_of, page_login
 from tests.core.test_read_cost import _reads_in_database
 from tests.realtime.test_access_at_once import _bearer, accepted_consultation
@@ -133,3 +134,26 @@ def test_a_failed_group_commit_fails_each_of_its_requests_and_commits_none(demo_
     assert len(_reads_in_database(demo_app, patient.id)) == before
     read()  # the writer is not stuck: the next group commits
     assert statuses[-1] == 200 and len(_reads_in_database(demo_app, patient.id)) == before + 1
+
+
+def test_grouped_reads_on_postgres_are_committed_before_each_returns(pg_app):
+    def committed() -> int:  # another connection: only what is committed
+        engine = create_engine(pg_app.config["SQLALCHEMY_DATABASE_URI"])
+        try:
+            with engine.connect() as connection:
+                query = text(f"SELECT count(*) FROM {AuditEntry.__tablename__} WHERE object_type = 'grouped'")
+                return connection.execute(query).scalar_one()
+        finally:
+            engine.dispose()
+
+    group_commit = audit._group_commit(db.engine)
+    seen: list[int] = []
+
+    def read(n: int) -> None:
+        with pg_app.test_request_context("/"):
+            audit.record_reads(None, [None, None], "grouped", n)  # two entries each
+            seen.append(committed())
+            db.session.remove()
+
+    gevent.joinall([gevent.spawn(read, n) for n in range(5)], raise_error=True)
+    assert seen == [10] * 5 and group_commit.commits == 1
