@@ -18,10 +18,10 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest.arguments import ArgumentsMixin
 from sqlalchemy import create_engine, event, text
 
-from core import audit
+from core import audit, notify
 from core.extensions import db
 from core.inputs import SchemaReusingParser
-from core.models import AuditEntry
+from core.models import AuditEntry, Notification
 from tests.conftest import csrf_of, page_login
 from tests.core.test_read_cost import _reads_in_database
 from tests.realtime.test_access_at_once import _bearer, accepted_consultation
@@ -157,3 +157,20 @@ def test_grouped_reads_on_postgres_are_committed_before_each_returns(pg_app):
 
     gevent.joinall([gevent.spawn(read, n) for n in range(5)], raise_error=True)
     assert seen == [10] * 5 and group_commit.commits == 1
+
+
+def test_a_read_recorded_beside_a_change_commits_with_that_change_not_in_a_group(demo_app):
+    patient = _user(PATIENT)
+    group_commit = audit._group_commit(db.engine)
+    groups_before = group_commit.commits
+
+    def change_and_read() -> None:
+        with demo_app.test_request_context("/"):
+            notify.add_notification(patient.id, "test.changed", {})
+            audit.record_read(None, patient.id, "changed_and_read")
+            db.session.remove()
+
+    gevent.spawn(change_and_read).get()
+    assert group_commit.commits == groups_before  # its own transaction, with the change
+    assert ("changed_and_read", None) in _reads_in_database(demo_app, patient.id)
+    assert db.session.execute(db.select(Notification).filter_by(event="test.changed")).scalar_one()
