@@ -53,7 +53,7 @@ from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import api, babel, csrf, db, limit_only_where_needed, limiter, migrate, socketio
 from core.fields import BoundedIntConverter
-from core.inputs import check_json_body
+from core.inputs import check_json_body, reuse_argument_schemas
 from core.json_provider import FastJSONProvider
 from core.models import Role
 from core.security import add_security_headers
@@ -195,6 +195,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.use_request_domain(babel, app)
     csrf.init_app(app)
     limiter.init_app(app)
     limit_only_where_needed(app)
@@ -263,6 +264,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.before_request(lambda: check_api_csrf() if request.path.startswith("/api") else None)
     app.after_request(add_security_headers)
     _register_domains(app)
+    reuse_argument_schemas()
     register_error_handlers(app)
     _template_globals(app)
     return app

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
+
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
+from gevent import getcurrent, spawn
+from gevent.event import AsyncResult
+from gevent.greenlet import Greenlet
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -81,28 +87,92 @@ def record_read(actor_id: int | None, patient_id: int | None, object_type: str, 
 
 
 def record_reads(actor_id: int | None, patient_ids, object_type: str, object_id=None, **detail) -> None:
-    """One read entry per patient (a list that shows several), in one INSERT, committed now.
+    """One read entry per patient (a list that shows several), committed before this returns.
 
-    A prebuilt INSERT on the request's transaction and its commit, without the ORM's unit of
-    work (a read has nothing else to flush). Written now rather than buffered: a buffer flushed
-    later would lose the reads served just before a crash, and the log must hold every read.
-
-    The commit leaves what the request read loaded (no expire-on-commit) when the transaction
-    wrote nothing else: those objects are exactly what was read and audited, and expiring them
-    made the answer's serialisation read every one of them again (a SELECT per row)."""
+    Written now rather than buffered: a buffer flushed later would lose the reads served just
+    before a crash, and the log must hold every read. Two ways, the same guarantee:
+    - served by gevent (the server), when the request's transaction wrote nothing else: the
+      entries join the group commit below and this request waits for its group's commit;
+    - otherwise a prebuilt INSERT on the request's transaction and its commit, without the ORM's
+      unit of work (a read has nothing else to flush).
+    Either way the request's transaction is committed, leaving what it read loaded (no
+    expire-on-commit) when it wrote nothing else: those objects are exactly what was read and
+    audited, and expiring them made the answer's serialisation read every one of them again (a
+    SELECT per row). A grouped request so waits without holding a pooled connection, which the
+    writer might otherwise wait for."""
     session = db.session()
     untouched = not (session.new or session.dirty or session.deleted or session.info.get(_WROTE))
     at, ip = clock.now(), request.remote_addr if has_request_context() else None
     row = {"at": at, "actor_id": actor_id, "action": "read", "object_type": object_type, "ip": ip}
     row |= {"object_id": str(object_id) if object_id is not None else None, "detail": detail or None}
     entries = [{**row, "patient_id": patient_id} for patient_id in patient_ids]
-    if entries:  # on the transaction's connection: Session.execute's ORM path has nothing to add
+    grouped = untouched and entries and isinstance(getcurrent(), Greenlet)
+    if entries and not grouped:  # on the transaction's connection: the ORM has nothing to add
         session.connection(bind_arguments=_BIND).execute(_INSERT, entries)
     session.expire_on_commit = not untouched
     try:
-        session.commit()
+        session.commit()  # also ends a grouped request's transaction: it waits holding no connection
     finally:
         session.expire_on_commit = True
+    if grouped:
+        _group_commit(session.get_bind(clause=_INSERT)).write(entries)
+
+
+class GroupCommit:
+    """Read entries of concurrent requests written by one writer in one transaction.
+
+    Under gevent every request is a greenlet. One that records a read queues its entries and
+    waits; the writer, started by the first entry of a group, runs once the requests already
+    running have queued theirs or are waiting on something else, writes the group in one
+    INSERT and one commit, then wakes each request of the group (or hands each the error, and
+    nothing of the group is committed). A request answers only after its entries are
+    committed, as before; what concurrent reads share is the commit and the statement, about
+    two thirds of an audited read's cost on SQLite. While one group is written (on PostgreSQL
+    the writer waits for the database), the next one gathers."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.queued: list[tuple[list[dict], AsyncResult]] = []
+        self.writer: Greenlet | None = None
+        self.commits = 0  # groups committed (for tests and profiles)
+
+    def write(self, entries: list[dict]) -> None:
+        """Queue the entries and wait until they are committed (raises what the commit raised)."""
+        done = AsyncResult()
+        self.queued.append((entries, done))
+        if self.writer is None:
+            self.writer = spawn(self._write_groups)
+        done.get()
+
+    def _write_groups(self) -> None:
+        try:
+            while self.queued:
+                group, self.queued = self.queued, []
+                self._write(group)
+        finally:
+            self.writer = None
+
+    def _write(self, group: list[tuple[list[dict], AsyncResult]]) -> None:
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(_INSERT, [entry for entries, _ in group for entry in entries])
+        except Exception as error:  # every request of the group fails as its own commit would have
+            for _, done in group:
+                done.set_exception(error)
+            return
+        self.commits += 1
+        for _, done in group:
+            done.set(None)
+
+
+_group_commits: weakref.WeakKeyDictionary[Engine, GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def _group_commit(engine: Engine) -> GroupCommit:
+    group_commit = _group_commits.get(engine)
+    if group_commit is None:
+        group_commit = _group_commits[engine] = GroupCommit(engine)
+    return group_commit
 
 
 def entries_for_patient(patient_id: int, limit: int = 200) -> list[AuditEntry]:

@@ -48,12 +48,19 @@ _WHILE_PASSWORD_CHANGE = {
 
 class SessionCookie(SecureCookieSessionInterface):
     """Flask's signed session cookie, without building its signer for a request that sends no
-    cookie (API clients with a bearer token): an empty session, as Flask would have opened."""
+    cookie (API clients with a bearer token): an empty session, as Flask would have opened; and
+    without reading the cookie's settings to save a session nobody touched (Flask would then
+    neither set nor delete the cookie, nor add `Vary: Cookie`)."""
 
     def open_session(self, app, request):
         if app.secret_key and "HTTP_COOKIE" not in request.environ:  # no Cookie header to parse
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if not session and not session.accessed and not session.modified:
+            return
+        super().save_session(app, session, response)
 
 
 def session_user() -> tuple[int | None, User | None]:

@@ -155,9 +155,17 @@ def on_word_from_any_process(word: str, handler: Callable[[dict], None]) -> None
     socket_queue.on_control(word, handler)
 
 
+# Built once: building the statement and its cache key cost more than running it (SQLite).
+_INBOX = (
+    db.select(Notification)
+    .where(Notification.user_id == db.bindparam("user_id"))
+    .order_by(Notification.id.desc())
+    .limit(db.bindparam("limit"))
+)
+
+
 def inbox(user_id: int, limit: int = 50) -> list[Notification]:
-    query = db.select(Notification).filter_by(user_id=user_id).order_by(Notification.id.desc()).limit(limit)
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(_INBOX, {"user_id": user_id, "limit": limit}).scalars())
 
 
 @dataclass(frozen=True)
