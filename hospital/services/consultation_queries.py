@@ -59,3 +59,18 @@ def listed_for(role: str) -> Select:
         mine = (Consultation.doctor_id == doctor_id) & (Consultation.status != S.WAITING)
         return query.where(mine | Consultation.id.in_(held))
     return query
+
+
+@cache
+def queue_of(on_shift: bool) -> Select:
+    """A doctor's (`:doctor_id`) accepted consultations and, while he is on shift, the waiting ones
+    of his department (`:department_id`) for anyone or for him, in one statement."""
+    doctor_id = bindparam("doctor_id")
+    mine = (Consultation.doctor_id == doctor_id) & (Consultation.status == S.ACCEPTED)
+    if on_shift:
+        mine |= (
+            (Consultation.department_id == bindparam("department_id"))
+            & (Consultation.status == S.WAITING)
+            & (Consultation.doctor_id.is_(None) | (Consultation.doctor_id == doctor_id))
+        )
+    return db.select(Consultation).where(mine).options(*shown())

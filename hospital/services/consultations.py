@@ -212,14 +212,8 @@ def queue_for(doctor_user: User) -> dict:
     upcoming = rota.list_shifts(doctor_id=doctor.id, upcoming=True, limit=5, at=now, options=())
     shift = upcoming[0] if upcoming and upcoming[0].starts_at <= now else None
     # The waiting ones he may take (only while on shift) and his accepted ones, in one statement.
-    mine = (Consultation.doctor_id == doctor.id) & (Consultation.status == S.ACCEPTED)
-    if shift is not None:
-        mine |= (
-            (Consultation.department_id == doctor.department_id)
-            & (Consultation.status == S.WAITING)
-            & (Consultation.doctor_id.is_(None) | (Consultation.doctor_id == doctor.id))
-        )
-    rows = list(db.session.execute(db.select(Consultation).where(mine).options(*queries.shown())).unique().scalars())
+    params = {"doctor_id": doctor.id, "department_id": doctor.department_id}
+    rows = list(db.session.execute(queries.queue_of(on_shift=shift is not None), params).scalars())
     waiting = sorted((c for c in rows if c.status == S.WAITING), key=lambda c: (c.created_at, c.id))
     accepted = sorted((c for c in rows if c.status == S.ACCEPTED), key=lambda c: (c.accepted_at or c.created_at, c.id))
     audit.record_read(doctor_user.id, None, "consultation_queue", None, ids=[c.id for c in waiting + accepted][:50])
