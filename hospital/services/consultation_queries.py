@@ -19,20 +19,23 @@ from core.models import Role
 from hospital.models.consultations import Consultation, Handover
 from hospital.models.consultations import ConsultationStatus as S
 from hospital.models.network import Doctor
+from hospital.models.patients import ConfirmedDiagnosis, InPersonVisit
 from hospital.services import network
 
 
 @cache
 def shown(patient: bool = True) -> tuple:
     """Loader options for what ConsultationSchema prints: the department, the doctor's name, the
-    diagnosis, and the patient's name unless the reader is the patient (he is in the session
-    already). Who decided a diagnosis and its in-person visit stay lazy: most rows have neither,
-    and a select-in loader costs more than a lazy load that never fires. Built once: building
-    loader options costs more than using them."""
+    diagnosis with its in-person visit (hospital and department), and the patient's name unless
+    the reader is the patient (he is in the session already). Who decided a diagnosis, or marked
+    it stable, stays lazy: mostly nobody or the consulting doctor, whom the identity map already
+    holds (no statement). Built once: building loader options costs more than using them."""
+    visit = joinedload(Consultation.diagnosis).joinedload(ConfirmedDiagnosis.visit)
     return (
         joinedload(Consultation.department),
         joinedload(Consultation.doctor).joinedload(Doctor.user),
-        joinedload(Consultation.diagnosis),
+        visit.joinedload(InPersonVisit.hospital),
+        visit.joinedload(InPersonVisit.department),
         *([joinedload(Consultation.patient)] if patient else []),
     )
 
