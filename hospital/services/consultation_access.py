@@ -57,7 +57,10 @@ def is_participant(user: User, consultation: Consultation) -> bool:
 
 
 def can_view(user: User, consultation: Consultation) -> bool:
-    if is_participant(user, consultation) or user.role == Role.ADMIN:
+    """The patient, administrators, and a doctor who holds it (as participant, or waiting for
+    him), has it in his queue or held it before; else what another area's rules allow. (A
+    doctor's profile is read once: a consulting doctor's participation is that he holds it.)"""
+    if user.id == consultation.patient_id or user.role == Role.ADMIN:
         return True
     doctor = doctor_of(user)
     if doctor is not None:
