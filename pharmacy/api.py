@@ -80,7 +80,7 @@ idempotency.register_resolver("order", _order_outcome)
 
 
 @blp.get("/orders")
-@blp.arguments(OrderQuerySchema, location="query")
+@blp.arguments(OrderQuerySchema(), location="query")
 @blp.response(200, OrderSchema(many=True))
 def list_orders(query):
     """A patient's own orders; pharmacy staff see their pharmacy's."""

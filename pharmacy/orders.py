@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from core import audit, clock, crypto, failpoints, idempotency, notify, tasks
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
@@ -32,7 +34,7 @@ from core.extensions import db
 from core.models import Notification, Role, User
 from hospital.services import prescriptions as rx_service
 from pharmacy import addresses, payment, stock
-from pharmacy.models import Order, OrderLine, OrderStatus, Pharmacy
+from pharmacy.models import Delivery, Order, OrderLine, OrderStatus, Pharmacy
 from pharmacy.pricing import default_pharmacy_for, delivery_fee
 from pharmacy.staff import get_pharmacy, pharmacy_id_of
 
@@ -452,16 +454,33 @@ def get_order(user: User, order_id: int, audit_read: bool = True) -> Order:
     return order
 
 
+# A patient's orders (`:patient_id`), or a pharmacy's (`:pharmacy_id`), or all (administrators),
+# newest first (`:limit`), with what OrderSchema prints loaded in one statement (the pharmacy, the
+# lines and the delivery joined; the delivery's steps, when there is a delivery, in one more for
+# the whole list) instead of three or four lazy loads per order. Built once: building them, their
+# loader options and their cache keys cost about as much as running them.
+_PRINTED = (
+    joinedload(Order.pharmacy),
+    joinedload(Order.lines),
+    joinedload(Order.delivery).options(joinedload(Delivery.courier), selectinload(Delivery.events)),
+)
+_ALL_ORDERS = db.select(Order).options(*_PRINTED).order_by(Order.id.desc()).limit(bindparam("limit"))
+_PATIENT_ORDERS = _ALL_ORDERS.where(Order.patient_id == bindparam("patient_id"))
+_PHARMACY_ORDERS = _ALL_ORDERS.where(Order.pharmacy_id == bindparam("pharmacy_id"))
+
+
 def list_orders(user: User, status: str | None = None, limit: int = 100) -> list[Order]:
     """The patient's own orders, or the staff member's pharmacy's orders, newest first."""
-    query = db.select(Order).order_by(Order.id.desc()).limit(limit)
+    params = {"limit": limit}
     if user.role == Role.PATIENT:
-        query = query.where(Order.patient_id == user.id)
+        query, params["patient_id"] = _PATIENT_ORDERS, user.id
     elif user.role != Role.ADMIN:
-        query = query.where(Order.pharmacy_id == (pharmacy_id_of(user) or -1))
+        query, params["pharmacy_id"] = _PHARMACY_ORDERS, pharmacy_id_of(user) or -1
+    else:
+        query = _ALL_ORDERS
     if status:
         query = query.where(Order.status.in_(status.split(",")))
-    orders = list(db.session.execute(query).scalars())
+    orders = list(db.session.execute(query, params).unique().scalars())
     if user.role == Role.PATIENT:
         audit.record_read(user.id, user.id, "order", None, count=len(orders))
     return orders

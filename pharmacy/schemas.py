@@ -96,6 +96,9 @@ class TimelineStepSchema(Schema):
     note = fields.Str()
 
 
+_TIMELINE = TimelineStepSchema(many=True)  # built once: building a schema costs more than a dump
+
+
 class DeliverySummarySchema(Schema):
     id = BoundedInt()
     order_id = BoundedInt()
@@ -165,7 +168,7 @@ class OrderSchema(Schema):
         }
 
     def _timeline(self, order) -> list:
-        return TimelineStepSchema(many=True).dump(orders.timeline(order))
+        return _TIMELINE.dump(orders.timeline(order))
 
 
 class OrderQuerySchema(Schema):

@@ -33,7 +33,7 @@ blp = Blueprint("consultations", __name__, url_prefix="/api", description="Follo
 
 
 @blp.get("/consultations")
-@blp.arguments(ConsultationQuerySchema, location="query")
+@blp.arguments(ConsultationQuerySchema(), location="query")
 @blp.response(200, ConsultationSchema(many=True))
 def list_consultations(query):
     """The caller's consultations (a patient's own, a doctor's)."""
@@ -127,7 +127,7 @@ def save_record(data, consultation_id):
 
 
 @blp.get("/consultations/<int:consultation_id>/messages")
-@blp.arguments(MessageQuerySchema, location="query")
+@blp.arguments(MessageQuerySchema(), location="query")
 @blp.response(200, MessageSchema(many=True))
 def list_messages(query, consultation_id):
     """The dialogue in order; `since` returns only what came after that seq."""

@@ -31,7 +31,7 @@ prescriptions.register_with_consultations()
 
 
 @blp.get("")
-@blp.arguments(RxListQuerySchema, location="query")
+@blp.arguments(RxListQuerySchema(), location="query")
 @blp.response(200, PrescriptionSchema(many=True))
 def list_prescriptions(query):
     """A patient's own, a doctor's written ones, or (pharmacists) all signed; `?status=signed` is the queue."""

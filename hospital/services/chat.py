@@ -282,16 +282,52 @@ def store_and_broadcast(user, consultation, kind, text, client_id, attachment_id
     return payload, True
 
 
+# The dialogue after a seq, with each sender's name: rows through a statement built once (a read
+# needs no objects; loading messages as objects cost about three times as much).
+_DIALOGUE = (
+    db.select(
+        ConsultationMessage.id,
+        ConsultationMessage.consultation_id,
+        ConsultationMessage.seq,
+        ConsultationMessage.sender_id,
+        User.name.label("sender_name"),
+        ConsultationMessage.kind,
+        ConsultationMessage.text,
+        ConsultationMessage.client_id,
+        ConsultationMessage.attachment_id,
+        ConsultationMessage.created_at,
+    )
+    .outerjoin(User, User.id == ConsultationMessage.sender_id)
+    .where(ConsultationMessage.consultation_id == bindparam("consultation_id"))
+    .where(ConsultationMessage.seq > bindparam("since"))
+    .order_by(ConsultationMessage.seq)
+    .limit(bindparam("limit"))
+)
+
+
+def _dialogue_line(row) -> dict:
+    """A message row in message_dict's shape (the sender's name read with it)."""
+    return {
+        "id": row.id,
+        "consultation_id": row.consultation_id,
+        "seq": row.seq,
+        "sender_id": row.sender_id,
+        "sender_name": row.sender_name,
+        "kind": row.kind,
+        "text": row.text,
+        "client_id": row.client_id,
+        "attachment_url": (
+            f"/api/consultations/{row.consultation_id}/attachments/{row.attachment_id}" if row.attachment_id else None
+        ),
+        "created_at": clock.to_local(row.created_at).isoformat(),
+    }
+
+
 def messages_since(user: User, consultation_id: int, since: int = 0, limit: int = 500) -> list[dict]:
     """Messages after `since` (a seq), in order: what a reconnecting client missed."""
-    consultation = access.get_consultation_for(user, consultation_id)
-    query = (
-        db.select(ConsultationMessage)
-        .where(ConsultationMessage.consultation_id == consultation.id, ConsultationMessage.seq > (since or 0))
-        .order_by(ConsultationMessage.seq)
-        .limit(limit)
-    )
-    rows = [message_dict(m) for m in db.session.execute(query).scalars()]
+    consultation = access.access_row_for(user, consultation_id)
+    params = {"consultation_id": consultation.id, "since": since or 0, "limit": limit}
+    rows = [_dialogue_line(row) for row in db.session.execute(_DIALOGUE, params)]
     audit.record_read(user.id, consultation.patient_id, "consultation_messages", consultation.id, since=since)
     return rows
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row, bindparam
 
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound
 from core.extensions import db
@@ -56,7 +57,10 @@ def is_participant(user: User, consultation: Consultation) -> bool:
 
 
 def can_view(user: User, consultation: Consultation) -> bool:
-    if is_participant(user, consultation) or user.role == Role.ADMIN:
+    """The patient, administrators, and a doctor who holds it (as participant, or waiting for
+    him), has it in his queue or held it before; else what another area's rules allow. (A
+    doctor's profile is read once: a consulting doctor's participation is that he holds it.)"""
+    if user.id == consultation.patient_id or user.role == Role.ADMIN:
         return True
     doctor = doctor_of(user)
     if doctor is not None:
@@ -68,20 +72,37 @@ def can_view(user: User, consultation: Consultation) -> bool:
     return any(rule(user, consultation) for rule in _access_rules)
 
 
-def load(consultation_id: int, *options) -> Consultation:
-    """The consultation by id; `options`: loader options (what the caller will print)."""
-    consultation = db.session.get(Consultation, consultation_id, options=options or None)
+def load(consultation_id: int) -> Consultation:
+    """The consultation by id (404 when there is none)."""
+    consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         raise NotFound("consultation_not_found", MSG_NOT_FOUND)
     return consultation
 
 
-def get_consultation_for(user: User, consultation_id: int, *options) -> Consultation:
-    """The consultation if this user may see it, else 404 (its existence does not leak)."""
-    consultation = load(consultation_id, *options)
-    if not can_view(user, consultation):
+def visible(user: User, consultation: Consultation | Row | None) -> Consultation | Row:
+    """The consultation (as loaded, or None) if this user may see it, else 404 (its existence
+    does not leak)."""
+    if consultation is None or not can_view(user, consultation):
         raise NotFound("consultation_not_found", MSG_NOT_FOUND)
     return consultation
+
+
+# Who is in a consultation and where it stands: what can_view reads, for reads that print
+# something else of it (its messages). A row through a statement built once, not the object.
+_ACCESS_ROW = db.select(
+    Consultation.id, Consultation.patient_id, Consultation.doctor_id, Consultation.department_id, Consultation.status
+).where(Consultation.id == bindparam("consultation_id"))
+
+
+def access_row_for(user: User, consultation_id: int) -> Row:
+    """The consultation's id, people, department and status if this user may see it, else 404."""
+    return visible(user, db.session.execute(_ACCESS_ROW, {"consultation_id": consultation_id}).first())
+
+
+def get_consultation_for(user: User, consultation_id: int) -> Consultation:
+    """The consultation if this user may see it, else 404 (its existence does not leak)."""
+    return visible(user, db.session.get(Consultation, consultation_id))
 
 
 def participant(user: User, consultation_id: int) -> Consultation:

@@ -16,7 +16,7 @@ from core import accounts, audit, clock
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
-from hospital.models.consultations import Consultation, ConsultationMode, Handover
+from hospital.models.consultations import Consultation, ConsultationMode
 from hospital.models.consultations import ConsultationStatus as S
 from hospital.models.rota import Shift
 from hospital.services import chat, network, patients, rota
@@ -35,7 +35,8 @@ from hospital.services.consultation_history import register_history_provider  # 
 def read_consultation(user: User, consultation_id: int) -> Consultation:
     """get_consultation_for plus the audit entry of the read (API and page views)."""
     handover.sweep_lazily()
-    consultation = access.get_consultation_for(user, consultation_id, *queries.shown(patient=user.role != Role.PATIENT))
+    query = queries.one_shown(patient=user.role != Role.PATIENT)
+    consultation = access.visible(user, db.session.execute(query, {"consultation_id": consultation_id}).scalar())
     audit.record_read(user.id, consultation.patient_id, "consultation", consultation.id)
     return consultation
 
@@ -183,22 +184,12 @@ def request_consultation(patient: User, data: dict) -> Consultation:
 def list_for(user: User, status: str | None = None, limit: int = 100) -> list[Consultation]:
     """A patient's own consultations; a doctor's (held now or before); all for administrators."""
     handover.sweep_lazily()
-    query = db.select(Consultation).options(*queries.shown(patient=user.role != Role.PATIENT))
-    query = query.order_by(Consultation.id.desc()).limit(limit)
-    if user.role == Role.PATIENT:
-        query = query.where(Consultation.patient_id == user.id)
-    elif user.role == Role.DOCTOR:
-        # his doctor id inside the statement (NULL without a profile: nothing matches)
-        doctor_id = network.doctor_id_of_user(user.id)
-        held = db.select(Handover.consultation_id).where(Handover.from_doctor_id == doctor_id)
-        query = query.where(
-            (Consultation.doctor_id == doctor_id) & (Consultation.status != S.WAITING) | Consultation.id.in_(held)
-        )
-    elif user.role != Role.ADMIN:
+    if user.role not in (Role.PATIENT, Role.DOCTOR, Role.ADMIN):
         raise Forbidden("role_refused", _l("Your role may not do this."))
+    query = queries.listed_for(user.role)
     if status:
         query = query.where(Consultation.status == status)
-    rows = list(db.session.execute(query).scalars())
+    rows = list(db.session.execute(query, {"user_id": user.id, "limit": limit}).scalars())
     audit.record_read(
         user.id,
         user.id if user.role == Role.PATIENT else None,
@@ -221,14 +212,8 @@ def queue_for(doctor_user: User) -> dict:
     upcoming = rota.list_shifts(doctor_id=doctor.id, upcoming=True, limit=5, at=now, options=())
     shift = upcoming[0] if upcoming and upcoming[0].starts_at <= now else None
     # The waiting ones he may take (only while on shift) and his accepted ones, in one statement.
-    mine = (Consultation.doctor_id == doctor.id) & (Consultation.status == S.ACCEPTED)
-    if shift is not None:
-        mine |= (
-            (Consultation.department_id == doctor.department_id)
-            & (Consultation.status == S.WAITING)
-            & (Consultation.doctor_id.is_(None) | (Consultation.doctor_id == doctor.id))
-        )
-    rows = list(db.session.execute(db.select(Consultation).where(mine).options(*queries.shown())).unique().scalars())
+    params = {"doctor_id": doctor.id, "department_id": doctor.department_id}
+    rows = list(db.session.execute(queries.queue_of(on_shift=shift is not None), params).scalars())
     waiting = sorted((c for c in rows if c.status == S.WAITING), key=lambda c: (c.created_at, c.id))
     accepted = sorted((c for c in rows if c.status == S.ACCEPTED), key=lambda c: (c.accepted_at or c.created_at, c.id))
     audit.record_read(doctor_user.id, None, "consultation_queue", None, ids=[c.id for c in waiting + accepted][:50])
