@@ -5,6 +5,7 @@ ack), the wait for a pool connection, the statement's round trip; the event loop
 a 10 ms timer fires: the process busy or descheduled); garbage-collection pauses; and the process's
 run-queue wait from /proc/self/schedstat (time it was runnable but another process had the CPU).
 Writes them as JSON to the file named by BENCH_TRACE when the bench stops the server (SIGTERM).
+BENCH_APP_ROOT=<checkout> runs that checkout's app.py instead (e.g. main, for a side-by-side).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.pool import Pool  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+# BENCH_APP_ROOT: another checkout's app.py (main, to compare it with the same timings)
+ROOT = Path(os.environ.get("BENCH_APP_ROOT") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(ROOT))
 
 samples: dict[str, list[float]] = {"event": [], "pool_wait": [], "statement": [], "loop_lag": [], "gc": []}
