@@ -12,6 +12,10 @@ Prints one JSON line per workload:
     {"workload": ..., "baseline_cpu_ms": x, "app_cpu_ms": y, "ratio": y/x, "ops_per_s": n, "p99_ms": m}
 
     .venv/bin/python bench/chat.py [--seconds 15] [--rate 300] [--rounds 1] [--postgres URL | --sqlite]
+
+BENCH_TRACE=1 runs the app under bench/_traced_app.py, which writes where a message's time went
+(socket event, pool wait, the store's round trip, event-loop lag, GC pauses, run-queue wait,
+PostgreSQL's CPU) to <work>/<tag>.trace.json; BENCH_APP_ROOT=/work/main times main's app.py.
 """
 
 from __future__ import annotations
