@@ -12,6 +12,10 @@ Prints one JSON line per workload:
     {"workload": ..., "baseline_cpu_ms": x, "app_cpu_ms": y, "ratio": y/x, "ops_per_s": n, "p99_ms": m}
 
     .venv/bin/python bench/chat.py [--seconds 15] [--rate 300] [--rounds 1] [--postgres URL | --sqlite]
+
+BENCH_TRACE=1 runs the app under bench/_traced_app.py, which writes where a message's time went
+(socket event, pool wait, the store's round trip, event-loop lag, GC pauses, run-queue wait,
+PostgreSQL's CPU) to <work>/<tag>.trace.json; BENCH_APP_ROOT=/work/main times main's app.py.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -105,6 +110,7 @@ class Server:
     """A server process on a free loopback port."""
 
     def __init__(self, argv: list[str], env: dict, log: Path, ready_path: str):
+        self.traced = "BENCH_TRACE" in env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
@@ -141,6 +147,8 @@ def measure(server: Server, rooms, seconds: float, rate: float | None, tag: str)
     progress(f"{tag}: sending")
     try:
         load.run(min(3.0, seconds), rate or 100, f"{tag}-warm")  # warm caches and connections
+        if server.traced:
+            os.kill(server.process.pid, signal.SIGUSR1)  # count from here (bench/_traced_app.py)
         before = cpu_ms(server.process.pid)
         profiler = _profile(server, seconds, tag)
         result = load.run(seconds, rate, tag)
@@ -166,6 +174,15 @@ def _profile(server: Server, seconds: float, tag: str):
     return subprocess.Popen(
         [*argv, "--format", "raw", "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
+
+
+def _app_argv(work: Path, tag: str, env: dict) -> list[str]:
+    """app.py; with BENCH_TRACE=1, bench/_traced_app.py, which writes its timings to <work>/<tag>.trace.json."""
+    env.pop("BENCH_TRACE", None)
+    if not os.environ.get("BENCH_TRACE"):
+        return ["app.py"]
+    env["BENCH_TRACE"] = str(work / f"{tag}.trace.json")
+    return ["bench/_traced_app.py"]
 
 
 def app_rooms(server: Server, rooms: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
@@ -220,9 +237,9 @@ def bench(database: str, url: str, work: Path, args) -> None:
                 totals[name]["bare"].append(measure(bare, bare_rooms, args.seconds, rate, f"b{round_}{name}"))
             finally:
                 bare.stop()
-            app = Server([sys.executable, "app.py"], app_env, work / "app.log", "/api/hospitals")
+            tag = f"a{round_}{name}{database[:2]}"
+            app = Server([sys.executable, *_app_argv(work, tag, app_env)], app_env, work / "app.log", "/api/hospitals")
             try:
-                tag = f"a{round_}{name}{database[:2]}"
                 totals[name]["app"].append(measure(app, app_rooms(app, rooms), args.seconds, rate, tag))
             finally:
                 app.stop()

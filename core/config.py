@@ -38,7 +38,7 @@ class Config:
     # the fifth is opened and closed again per use: a new PostgreSQL backend per chat message under
     # load (measured: ~8 % of a message's CPU, more waiting). PgBouncer in front at scale.
     SQLALCHEMY_ENGINE_OPTIONS: dict = (
-        {"pool_size": int(_env("DB_POOL_SIZE", "20")), "max_overflow": int(_env("DB_MAX_OVERFLOW", "20"))}
+        {"pool_size": int(_env("DB_POOL_SIZE", "40")), "max_overflow": int(_env("DB_MAX_OVERFLOW", "0"))}
         if SQLALCHEMY_DATABASE_URI.startswith("postgresql")
         else {}
     )
