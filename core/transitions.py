@@ -4,12 +4,16 @@ its own `move_to()` (with its own words for a refusal); this is how they all app
 
 from __future__ import annotations
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from core.extensions import db
 
 
-def conditional_move(row, status: str, **values) -> bool:
+def conditional_move(row, status: str, known: bool = False, **values) -> bool:
     """Set the row's status (and `values`) if nobody changed its status since it was read; True
-    when this call moved it. The row is expired, so its next read shows what the database holds."""
+    when this call moved it. The row is expired, so its next read shows what the database holds;
+    with `known`, the object takes the values this UPDATE wrote instead (no re-read: for a row
+    only this request writes meanwhile, or one kept outside the session, core/rows.py)."""
     model = type(row)
     result = db.session.execute(
         db.update(model)
@@ -17,5 +21,10 @@ def conditional_move(row, status: str, **values) -> bool:
         .values(status=status, **values)
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(row)
-    return result.rowcount == 1
+    moved = result.rowcount == 1
+    if known and moved:
+        for name, value in {"status": status, **values}.items():
+            set_committed_value(row, name, value)
+    elif not known:
+        db.session.expire(row)
+    return moved

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, clock, failpoints
 from core.errors import AppError, Conflict, NotFound
 from core.extensions import db
+from core.rows import insert_row
 from insurance import ledger
 from insurance.claims import MED_TYPE_CHRONIC, MED_TYPE_OUTPATIENT, Claim, InsuredPerson, Split
 from insurance.envelope import CHRONIC_FILINGS, PERSON_INFO, SETTLE, SETTLEMENT_AMOUNTS
@@ -166,7 +167,7 @@ def add_pending(claim: Claim, prepared: Prepared) -> None:
     """Phase 1: add the pending settlement to the caller's transaction (the caller commits it
     together with what is paid for, before anything is sent to the insurer)."""
     row = pending_row(claim, prepared.person, prepared.med_type, prepared.msgid)
-    db.session.add(row)
+    insert_row(row)  # one Core INSERT; the row is kept outside the session, moved by `move_to`
     prepared.pending[:] = [row]
 
 

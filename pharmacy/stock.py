@@ -19,6 +19,7 @@ from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
+from core.rows import insert_rows
 from hospital.services import formulary
 from pharmacy.models import StockBatch, StockLevel, StockMovement
 from pharmacy.staff import require_pharmacy
@@ -56,6 +57,12 @@ def _log(pharmacy_id: int, drug_code: str, kind: str, delta: int, **extra) -> No
     db.session.add(StockMovement(pharmacy_id=pharmacy_id, drug_code=drug_code, kind=kind, delta=delta, **extra))
 
 
+def _log_now(pharmacy_id: int, drug_code: str, kind: str, delta: int, order_id: int, reason: str) -> None:
+    """`_log` as one Core INSERT (a payment's reservation and release: no unit of work)."""
+    row = {"pharmacy_id": pharmacy_id, "drug_code": drug_code, "kind": kind, "delta": delta}
+    insert_rows(StockMovement, [row | {"order_id": order_id, "reason": reason}])
+
+
 def reserve(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, name: str = "") -> None:
     """Promise `quantity` packages to an order, in the caller's transaction; OutOfStock if short."""
     result = db.session.execute(
@@ -67,7 +74,7 @@ def reserve(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, name
     )
     if result.rowcount != 1:
         raise OutOfStock(message=MSG_OUT_OF_STOCK, name=name or drug_code)
-    _log(pharmacy_id, drug_code, "reserve", -quantity, order_id=order_id, reason="order paid")
+    _log_now(pharmacy_id, drug_code, "reserve", -quantity, order_id, "order paid")
 
 
 def release(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, reason: str) -> None:
@@ -78,7 +85,7 @@ def release(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, reas
         .values(available=StockLevel.available + quantity)
         .execution_options(synchronize_session=False)
     )
-    _log(pharmacy_id, drug_code, "release", quantity, order_id=order_id, reason=reason)
+    _log_now(pharmacy_id, drug_code, "release", quantity, order_id, reason)
 
 
 def take_fefo(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, actor_id: int) -> list[dict]:
