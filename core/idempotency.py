@@ -23,7 +23,7 @@ from functools import wraps
 
 from flask import Response, g, jsonify, make_response, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,14 +83,17 @@ def current_id() -> int | None:
     return g.get("idempotency_record_id")
 
 
+_table = IdempotencyRecord.__table__
+# The statements of every keyed request, built once (Core: the SET clause is the parameters').
+_THIS_KEY = (_table.c.id == bindparam("_id"), _table.c.user_id == bindparam("_user"), _table.c.key == bindparam("_key"))
+_BIND = _table.update().where(_table.c.id == bindparam("_id"))
+_FINISH = _table.update().where(*_THIS_KEY)
+_FORGET = _table.delete().where(*_THIS_KEY)
+
+
 def bind(record_id: int, resource: str) -> None:
     """Bind the key to what its request wrote, in the caller's transaction (not committed)."""
-    db.session.execute(
-        db.update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(resource=resource[:40])
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_BIND, {"_id": record_id, "resource": resource[:40]})
 
 
 def fingerprint(scope: str, body) -> str:
@@ -166,13 +169,16 @@ def _take_over_stale(record: IdempotencyRecord) -> bool:
 
 def finish(record: IdempotencyRecord, status: int, body) -> None:
     """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
-    # One statement by id: the record may be outside the session, or expired by the request's commits.
+    # One statement by id, user and key: the record may be outside the session or expired by the
+    # request's commits, and an id whose claim was rolled back may be given again (SQLite reuses
+    # row ids) to another request's claim.
+    mine = {"_id": record.id, "_user": record.user_id, "_key": record.key}
     if status >= 500:
-        db.session.execute(_by_id(db.delete(IdempotencyRecord), record))
+        db.session.execute(_FORGET, mine)
         db.session.commit()
         return
     done = {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
-    if db.session.execute(_by_id(db.update(IdempotencyRecord).values(**done), record)).rowcount == 0:
+    if db.session.execute(_FINISH, mine | done).rowcount == 0:
         # The claim went with the view's rollback (it failed before its first commit): store the
         # answer as a new row, unless a twin claimed the key meanwhile (its answer stands).
         row = IdempotencyRecord(
@@ -184,14 +190,6 @@ def finish(record: IdempotencyRecord, status: int, body) -> None:
             db.session.rollback()
             return
     db.session.commit()
-
-
-def _by_id(change, record: IdempotencyRecord):
-    """The record's row, if it is still this key's: an id whose claim was rolled back may be
-    given again (SQLite reuses row ids) to another request's claim."""
-    r = IdempotencyRecord
-    mine = (r.id == record.id, r.user_id == record.user_id, r.key == record.key)
-    return change.where(*mine).execution_options(synchronize_session=False)
 
 
 def _run(view, args, kwargs) -> tuple[int, object, Response | None]:

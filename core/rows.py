@@ -47,12 +47,28 @@ def values_of(obj) -> dict:
     return {attr.columns[0].key: state[attr.key] for attr in inspect(type(obj)).column_attrs if attr.key in state}
 
 
+_INSERTS: dict[type, object] = {}
+
+
 def insert_row(obj) -> int:
-    """INSERT a new mapped object's row (defaults filled) in one Core statement; its id set on it."""
+    """INSERT a new mapped object's row (defaults filled) in one Core statement; its id set on it.
+    The statement is built once per model (its values are parameters: compiled once per set of
+    columns, then found in SQLAlchemy's cache)."""
+    model = type(obj)
+    if model not in _INSERTS:
+        _INSERTS[model] = model.__table__.insert().returning(model.__table__.c.id)
     fill_defaults(obj)
-    table = type(obj).__table__
-    obj.id = db.session.execute(table.insert().values(values_of(obj)).returning(table.c.id)).scalar_one()
+    obj.id = db.session.execute(_INSERTS[model], values_of(obj)).scalar_one()
     return obj.id
+
+
+def add_now(obj):
+    """Write at once, by `insert_row`, an object a helper added to the session (an audit entry of
+    `audit.record`, a notification of `notify.add_notification`): the helper builds it the one
+    way, the unit of work does not write it. Returns the object (its id set)."""
+    db.session.expunge(obj)
+    insert_row(obj)
+    return obj
 
 
 def insert_rows(model, rows: list[dict]) -> None:

@@ -30,7 +30,7 @@ from core import audit, clock, crypto, failpoints, idempotency, notify, tasks
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Notification, Role, User
-from core.rows import insert_row, insert_rows, values_of
+from core.rows import add_now, insert_row, insert_rows, values_of
 from core.transitions import conditional_move
 from hospital.services import prescriptions as rx_service
 from pharmacy import addresses, payment, stock
@@ -256,7 +256,7 @@ def _open_order(
         payment.add_pending(paying.claim, paying.prepared)
         if idempotency_id is not None:
             idempotency.bind(idempotency_id, f"order:{order.id}")
-        audit.record(user.id, user.id, "create", "order", order.id, prescription_id=payable.id)
+        add_now(audit.record(user.id, user.id, "create", "order", order.id, prescription_id=payable.id))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -363,7 +363,7 @@ def _paid(order: Order, paid: payment.Paid) -> Notification:
     failpoints.hit("payment.settled")  # crash tests: charged and recorded, not yet committed
     _record_paid(order, paid)
     rx_service.mark_paid(order.prescription_id, order.ref, commit=False)
-    return notify.add_notification(order.patient_id, "order.paid", event_payload(order))
+    return add_now(notify.add_notification(order.patient_id, "order.paid", event_payload(order)))
 
 
 def _finish_paid(order: Order, paid: payment.Paid) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
@@ -63,15 +63,19 @@ def _log_now(pharmacy_id: int, drug_code: str, kind: str, delta: int, order_id: 
     insert_rows(StockMovement, [row | {"order_id": order_id, "reason": reason}])
 
 
+_levels = StockLevel.__table__
+_THIS_LEVEL = (_levels.c.pharmacy_id == bindparam("_pharmacy"), _levels.c.drug_code == bindparam("_drug"))
+# Takes the packages or changes nothing (Core, built once).
+_RESERVE = (
+    _levels.update()
+    .where(*_THIS_LEVEL, _levels.c.available >= bindparam("_n"))
+    .values(available=_levels.c.available - bindparam("_n"))
+)
+
+
 def reserve(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, name: str = "") -> None:
     """Promise `quantity` packages to an order, in the caller's transaction; OutOfStock if short."""
-    result = db.session.execute(
-        update(StockLevel)
-        .where(StockLevel.pharmacy_id == pharmacy_id, StockLevel.drug_code == drug_code)
-        .where(StockLevel.available >= quantity)
-        .values(available=StockLevel.available - quantity)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_RESERVE, {"_pharmacy": pharmacy_id, "_drug": drug_code, "_n": quantity})
     if result.rowcount != 1:
         raise OutOfStock(message=MSG_OUT_OF_STOCK, name=name or drug_code)
     _log_now(pharmacy_id, drug_code, "reserve", -quantity, order_id, "order paid")
