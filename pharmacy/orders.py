@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core import audit, clock, crypto, failpoints, idempotency, notify, tasks
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
@@ -32,6 +33,7 @@ from core.extensions import db
 from core.models import Notification, Role, User
 from core.rows import add_now, insert_row, insert_rows, values_of
 from core.transitions import conditional_move
+from hospital.models.prescriptions import Prescription
 from hospital.services import prescriptions as rx_service
 from pharmacy import addresses, payment, stock
 from pharmacy.models import Order, OrderLine, OrderStatus, Pharmacy
@@ -326,9 +328,10 @@ def _place_order(
     if address_id is not None:
         address = addresses.as_order_address(user, address_id)
     address_ok = check_address(address or {})
-    # Marking the prescription paid finds it loaded: no second read. Only this order can pay it
+    # The prescription and its items in one read (what `payable_prescription` checks and prices),
+    # held so that marking it paid finds it loaded: no second read. Only this order can pay it
     # meanwhile (one live order per prescription, a unique constraint).
-    held.append(rx_service.get(prescription_id))
+    held.append(db.session.get(Prescription, prescription_id, options=[joinedload(Prescription.items)]))
     payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
     paying = _prepare_payment(user, payable, pharmacy, voucher_token)
