@@ -25,7 +25,6 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from core import audit, clock, crypto, failpoints, idempotency, notify, tasks
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
@@ -331,7 +330,7 @@ def _place_order(
     # The prescription and its items in one read (what `payable_prescription` checks and prices),
     # held so that marking it paid finds it loaded: no second read. Only this order can pay it
     # meanwhile (one live order per prescription, a unique constraint).
-    held.append(db.session.get(Prescription, prescription_id, options=[joinedload(Prescription.items)]))
+    held.append(db.session.get(Prescription, prescription_id, options=[db.joinedload(Prescription.items)]))
     payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
     paying = _prepare_payment(user, payable, pharmacy, voucher_token)
