@@ -23,7 +23,7 @@ from functools import wraps
 
 from flask import Response, g, jsonify, make_response, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,7 @@ from core import clock
 from core.auth import require_user
 from core.errors import AppError, Conflict, ValidationFailed, error_body
 from core.extensions import db
+from core.rows import insert_row
 from core.types import UTCDateTime
 
 HEADER = "Idempotency-Key"
@@ -82,14 +83,17 @@ def current_id() -> int | None:
     return g.get("idempotency_record_id")
 
 
+_table = IdempotencyRecord.__table__
+# The statements of every keyed request, built once (Core: the SET clause is the parameters').
+_THIS_KEY = (_table.c.id == bindparam("_id"), _table.c.user_id == bindparam("_user"), _table.c.key == bindparam("_key"))
+_BIND = _table.update().where(_table.c.id == bindparam("_id"))
+_FINISH = _table.update().where(*_THIS_KEY)
+_FORGET = _table.delete().where(*_THIS_KEY)
+
+
 def bind(record_id: int, resource: str) -> None:
     """Bind the key to what its request wrote, in the caller's transaction (not committed)."""
-    db.session.execute(
-        db.update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(resource=resource[:40])
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_BIND, {"_id": record_id, "resource": resource[:40]})
 
 
 def fingerprint(scope: str, body) -> str:
@@ -108,19 +112,20 @@ def _check_key(key: str | None) -> str:
 
 
 def begin(user_id: int, key: str | None, scope: str, request_hash: str) -> IdempotencyRecord:
-    """Claim the key, or return the finished record to replay; 422 / 409 as the rules say."""
+    """Claim the key, or return the finished record to replay; 422 / 409 as the rules say.
+
+    The claim is one INSERT, committed by the request's first commit (a payment's reserved
+    message ids: one commit, not two). A twin request's INSERT of the same key waits for that
+    commit and loses to it. The view must therefore commit before any slow outside call (the
+    write would otherwise be held across it); if it fails before its first commit, the claim goes
+    with its rollback and `finish` stores the answer anew."""
     key = _check_key(key)
     record = IdempotencyRecord(user_id=user_id, key=key, scope=scope, request_hash=request_hash)
-    db.session.add(record)
-    session = db.session()
-    kept, session.expire_on_commit = session.expire_on_commit, False  # the caller reads it: no re-SELECT
     try:
-        db.session.commit()
+        insert_row(record)  # kept outside the session: the wrapper reads it, `finish` writes by id
         return record
     except IntegrityError:
         db.session.rollback()
-    finally:
-        session.expire_on_commit = kept
     existing = db.session.execute(db.select(IdempotencyRecord).filter_by(user_id=user_id, key=key)).scalar_one()
     if existing.request_hash != request_hash or existing.scope != scope:
         raise ValidationFailed(
@@ -164,13 +169,26 @@ def _take_over_stale(record: IdempotencyRecord) -> bool:
 
 def finish(record: IdempotencyRecord, status: int, body) -> None:
     """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
-    # One statement by id: the record may be expired or detached by the request's commits.
+    # One statement by id, user and key: the record may be outside the session or expired by the
+    # request's commits, and an id whose claim was rolled back may be given again (SQLite reuses
+    # row ids) to another request's claim.
+    mine = {"_id": record.id, "_user": record.user_id, "_key": record.key}
     if status >= 500:
-        change = db.delete(IdempotencyRecord)
-    else:
-        done = {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
-        change = db.update(IdempotencyRecord).values(**done)
-    db.session.execute(change.where(IdempotencyRecord.id == record.id).execution_options(synchronize_session=False))
+        db.session.execute(_FORGET, mine)
+        db.session.commit()
+        return
+    done = {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
+    if db.session.execute(_FINISH, mine | done).rowcount == 0:
+        # The claim went with the view's rollback (it failed before its first commit): store the
+        # answer as a new row, unless a twin claimed the key meanwhile (its answer stands).
+        row = IdempotencyRecord(
+            user_id=record.user_id, key=record.key, scope=record.scope, request_hash=record.request_hash, **done
+        )
+        try:
+            insert_row(row)
+        except IntegrityError:
+            db.session.rollback()
+            return
     db.session.commit()
 
 

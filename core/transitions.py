@@ -4,12 +4,22 @@ its own `move_to()` (with its own words for a refusal); this is how they all app
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
+from sqlalchemy.orm.attributes import set_committed_value
+
 from core.extensions import db
 
 
-def conditional_move(row, status: str, **values) -> bool:
+def conditional_move(row, status: str, known: bool = False, **values) -> bool:
     """Set the row's status (and `values`) if nobody changed its status since it was read; True
-    when this call moved it. The row is expired, so its next read shows what the database holds."""
+    when this call moved it. The row is expired, so its next read shows what the database holds.
+
+    With `known` (a hot path's row: one this request wrote, maybe kept outside the session,
+    core/rows.py), the object takes the values this UPDATE wrote instead (no re-read), and the
+    UPDATE is one prebuilt Core statement that does not flush the session first: nothing pending
+    there may bear on this row."""
+    if known:
+        return _known_move(row, status, values)
     model = type(row)
     result = db.session.execute(
         db.update(model)
@@ -19,3 +29,25 @@ def conditional_move(row, status: str, **values) -> bool:
     )
     db.session.expire(row)
     return result.rowcount == 1
+
+
+_MOVES: dict[type, object] = {}
+
+
+def _known_move(row, status: str, values: dict) -> bool:
+    model = type(row)
+    if model not in _MOVES:
+        table = model.__table__
+        # The SET clause is the parameters' other names (compiled once per set of columns).
+        _MOVES[model] = table.update().where(
+            table.c.id == bindparam("_row_id"), table.c.status == bindparam("_row_status")
+        )
+    values = {"status": status, **values}
+    params = {"_row_id": row.id, "_row_status": row.status, **values}
+    with db.session.no_autoflush:
+        moved = db.session.execute(_MOVES[model], params).rowcount == 1
+    if not moved:
+        return False
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    return True

@@ -23,6 +23,7 @@ from insurance.envelope import DEFAULT_FIXMEDINS_CODE, make_msgid
 from insurance.models import OutgoingMessage, Settlement, SettlementStatus
 
 _counter = itertools.count(secrets.randbelow(10_000))
+_INSERT_MESSAGES = OutgoingMessage.__table__.insert()  # Core, built once (no ORM bulk insert's work)
 _counter_lock = threading.Lock()
 
 
@@ -47,7 +48,7 @@ def allocate_msgids(*infnos: str) -> tuple[str, ...]:
         now = clock.now()
         rows = [{"msgid": m, "infno": i, "created_at": now} for m, i in zip(msgids, infnos, strict=True)]
         try:
-            db.session.execute(db.insert(OutgoingMessage), rows)
+            db.session.execute(_INSERT_MESSAGES, rows)
             db.session.commit()
             return msgids
         except IntegrityError:

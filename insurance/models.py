@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Integer, String, Text, update
+from sqlalchemy import JSON, Integer, String, Text, bindparam
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -102,13 +102,8 @@ class Settlement(db.Model):
             )
         values |= {"status": new.value, "updated_at": clock.now()}
         values["active_ord"] = self.med_org_ord if new in LIVE else None
-        changed = db.session.execute(
-            update(Settlement)
-            .where(Settlement.id == self.id, Settlement.status == current.value)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
+        params = {"_row_id": self.id, "_row_status": current.value, **values}
+        if db.session.execute(_MOVE, params).rowcount != 1:
             db.session.rollback()
             raise Conflict("settlement_changed", _l("This payment was changed meanwhile; please reload."))
         for name, value in values.items():  # what the UPDATE wrote, without reading the row back
@@ -124,3 +119,8 @@ class OutgoingMessage(db.Model):
     msgid: Mapped[str] = mapped_column(String(30), unique=True)
     infno: Mapped[str] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+_table = Settlement.__table__
+# Settlement.move_to's conditional UPDATE, built once: the SET clause is the parameters' other names.
+_MOVE = _table.update().where(_table.c.id == bindparam("_row_id"), _table.c.status == bindparam("_row_status"))

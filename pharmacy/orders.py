@@ -32,6 +32,9 @@ from core import audit, clock, crypto, failpoints, idempotency, notify, tasks
 from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Notification, Role, User
+from core.rows import add_now, insert_row, insert_rows, values_of
+from core.transitions import conditional_move
+from hospital.models.prescriptions import Prescription
 from hospital.services import prescriptions as rx_service
 from pharmacy import addresses, payment, stock
 from pharmacy.models import Delivery, Order, OrderLine, OrderStatus, Pharmacy
@@ -82,15 +85,30 @@ class Quote:
     insured: bool
 
 
-def move_to(order: Order, status: OrderStatus) -> None:
-    """The only way an order's status changes: checked against ORDER_TRANSITIONS."""
+def _check_move(order: Order, status: OrderStatus) -> None:
     if status not in ORDER_TRANSITIONS[OrderStatus(order.status)]:
         raise Conflict(
             "illegal_transition", _l("An order cannot go from %(old)s to %(new)s."), old=order.status, new=str(status)
         )
+
+
+def move_to(order: Order, status: OrderStatus) -> None:
+    """The only way an order's status changes: checked against ORDER_TRANSITIONS."""
+    _check_move(order, status)
     order.status = status
     if status not in LIVE_STATES:
         order.live_prescription_id = None
+
+
+def move_now(order: Order, status: OrderStatus, **values) -> None:
+    """`move_to` written at once by a conditional UPDATE (… WHERE status = the one read): the
+    payment's moves, on an order this request wrote outside the session (core/rows.py) or one the
+    sweep loaded. Whoever moved the order meanwhile wins; this call is then a 409."""
+    _check_move(order, status)
+    if status not in LIVE_STATES:
+        values["live_prescription_id"] = None
+    if not conditional_move(order, status, known=True, **values):
+        raise Conflict("order_changed", _l("This order was changed meanwhile; please reload."))
 
 
 def check_address(data: dict) -> Address:
@@ -154,6 +172,8 @@ def _diagnosis(payable) -> str:
 
 
 def _new_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_method: str, ref: str) -> Order:
+    """The new order and its lines, written by two Core INSERTs (no unit of work): the object is
+    kept outside the session, whole as the answer and the events read it (core/rows.py)."""
     cold = any(line.cold_chain for line in payable.lines)
     fee = delivery_fee(pharmacy, cold)
     drug_total = sum(line.total_fen for line in payable.lines)
@@ -166,6 +186,7 @@ def _new_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_me
         prescription_id=payable.id,
         prescription_code=payable.code,
         live_prescription_id=payable.id,
+        status=OrderStatus.PENDING_PAYMENT.value,
         pay_method=pay_method,
         cold_chain=cold,
         diagnosis=_diagnosis(payable)[:200],
@@ -192,7 +213,10 @@ def _new_order(user: User, payable, pharmacy: Pharmacy, address: Address, pay_me
             for ln in payable.lines
         ],
     )
-    db.session.add(order)
+    insert_row(order)
+    for line in order.lines:
+        line.order_id = order.id
+    insert_rows(OrderLine, [values_of(line) for line in order.lines])
     return order
 
 
@@ -231,12 +255,11 @@ def _open_order(
     at all (and the Idempotency-Key bound to the order in the same transaction)."""
     try:
         order = _new_order(user, payable, pharmacy, address, pay_method, paying.ref)
-        db.session.flush()
         _reserve_all(order)
         payment.add_pending(paying.claim, paying.prepared)
         if idempotency_id is not None:
             idempotency.bind(idempotency_id, f"order:{order.id}")
-        audit.record(user.id, user.id, "create", "order", order.id, prescription_id=payable.id)
+        add_now(audit.record(user.id, user.id, "create", "order", order.id, prescription_id=payable.id))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -253,21 +276,21 @@ def _fail_payment(order: Order, err: Exception | str) -> None:
     for line in order.lines:
         stock.release(order.pharmacy_id, line.drug_code, line.quantity, order.id, "payment failed")
     reason = err if isinstance(err, str) else err.render_message() if isinstance(err, AppError) else type(err).__name__
-    order.failure_reason = reason[:200]
-    move_to(order, OrderStatus.PAYMENT_FAILED)
+    move_now(order, OrderStatus.PAYMENT_FAILED, failure_reason=reason[:200])
     db.session.commit()
 
 
 @contextmanager
-def _kept_loaded() -> Iterator[None]:
+def _kept_loaded() -> Iterator[list]:
     """Keep what this request loaded and wrote usable after its commits (no expiry): a payment
-    commits at each phase and would otherwise re-read the order, its settlement and the user after
-    every one. Nothing else writes them meanwhile: the sweep only touches orders minutes old, and
-    every status change is checked by the database (conditional updates, unique constraints)."""
+    commits at each phase and would otherwise re-read the user and the prescription after every
+    one. Nothing else writes them meanwhile: the sweep only touches orders minutes old, and
+    every status change is checked by the database (conditional updates, unique constraints).
+    The list it gives holds objects the payment needs again (the session's map is weak)."""
     session = db.session()
     before, session.expire_on_commit = session.expire_on_commit, False
     try:
-        yield
+        yield []
     finally:
         session.expire_on_commit = before
 
@@ -287,8 +310,10 @@ def place_order(
     `idempotency_id` (the request's Idempotency-Key record) is bound to the order when it is
     written, so that a retry after a crash gets the order's outcome.
     """
-    with _kept_loaded():
-        return _place_order(user, prescription_id, address, voucher_token, pharmacy_id, idempotency_id, address_id)
+    with _kept_loaded() as held:
+        return _place_order(
+            user, prescription_id, address, voucher_token, pharmacy_id, idempotency_id, address_id, held
+        )
 
 
 def _place_order(
@@ -299,10 +324,15 @@ def _place_order(
     pharmacy_id: int | None,
     idempotency_id: int | None,
     address_id: int | None,
+    held: list,
 ) -> Order:
     if address_id is not None:
         address = addresses.as_order_address(user, address_id)
     address_ok = check_address(address or {})
+    # The prescription and its items in one read (what `payable_prescription` checks and prices),
+    # held so that marking it paid finds it loaded: no second read. Only this order can pay it
+    # meanwhile (one live order per prescription, a unique constraint).
+    held.append(db.session.get(Prescription, prescription_id, options=[db.joinedload(Prescription.items)]))
     payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
     paying = _prepare_payment(user, payable, pharmacy, voucher_token)
@@ -337,7 +367,7 @@ def _paid(order: Order, paid: payment.Paid) -> Notification:
     failpoints.hit("payment.settled")  # crash tests: charged and recorded, not yet committed
     _record_paid(order, paid)
     rx_service.mark_paid(order.prescription_id, order.ref, commit=False)
-    return notify.add_notification(order.patient_id, "order.paid", event_payload(order))
+    return add_now(notify.add_notification(order.patient_id, "order.paid", event_payload(order)))
 
 
 def _finish_paid(order: Order, paid: payment.Paid) -> None:
@@ -392,11 +422,16 @@ def _resolve_stranded(order: Order) -> str:
 
 
 def _record_paid(order: Order, paid: payment.Paid) -> None:
-    order.setl_id = paid.setl_id
-    order.total_fen, order.fund_pay_fen = paid.total_fen, paid.fund_pay_fen
-    order.acct_pay_fen, order.cash_pay_fen = paid.acct_pay_fen, paid.cash_pay_fen
-    order.paid_at = clock.now()
-    move_to(order, OrderStatus.PAID)
+    move_now(
+        order,
+        OrderStatus.PAID,
+        setl_id=paid.setl_id,
+        total_fen=paid.total_fen,
+        fund_pay_fen=paid.fund_pay_fen,
+        acct_pay_fen=paid.acct_pay_fen,
+        cash_pay_fen=paid.cash_pay_fen,
+        paid_at=clock.now(),
+    )
 
 
 def event_payload(order: Order) -> dict:

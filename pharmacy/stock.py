@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
+from core.rows import insert_rows
 from hospital.services import formulary
 from pharmacy.models import StockBatch, StockLevel, StockMovement
 from pharmacy.staff import require_pharmacy
@@ -56,18 +57,28 @@ def _log(pharmacy_id: int, drug_code: str, kind: str, delta: int, **extra) -> No
     db.session.add(StockMovement(pharmacy_id=pharmacy_id, drug_code=drug_code, kind=kind, delta=delta, **extra))
 
 
+def _log_now(pharmacy_id: int, drug_code: str, kind: str, delta: int, order_id: int, reason: str) -> None:
+    """`_log` as one Core INSERT (a payment's reservation and release: no unit of work)."""
+    row = {"pharmacy_id": pharmacy_id, "drug_code": drug_code, "kind": kind, "delta": delta}
+    insert_rows(StockMovement, [row | {"order_id": order_id, "reason": reason}])
+
+
+_levels = StockLevel.__table__
+_THIS_LEVEL = (_levels.c.pharmacy_id == bindparam("_pharmacy"), _levels.c.drug_code == bindparam("_drug"))
+# Takes the packages or changes nothing (Core, built once).
+_RESERVE = (
+    _levels.update()
+    .where(*_THIS_LEVEL, _levels.c.available >= bindparam("_n"))
+    .values(available=_levels.c.available - bindparam("_n"))
+)
+
+
 def reserve(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, name: str = "") -> None:
     """Promise `quantity` packages to an order, in the caller's transaction; OutOfStock if short."""
-    result = db.session.execute(
-        update(StockLevel)
-        .where(StockLevel.pharmacy_id == pharmacy_id, StockLevel.drug_code == drug_code)
-        .where(StockLevel.available >= quantity)
-        .values(available=StockLevel.available - quantity)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_RESERVE, {"_pharmacy": pharmacy_id, "_drug": drug_code, "_n": quantity})
     if result.rowcount != 1:
         raise OutOfStock(message=MSG_OUT_OF_STOCK, name=name or drug_code)
-    _log(pharmacy_id, drug_code, "reserve", -quantity, order_id=order_id, reason="order paid")
+    _log_now(pharmacy_id, drug_code, "reserve", -quantity, order_id, "order paid")
 
 
 def release(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, reason: str) -> None:
@@ -78,7 +89,7 @@ def release(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, reas
         .values(available=StockLevel.available + quantity)
         .execution_options(synchronize_session=False)
     )
-    _log(pharmacy_id, drug_code, "release", quantity, order_id=order_id, reason=reason)
+    _log_now(pharmacy_id, drug_code, "release", quantity, order_id, reason)
 
 
 def take_fefo(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, actor_id: int) -> list[dict]:

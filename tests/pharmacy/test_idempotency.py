@@ -55,6 +55,39 @@ def test_errors_are_replayed_too(shop):
     assert shop.pay(PATIENT, pid, key=key).get_json() == first.get_json()
 
 
+def test_a_refusal_before_anything_was_written_is_replayed(shop):
+    """The claim commits with the request's first commit: a request refused before it wrote
+    anything rolls its claim back, and its answer is stored anew for the replays."""
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    key = uuid.uuid4().hex
+    first = shop.pay(PATIENT, pid, key=key, address={**ADDRESS, "mobile": "123"})
+    assert first.status_code == 422 and first.get_json()["reason"] == "invalid_mobile"
+    again = shop.pay(PATIENT, pid, key=key, address={**ADDRESS, "mobile": "123"})
+    assert again.get_json() == first.get_json() and again.headers.get("Idempotent-Replayed") == "true"
+    assert _orders(pid) == []
+
+
+def test_an_answer_never_lands_on_another_requests_key(shop):
+    """A claim rolled back frees its id, which SQLite may give to the next claim: the first
+    request's answer is stored under its own key, never over the other request's record."""
+    from core import idempotency
+
+    user = shop.user(PATIENT)
+    scope = "POST /api/orders"
+    first = idempotency.begin(user.id, "k-first", scope, idempotency.fingerprint(scope, {"a": 1}))
+    db.session.rollback()  # refused before its first commit
+    second = idempotency.begin(user.id, "k-second", scope, idempotency.fingerprint(scope, {"a": 2}))
+    db.session.commit()
+    idempotency.finish(first, 404, {"reason": "prescription_not_found"})
+    rows = {
+        r.key: r
+        for r in db.session.execute(db.select(idempotency.IdempotencyRecord).filter_by(user_id=user.id)).scalars()
+    }
+    assert rows["k-second"].state == idempotency.RUNNING and rows["k-second"].response_body is None
+    assert rows["k-first"].state == idempotency.DONE and rows["k-first"].response_status == 404
+    assert second.id == rows["k-second"].id
+
+
 def test_key_still_running_is_409(shop):
     from core import idempotency
 
@@ -62,6 +95,7 @@ def test_key_still_running_is_409(shop):
     scope = "POST /api/orders"
     body = {"prescription_id": 1, "voucher_token": None, "address": ADDRESS}
     idempotency.begin(user.id, "k-running", scope, idempotency.fingerprint(scope, body))  # a first request mid-way
+    db.session.commit()  # its first commit (the payment's message ids) took the claim with it
     response = shop.client.post(
         "/api/orders", json=body, headers={**shop.login(PATIENT), "Idempotency-Key": "k-running"}
     )
@@ -77,7 +111,8 @@ def test_key_of_a_request_that_died_is_taken_over_after_a_while(shop):
     pid = shop.rx.add(user.id)
     scope = "POST /api/orders"
     body = {"prescription_id": pid, "voucher_token": None, "address": ADDRESS}
-    idempotency.begin(user.id, "k-died", scope, idempotency.fingerprint(scope, body))  # its process then died
+    idempotency.begin(user.id, "k-died", scope, idempotency.fingerprint(scope, body))
+    db.session.commit()  # its first commit took the claim; then its process died
     with clock.frozen(clock.now() + idempotency.UNBOUND_STALE_AFTER + timedelta(seconds=1)):
         retried = shop.client.post(
             "/api/orders", json=body, headers={**shop.login(PATIENT), "Idempotency-Key": "k-died"}

@@ -1,0 +1,77 @@
+"""What a paid order was made cheaper by (issue #13) stays so, and costs nothing it guards:
+- the hospital's side of a paid order (e-voucher) is 17 statements and 4 commits (the insurer's
+  own, in-process here, not counted): a regression shows here before it shows in the bench;
+- the pharmacies are read once per process, and a changed fee is charged at once."""
+
+from __future__ import annotations
+
+import traceback
+
+from sqlalchemy import event
+
+from core.extensions import db
+from pharmacy.models import Order, Pharmacy
+
+PATIENT = "13800000001"
+HOSPITAL_STATEMENTS, HOSPITAL_COMMITS = 17, 4
+
+
+def _the_insurers() -> bool:
+    return any("/insurance/mock_insurer/" in frame.filename for frame in traceback.extract_stack())
+
+
+class _Counted:
+    """Statements and commits on the app's engine while `on`, the in-process insurer's aside."""
+
+    def __init__(self, app):
+        self.statements, self.commits, self.on = [], 0, False
+        self.engine = db.engine
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "commit", self._commit)
+
+    def _statement(self, conn, cursor, sql, params, context, executemany):
+        if self.on and not _the_insurers():
+            self.statements.append(sql)
+
+    def _commit(self, conn):
+        if self.on and not _the_insurers():
+            self.commits += 1
+
+    def close(self):
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+
+
+def test_a_paid_order_costs_the_hospital_17_statements_and_4_commits(shop):
+    shop.enroll()
+    patient = shop.user(PATIENT).id
+    warm, counted_rx = shop.rx.add(patient), shop.rx.add(patient)
+    assert shop.pay(PATIENT, warm, shop.voucher()).status_code == 201  # sessions, pharmacies: known
+    token = shop.voucher()
+    counted = _Counted(shop.app)
+    try:
+        counted.on = True
+        response = shop.pay(PATIENT, counted_rx, token)
+        counted.on = False
+    finally:
+        counted.close()
+    assert response.status_code == 201 and response.get_json()["status"] == "paid", response.get_json()
+    assert len(counted.statements) <= HOSPITAL_STATEMENTS, counted.statements
+    assert counted.commits <= HOSPITAL_COMMITS
+    db.session.expire_all()
+    order = db.session.get(Order, response.get_json()["id"])
+    assert order.status == "paid" and order.paid_at is not None and order.live_prescription_id == counted_rx
+    assert shop.rx.status_of(counted_rx) == "paid"
+
+
+def test_a_changed_delivery_fee_is_charged_at_once(shop):
+    patient = shop.user(PATIENT).id
+    first, second = shop.rx.add(patient), shop.rx.add(patient)
+    paid = shop.pay(PATIENT, first)
+    assert paid.status_code == 201
+    fee = paid.get_json()["delivery_fee_fen"]
+    pharmacy = db.session.get(Pharmacy, paid.get_json()["pharmacy"]["id"])
+    pharmacy.delivery_fee_fen = fee + 200  # the administrators' change, through the ORM
+    db.session.commit()
+    again = shop.pay(PATIENT, second)
+    assert again.status_code == 201 and again.get_json()["delivery_fee_fen"] == fee + 200
