@@ -2,9 +2,11 @@
 service and the insurer's presettle claim builder need (so neither imports the other).
 
 The pharmacies (a handful of rows, written by the seed and the administrators' tools, never by a
-payment) are read once per process and kept for FRESH_FOR seconds: a payment does not read them
-again. A change written through this process's ORM forgets them at once; another process's
-change is seen within FRESH_FOR. Each request gets its own detached copies (never shared between
+payment) are read once per process: a payment does not read them again. A committed change of a
+pharmacy (through the ORM) forgets them in this process at commit and in every other process
+over the message queue (`core.notify.tell_every_process`), so the fee the next order charges is
+the one just saved. FRESH_FOR bounds what a process keeps if the queue was away when another
+process changed a pharmacy. Each request gets its own detached copies (never shared between
 sessions, and a copy cascaded into a session is taken as the row it is, never inserted).
 """
 
@@ -12,18 +14,21 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from core import notify
 from core.errors import NotFound
 from core.rows import values_of
 from pharmacy.models import Pharmacy
 from pharmacy.staff import list_pharmacies
 
 FRESH_FOR = 60.0
-_KEY = "pharmacy.active_pharmacies"  # in app.extensions: one app's database, one list
+_WORD = "pharmacies-changed"
+_CHANGED = "pharmacy.pharmacies_changed"  # in a session's info: a pharmacy was written
+_known: dict[str, tuple[float, tuple[dict, ...]]] = {}  # by database URL: when read, the rows
 
 
 def default_pharmacy_for(hospital_id: int | None) -> Pharmacy:
@@ -39,10 +44,10 @@ def delivery_fee(pharmacy: Pharmacy, cold_chain: bool) -> int:
 
 
 def _active_pharmacies() -> list[Pharmacy]:
-    known = current_app.extensions.get(_KEY)
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    known = _known.get(database)
     if known is None or time.monotonic() - known[0] > FRESH_FOR:
-        known = (time.monotonic(), tuple(values_of(p) for p in list_pharmacies()))
-        current_app.extensions[_KEY] = known
+        known = _known[database] = (time.monotonic(), tuple(values_of(p) for p in list_pharmacies()))
     return [_detached_copy(values) for values in known[1]]
 
 
@@ -52,10 +57,27 @@ def _detached_copy(values: dict) -> Pharmacy:
     return pharmacy
 
 
-def _forget(*_args) -> None:
-    if has_app_context():
-        current_app.extensions.pop(_KEY, None)
+def _forget(_payload: dict | None = None) -> None:
+    _known.clear()
+
+
+def _written(_mapper, connection, _target) -> None:
+    """A pharmacy is written in this transaction: forget the list once it commits (not before,
+    or a payment in between could read the old row again and keep it)."""
+    Session.object_session(_target).info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        notify.tell_every_process(_WORD, {})
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 for _change in ("after_insert", "after_update", "after_delete"):
-    event.listen(Pharmacy, _change, _forget)
+    event.listen(Pharmacy, _change, _written)
+notify.on_word_from_any_process(_WORD, _forget)

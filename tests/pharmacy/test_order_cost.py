@@ -1,7 +1,8 @@
 """What a paid order was made cheaper by (issue #13) stays so, and costs nothing it guards:
 - the hospital's side of a paid order (e-voucher) is 17 statements and 4 commits (the insurer's
   own, in-process here, not counted): a regression shows here before it shows in the bench;
-- the pharmacies are read once per process, and a changed fee is charged at once."""
+- the pharmacies are read once per process, and a changed fee is charged at once, in this
+  process and (over the message queue) in the others."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import traceback
 
 from sqlalchemy import event
 
+from core import notify
 from core.extensions import db
+from pharmacy import pricing
 from pharmacy.models import Order, Pharmacy
 
 PATIENT = "13800000001"
@@ -75,3 +78,17 @@ def test_a_changed_delivery_fee_is_charged_at_once(shop):
     db.session.commit()
     again = shop.pay(PATIENT, second)
     assert again.status_code == 201 and again.get_json()["delivery_fee_fen"] == fee + 200
+
+
+def test_another_process_changed_fee_is_charged_once_its_word_arrives(shop):
+    """Another process's change reaches this one as the word it sends over the message queue at
+    commit (here: the row written outside this process's ORM, then the word delivered)."""
+    patient = shop.user(PATIENT).id
+    first, second = shop.rx.add(patient), shop.rx.add(patient)
+    paid = shop.pay(PATIENT, first)
+    fee, pharmacy_id = paid.get_json()["delivery_fee_fen"], paid.get_json()["pharmacy"]["id"]
+    db.session.execute(db.update(Pharmacy).where(Pharmacy.id == pharmacy_id).values(delivery_fee_fen=fee + 300))
+    db.session.commit()
+    notify.tell_every_process(pricing._WORD, {})  # what the other process's commit sent
+    again = shop.pay(PATIENT, second)
+    assert again.status_code == 201 and again.get_json()["delivery_fee_fen"] == fee + 300
