@@ -30,12 +30,17 @@ MAX_TEXT = 2000
 
 def message_dict(message: ConsultationMessage) -> dict:
     """A chat message as clients see it (the same shape on the socket and in the API)."""
+    return _shape(message, message.sender.name if message.sender else None)
+
+
+def _shape(message, sender_name: str | None) -> dict:
+    """The client's shape of a message object or a row with the message's columns."""
     return {
         "id": message.id,
         "consultation_id": message.consultation_id,
         "seq": message.seq,
         "sender_id": message.sender_id,
-        "sender_name": message.sender.name if message.sender else None,
+        "sender_name": sender_name,
         "kind": message.kind,
         "text": message.text,
         "client_id": message.client_id,
@@ -305,29 +310,11 @@ _DIALOGUE = (
 )
 
 
-def _dialogue_line(row) -> dict:
-    """A message row in message_dict's shape (the sender's name read with it)."""
-    return {
-        "id": row.id,
-        "consultation_id": row.consultation_id,
-        "seq": row.seq,
-        "sender_id": row.sender_id,
-        "sender_name": row.sender_name,
-        "kind": row.kind,
-        "text": row.text,
-        "client_id": row.client_id,
-        "attachment_url": (
-            f"/api/consultations/{row.consultation_id}/attachments/{row.attachment_id}" if row.attachment_id else None
-        ),
-        "created_at": clock.to_local(row.created_at).isoformat(),
-    }
-
-
 def messages_since(user: User, consultation_id: int, since: int = 0, limit: int = 500) -> list[dict]:
     """Messages after `since` (a seq), in order: what a reconnecting client missed."""
     consultation = access.access_row_for(user, consultation_id)
     params = {"consultation_id": consultation.id, "since": since or 0, "limit": limit}
-    rows = [_dialogue_line(row) for row in db.session.execute(_DIALOGUE, params)]
+    rows = [_shape(row, row.sender_name) for row in db.session.execute(_DIALOGUE, params)]
     audit.record_read(user.id, consultation.patient_id, "consultation_messages", consultation.id, since=since)
     return rows
 
