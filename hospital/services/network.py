@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core import accounts, clock
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed, commit_unique
 from core.extensions import db
 from core.models import Role, User
 from hospital.models.network import Department, Doctor, DoctorTitle, Hospital, HospitalLevel
@@ -35,11 +34,7 @@ def get_hospital(hospital_id: int) -> Hospital:
 
 
 def _commit_unique(message) -> None:
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("duplicate_code", message, field="code") from None
+    commit_unique("duplicate_code", message, field="code")
 
 
 def create_hospital(

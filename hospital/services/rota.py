@@ -7,11 +7,10 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from core import clock
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed, commit_unique
 from core.extensions import db
 from hospital.models.network import Doctor
 from hospital.models.rota import Shift, ShiftKind
@@ -89,11 +88,7 @@ def add_shift(doctor_id: int, day: date, kind: str, capacity: int | None = None)
         capacity=capacity,
     )
     db.session.add(shift)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("shift_overlap", _l("This doctor already has a shift at that time."), field="day") from None
+    commit_unique("shift_overlap", _l("This doctor already has a shift at that time."), field="day")
     return shift
 
 

@@ -136,6 +136,17 @@ def test_admin_creates_a_doctor_and_the_network_lists_it(demo_client, demo_users
     assert wrong.status_code == 404 and "department_id" in wrong.get_json()["errors"]["json"]
 
 
+def test_a_hospital_code_taken_twice_is_a_409_naming_the_code(demo_client, demo_users):
+    admin = demo_users.login("admin", "Demo@2026")
+    body = {"code": "H98", "name_zh": "重复医院", "name_en": "Twice Hospital"}
+    assert demo_client.post("/api/hospitals", json=body, headers=admin["headers"]).status_code == 201
+    again = demo_client.post("/api/hospitals", json=body, headers=admin["headers"])
+    assert again.status_code == 409 and again.get_json()["reason"] == "duplicate_code"
+    assert "code" in again.get_json()["errors"]["json"]
+    names = [h["name_zh"] for h in demo_client.get("/api/hospitals").get_json()]
+    assert names.count("重复医院") == 1  # the refused one left nothing behind
+
+
 def test_demo_network_has_the_seed_shape(demo_client):
     assert len(demo_client.get("/api/doctors?hospital=1").get_json()) >= 31
 
