@@ -51,7 +51,8 @@ def test_a_slot_given_back_goes_to_the_longest_waiter_not_to_a_newcomer():
     gate.release()  # handed to "first": a newcomer that asks now finds no free slot
     assert gate.acquire(timeout=0) is False
     _wait_until(lambda: served == ["first"])
-    gate.release()
+    gate.release()  # one slot at a time: two given back at once wake two threads, in any order
+    _wait_until(lambda: served == ["first", "second"])
     gate.release()
     for thread in threads:
         thread.join(timeout=5)
