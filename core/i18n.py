@@ -13,7 +13,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, gettext
 
 from core import clock
@@ -32,23 +32,21 @@ class RequestDomain(Domain):
     own; wherever that namespace is not as expected, Flask-Babel's lookup runs as before."""
 
     def get_translations(self):
-        try:
-            state = g._flask_babel  # Flask-Babel's per-request namespace (locale, domain)
-            locale, remembered = state.babel_locale, state.i18n_translations
-        except (AttributeError, RuntimeError):  # first string of the request, or no context
-            return self._looked_up()
-        if remembered[0] is locale:
+        state = _babel_state()
+        remembered = getattr(state, "i18n_translations", None)
+        if remembered is not None and remembered[0] is getattr(state, "babel_locale", None):
             return remembered[1]
-        return self._looked_up()
-
-    def _looked_up(self):
-        translations = super().get_translations()  # selects the locale if not yet done
-        try:
-            state = g._flask_babel
-            state.i18n_translations = (state.babel_locale, translations)
-        except (AttributeError, RuntimeError):
-            pass
+        translations = super().get_translations()  # selects the locale (and makes the namespace)
+        state = _babel_state()
+        if state is not None:  # outside an app context there is nowhere to keep it
+            state.i18n_translations = (getattr(state, "babel_locale", None), translations)
         return translations
+
+
+def _babel_state():
+    """Flask-Babel's per-request namespace (its locale and translations), or None without a
+    context (the namespace is made by Flask-Babel's own lookup, as its first string needs)."""
+    return g.get("_flask_babel") if has_app_context() else None
 
 
 def use_request_domain(babel: Babel, app: Flask) -> None:
