@@ -5,7 +5,7 @@ of rows per request, and the unit of work costs more CPU than the statements).
 columns declare, INSERTs it with one Core statement and sets its id. The object stays outside
 the session: what the request already holds (its fields, relationships it was given) reads as it
 is, nothing is lazily loaded, and nothing of it is flushed again. Later changes to it go through
-Core statements too (core/transitions.py `conditional_move(..., known=True)`).
+Core statements too (core/transitions.py `conditional_move_known`).
 """
 
 from __future__ import annotations

@@ -10,16 +10,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.extensions import db
 
 
-def conditional_move(row, status: str, known: bool = False, **values) -> bool:
+def conditional_move(row, status: str, **values) -> bool:
     """Set the row's status (and `values`) if nobody changed its status since it was read; True
-    when this call moved it. The row is expired, so its next read shows what the database holds.
-
-    With `known` (a hot path's row: one this request wrote, maybe kept outside the session,
-    core/rows.py), the object takes the values this UPDATE wrote instead (no re-read), and the
-    UPDATE is one prebuilt Core statement that does not flush the session first: nothing pending
-    there may bear on this row."""
-    if known:
-        return _known_move(row, status, values)
+    when this call moved it. The row is expired, so its next read shows what the database holds."""
     model = type(row)
     result = db.session.execute(
         db.update(model)
@@ -34,7 +27,11 @@ def conditional_move(row, status: str, known: bool = False, **values) -> bool:
 _MOVES: dict[type, object] = {}
 
 
-def _known_move(row, status: str, values: dict) -> bool:
+def conditional_move_known(row, status: str, **values) -> bool:
+    """conditional_move for a hot path's row (one this request wrote, maybe kept outside the
+    session, core/rows.py): the object takes the values this UPDATE wrote instead of being read
+    again, and the UPDATE is one prebuilt Core statement that does not flush the session first
+    (nothing pending there may bear on this row)."""
     model = type(row)
     if model not in _MOVES:
         table = model.__table__

@@ -33,7 +33,7 @@ from core.errors import MSG_NOT_FOUND, AppError, Conflict, NotFound, ValidationF
 from core.extensions import db
 from core.models import Notification, Role, User
 from core.rows import add_now, insert_row, insert_rows, values_of
-from core.transitions import conditional_move
+from core.transitions import conditional_move_known
 from hospital.models.prescriptions import Prescription
 from hospital.services import prescriptions as rx_service
 from pharmacy import addresses, payment, stock
@@ -107,7 +107,7 @@ def move_now(order: Order, status: OrderStatus, **values) -> None:
     _check_move(order, status)
     if status not in LIVE_STATES:
         values["live_prescription_id"] = None
-    if not conditional_move(order, status, known=True, **values):
+    if not conditional_move_known(order, status, **values):
         raise Conflict("order_changed", _l("This order was changed meanwhile; please reload."))
 
 

@@ -36,19 +36,21 @@ def default_pharmacy_for(hospital_id: int | None) -> Pharmacy:
     pharmacies = _active_pharmacies()
     if not pharmacies:
         raise NotFound("pharmacy_not_found", _l("No pharmacy is open."))
-    return next((p for p in pharmacies if p.hospital_id == hospital_id), pharmacies[0])
+    chosen = next((p for p in pharmacies if p["hospital_id"] == hospital_id), pharmacies[0])
+    return _detached_copy(chosen)
 
 
 def delivery_fee(pharmacy: Pharmacy, cold_chain: bool) -> int:
     return pharmacy.cold_chain_fee_fen if cold_chain else pharmacy.delivery_fee_fen
 
 
-def _active_pharmacies() -> list[Pharmacy]:
+def _active_pharmacies() -> tuple[dict, ...]:
+    """The open pharmacies' column values, read once per process (see the module's docstring)."""
     database = current_app.config["SQLALCHEMY_DATABASE_URI"]
     known = _known.get(database)
     if known is None or time.monotonic() - known[0] > FRESH_FOR:
         known = _known[database] = (time.monotonic(), tuple(values_of(p) for p in list_pharmacies()))
-    return [_detached_copy(values) for values in known[1]]
+    return known[1]
 
 
 def _detached_copy(values: dict) -> Pharmacy:

@@ -65,6 +65,7 @@ class _Kind:
 
 
 _kinds: list[_Kind] = []
+_watched: set[str] = set()  # every kind's tables: what each flush and bulk statement is checked against
 _apps = itertools.count(1)
 
 
@@ -83,6 +84,7 @@ def remembered(*models, until: Callable[[datetime], datetime | None] | None = No
     next instant the answer may change by itself), or TTL_SECONDS elapse."""
     kind = _Kind(frozenset(model.__table__.name for model in models), until)
     _kinds.append(kind)
+    _watched.update(kind.tables)
 
     def decorate(view):
         @wraps(view)
@@ -132,16 +134,11 @@ notify.on_word_from_any_process(_WORD, _on_word)
 # --- a committed change of a table forgets what was computed from it, in every process -------
 
 
-def _watched() -> frozenset[str]:
-    return frozenset().union(*(kind.tables for kind in _kinds))
-
-
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context) -> None:
-    watched = _watched()
     changed = {
         getattr(obj, "__tablename__", None) for obj in (*session.new, *session.dirty, *session.deleted)
-    } & watched
+    } & _watched
     if changed:
         session.info.setdefault(_CHANGED, set()).update(changed)
 
@@ -152,7 +149,7 @@ def _bulk(state) -> None:
     if state.is_update or state.is_delete or state.is_insert:
         table = getattr(state.statement, "table", None)
         name = getattr(table, "name", None)
-        if name in _watched():
+        if name in _watched:
             state.session.info.setdefault(_CHANGED, set()).add(name)
 
 

@@ -33,10 +33,6 @@ def get_hospital(hospital_id: int) -> Hospital:
     return hospital
 
 
-def _commit_unique(message) -> None:
-    commit_unique("duplicate_code", message, field="code")
-
-
 def create_hospital(
     code: str, name_zh: str, name_en: str, level: str = HospitalLevel.MEMBER, city: str = ""
 ) -> Hospital:
@@ -44,7 +40,7 @@ def create_hospital(
         raise ValidationFailed("invalid_level", _l("Level must be provincial or member."), field="level")
     hospital = Hospital(code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip(), level=level, city=city)
     db.session.add(hospital)
-    _commit_unique(_l("A hospital with this code exists."))
+    commit_unique("duplicate_code", _l("A hospital with this code exists."), field="code")
     return hospital
 
 
@@ -114,7 +110,7 @@ def create_department(hospital_id: int, code: str, name_zh: str, name_en: str) -
         hospital_id=hospital_id, code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip()
     )
     db.session.add(department)
-    _commit_unique(_l("This hospital already has a department with this code."))
+    commit_unique("duplicate_code", _l("This hospital already has a department with this code."), field="code")
     return department
 
 
