@@ -72,6 +72,12 @@
     return parts.month + "/" + parts.day;
   }
 
+  // "12月3日" / "12/3": a day in words, in the hospital's zone.
+  function fmtDay(when) {
+    const [month, day] = fmtMonthDay(when).split("/");
+    return t("%(month)s/%(day)s", { month, day });
+  }
+
   function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
 
   function text(el, value) { el.textContent = value == null ? "" : String(value); return el; }
@@ -147,7 +153,7 @@
     });
   }
 
-  window.App = { api, connect, announce, fmtTime, fmtHour, fmtMonthDay, yuan, text, el, lang, csrf, t };
+  window.App = { api, connect, announce, fmtTime, fmtHour, fmtMonthDay, fmtDay, yuan, text, el, lang, csrf, t };
 
   // Sending chat, shared by the consultation page and the shift desk. A message carries an id made
   // here, so that sending it again (the socket's answer was lost, then REST) stores it only once.

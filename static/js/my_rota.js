@@ -33,18 +33,13 @@
 
   // Shift times in the hospital's time zone (App's formatters read it from <body data-timezone>),
   // whatever the browser's own zone.
-  function day(iso) {
-    const [month, date] = App.fmtMonthDay(iso).split("/");
-    return App.t("%(month)s/%(day)s", { month, day: date });
-  }
-
   function describe(shift) {
     const start = shift.starts_at, end = shift.ends_at;
     const sameDay = App.fmtMonthDay(end) === App.fmtMonthDay(start);  // a shift lasts at most a day
     return App.t("%(kind)s, %(start)s – %(end)s, %(where)s", {
       kind: KINDS[shift.kind] || shift.kind,
-      start: day(start) + " " + App.fmtHour(start),
-      end: (sameDay ? "" : day(end) + " ") + App.fmtHour(end),
+      start: App.fmtDay(start) + " " + App.fmtHour(start),
+      end: (sameDay ? "" : App.fmtDay(end) + " ") + App.fmtHour(end),
       where: where(shift),
     });
   }

@@ -65,6 +65,12 @@
     return el("li", {}, button);
   }
 
+  // A shift that ends another day (a 24-hour one) says which: "12月3日 08:00", not "08:00".
+  function shiftEnd(iso) {
+    const today = App.fmtMonthDay(Date.now()) === App.fmtMonthDay(iso);
+    return (today ? "" : App.fmtDay(iso) + " ") + App.fmtHour(iso);
+  }
+
   function render(queue) {
     waiting = queue.waiting;
     list.replaceChildren(...(waiting.length ? waiting.map(item) : [el("li", { class: "muted", text: App.t("Nobody is waiting.") })]));
@@ -74,7 +80,7 @@
     const nextButton = document.getElementById("next-patient");
     if (nextButton) nextButton.disabled = !queue.shift;
     shiftLine.textContent = queue.shift
-      ? App.t("On shift until %(time)s; %(taken)s of %(capacity)s taken.", { time: App.fmtHour(queue.shift.ends_at), taken: queue.shift.accepted, capacity: queue.shift.capacity })
+      ? App.t("On shift until %(time)s; %(taken)s of %(capacity)s taken.", { time: shiftEnd(queue.shift.ends_at), taken: queue.shift.accepted, capacity: queue.shift.capacity })
       : App.t("You are not on shift now: you can accept patients only during your own shift.");
     const ids = new Set(waiting.map((c) => c.id));
     const arrived = known ? waiting.filter((c) => !known.has(c.id)) : [];

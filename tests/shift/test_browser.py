@@ -21,7 +21,7 @@ from core.extensions import db
 from core.models import User
 from hospital.models.network import Doctor
 from hospital.services import duty, rota
-from tests.browser_helpers import Taps, open_as
+from tests.browser_helpers import Taps, api_as, open_as
 from tests.conftest import ARTIFACTS, DESKTOP, LiveServer, _copy_db, _make_app, check_accessibility
 from tests.shift.seeding import renewable_patient
 
@@ -114,6 +114,17 @@ def _shortcuts_stay_in_their_place(page) -> None:
     assert meta[-5:] in sent_around, (meta, sent_around)
 
 
+def _the_shift_line_names_the_day_it_ends(page, server) -> None:
+    """doc28's 24-hour shift: when it ends another day, the queue's line says which day."""
+    shift = api_as(server, DOCTOR)("GET", "/api/consultations/queue")["shift"]
+    ends = datetime.fromisoformat(shift["ends_at"]).astimezone(BEIJING)
+    line = page.inner_text("#sq-shift")
+    if ends.date() != datetime.now(BEIJING).date():
+        assert f"{ends.month}月{ends.day}日 {ends:%H:%M}" in line, line
+    else:
+        assert f"值班至{ends:%H:%M}" in line, line
+
+
 def test_a_shift_of_twenty_unchanged_renewals_without_a_reload(browser, shift_server):
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=4) as patients:  # they ask at about the same time
@@ -122,6 +133,7 @@ def test_a_shift_of_twenty_unchanged_renewals_without_a_reload(browser, shift_se
     assert page.locator("#sq-list li[data-id]").count() >= RENEWALS
     first = page.inner_text("#sq-list li[data-id] >> nth=0")  # the longest waiting: name, age, sex, kind, mode
     assert "复诊" in first and "岁" in first and "续方" in first and "图文" in first
+    _the_shift_line_names_the_day_it_ends(page, shift_server)
     navigations = page.evaluate("() => performance.getEntriesByType('navigation').length")
     per_renewal = []
     for number in range(RENEWALS):
