@@ -1,14 +1,22 @@
-"""Writing a new row without the ORM's unit of work, for hot paths (a paid order writes a handful
-of rows per request, and the unit of work costs more CPU than the statements).
+"""Rows without the ORM's machinery, for hot paths: writing a new row without the unit of work
+(a paid order writes a handful of rows per request, and the unit of work costs more CPU than the
+statements), and reading an answer as plain rows (`read`, `nested`).
 
 `insert_row(obj)` takes a new (transient) mapped object, fills the Python-side defaults its
 columns declare, INSERTs it with one Core statement and sets its id. The object stays outside
 the session: what the request already holds (its fields, relationships it was given) reads as it
 is, nothing is lazily loaded, and nothing of it is flushed again. Later changes to it go through
 Core statements too (core/transitions.py `conditional_move_known`).
+
+`read(statement)` runs a SELECT of columns on the request's transaction; `nested(values)` turns a
+row whose columns are labelled with attribute paths (`department__name_zh`) into the nested
+objects a schema reads (`department.name_zh`), so that one schema prints an ORM object and a row
+alike. Building ORM objects with their joined relations cost several times the statement.
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from sqlalchemy import inspect
 
@@ -75,3 +83,52 @@ def insert_rows(model, rows: list[dict]) -> None:
     """INSERT many rows of one table in one Core statement (executemany); their ids are not read."""
     if rows:
         db.session.execute(model.__table__.insert(), rows)
+
+
+def read(statement, params: dict | None = None):
+    """Run a SELECT of columns (not of mapped entities) on the request's transaction and return
+    its Core result: rows of plain values, as `Session.execute` would give, for about 100 µs less
+    a statement. `Session.execute` compiles every SELECT for the ORM and passes its rows through
+    the ORM's result machinery even when they hold no entity; a hot read of a few columns paid
+    more for that than for the statement. Pending changes are flushed first, as `Session.execute`
+    would (autoflush), so the read sees what this transaction wrote."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection(bind_arguments={"clause": statement}).execute(statement, params or {})
+
+
+class Shown(SimpleNamespace):
+    """What a read prints of one object, as plain attributes (see `nested`)."""
+
+
+PATH = "__"  # separates the steps of an attribute path in a column's label
+
+
+def nested(values: dict, kinds: dict[str, type[Shown]] | None = None) -> Shown:
+    """The object a row's values describe: `{"id": 1, "doctor__id": None, "doctor__user__name":
+    None, "department__name_zh": "心内科"}` gives `.id`, `.doctor` (None: an outer join found no
+    doctor, as its id says) and `.department.name_zh`. `kinds` names the class of a step (a class
+    that lends a model's properties), else `Shown`."""
+    tree: dict = {}
+    for label, value in values.items():
+        *steps, name = label.split(PATH)
+        node = tree
+        for step in steps:
+            node = node.setdefault(step, {})
+        node[name] = value
+    return _grown(tree, Shown, kinds or {})
+
+
+def _grown(tree: dict, kind: type[Shown], kinds: dict[str, type[Shown]]) -> Shown | None:
+    if "id" in tree and tree["id"] is None:
+        return None
+    for name, value in tree.items():
+        if isinstance(value, dict):
+            tree[name] = _grown(value, kinds.get(name, Shown), kinds)
+    return kind(**tree)
+
+
+def labelled(columns, prefix: str) -> list:
+    """Each column labelled with its attribute path under `prefix` (`diagnosis__icd10`)."""
+    return [column.label(f"{prefix}{PATH}{column.key}") for column in columns]

@@ -120,7 +120,7 @@ def new_consultation():
 @page_roles(Role.PATIENT, Role.DOCTOR, Role.ADMIN, Role.PHARMACIST)
 def detail(consultation_id: int):
     """The consultation: chat, status, actions, the record; the doctor also sees the history."""
-    return _render_detail(svc.read_consultation(g.user, consultation_id))
+    return _render_detail(svc.open_consultation(g.user, consultation_id))
 
 
 def _render_detail(consultation, error: AppError | None = None):

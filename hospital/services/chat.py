@@ -15,7 +15,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, clock, notify
+from core import audit, clock, notify, rows
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.extensions import db
 from core.models import User
@@ -314,9 +314,9 @@ def messages_since(user: User, consultation_id: int, since: int = 0, limit: int 
     """Messages after `since` (a seq), in order: what a reconnecting client missed."""
     consultation = access.access_row_for(user, consultation_id)
     params = {"consultation_id": consultation.id, "since": since or 0, "limit": limit}
-    rows = [_shape(row, row.sender_name) for row in db.session.execute(_DIALOGUE, params)]
+    shaped = [_shape(row, row.sender_name) for row in rows.read(_DIALOGUE, params)]
     audit.record_read(user.id, consultation.patient_id, "consultation_messages", consultation.id, since=since)
-    return rows
+    return shaped
 
 
 def mark_read(user: User, consultation_id: int, seq: int) -> dict:
@@ -341,5 +341,5 @@ def mark_read(user: User, consultation_id: int, seq: int) -> dict:
 
 
 def read_state(consultation_id: int) -> dict[int, int]:
-    rows = db.session.execute(db.select(ReadReceipt).filter_by(consultation_id=consultation_id)).scalars()
-    return {row.user_id: row.seq for row in rows}
+    receipts = db.session.execute(db.select(ReadReceipt).filter_by(consultation_id=consultation_id)).scalars()
+    return {row.user_id: row.seq for row in receipts}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, bindparam
 
+from core import rows
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound
 from core.extensions import db
 from core.models import Role, User
@@ -97,7 +98,7 @@ _ACCESS_ROW = db.select(
 
 def access_row_for(user: User, consultation_id: int) -> Row:
     """The consultation's id, people, department and status if this user may see it, else 404."""
-    return visible(user, db.session.execute(_ACCESS_ROW, {"consultation_id": consultation_id}).first())
+    return visible(user, rows.read(_ACCESS_ROW, {"consultation_id": consultation_id}).first())
 
 
 def get_consultation_for(user: User, consultation_id: int) -> Consultation:

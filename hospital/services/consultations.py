@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core import accounts, audit, clock
+from core import accounts, audit, clock, rows
 from core.errors import MSG_NOT_FOUND, Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import Role, User
+from core.rows import Shown
 from hospital.models.consultations import Consultation, ConsultationMode
 from hospital.models.consultations import ConsultationStatus as S
 from hospital.models.rota import Shift
@@ -32,11 +33,21 @@ from hospital.services.consultation_access import require_accepted_by  # noqa: F
 from hospital.services.consultation_history import register_history_provider  # noqa: F401
 
 
-def read_consultation(user: User, consultation_id: int) -> Consultation:
-    """get_consultation_for plus the audit entry of the read (API and page views)."""
+def read_consultation(user: User, consultation_id: int) -> Shown:
+    """What the consultation's answer prints (rows: consultation_queries), if this user may see
+    it (404 otherwise); the read audited."""
     handover.sweep_lazily()
-    query = queries.one_shown(patient=user.role != Role.PATIENT)
-    consultation = access.visible(user, db.session.execute(query, {"consultation_id": consultation_id}).scalar())
+    found = rows.read(queries.ONE_SHOWN, {"consultation_id": consultation_id}).first()
+    consultation = access.visible(user, queries.shaped([found])[0] if found else None)
+    audit.record_read(user.id, consultation.patient_id, "consultation", consultation.id)
+    return consultation
+
+
+def open_consultation(user: User, consultation_id: int) -> Consultation:
+    """The consultation itself, for its page (which shows more of it than the API's answer), if
+    this user may see it; the read audited as read_consultation's."""
+    handover.sweep_lazily()
+    consultation = access.get_consultation_for(user, consultation_id)
     audit.record_read(user.id, consultation.patient_id, "consultation", consultation.id)
     return consultation
 
@@ -181,23 +192,22 @@ def request_consultation(patient: User, data: dict) -> Consultation:
 # --- lists ----------------------------------------------------------------------------------
 
 
-def list_for(user: User, status: str | None = None, limit: int = 100) -> list[Consultation]:
-    """A patient's own consultations; a doctor's (held now or before); all for administrators."""
+def list_for(user: User, status: str | None = None, limit: int = 100) -> list[Shown]:
+    """A patient's own consultations; a doctor's (held now or before); all for administrators: as
+    their answers print them (rows: consultation_queries)."""
     handover.sweep_lazily()
     if user.role not in (Role.PATIENT, Role.DOCTOR, Role.ADMIN):
         raise Forbidden("role_refused", _l("Your role may not do this."))
-    query = queries.listed_for(user.role)
-    if status:
-        query = query.where(Consultation.status == status)
-    rows = list(db.session.execute(query, {"user_id": user.id, "limit": limit}).scalars())
+    query = queries.listed_for(user.role, by_status=bool(status))
+    listed = queries.shaped(rows.read(query, {"user_id": user.id, "limit": limit, "status": status}))
     audit.record_read(
         user.id,
         user.id if user.role == Role.PATIENT else None,
         "consultation_list",
         None,
-        ids=[c.id for c in rows][:50],
+        ids=[c.id for c in listed][:50],
     )
-    return rows
+    return listed
 
 
 def queue_for(doctor_user: User) -> dict:

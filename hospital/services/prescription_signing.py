@@ -10,7 +10,7 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
-from core import audit, clock, notify, signing
+from core import audit, clock, notify, rows, signing
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.models import User
@@ -267,8 +267,8 @@ _SIGNATURES = (
 def latest_signatures(rx: Prescription) -> dict[str, Signature]:
     """The latest signature of each kind (doctor, review) and each signer's current key, in one
     statement (a prescription has a handful of trail entries at most)."""
-    rows = db.session.execute(_SIGNATURES, {"prescription_id": rx.id})
-    return {kind: Signature(*rest) for kind, *rest in rows}
+    found = rows.read(_SIGNATURES, {"prescription_id": rx.id})
+    return {kind: Signature(*rest) for kind, *rest in found}
 
 
 def _signature_holds(entry: Signature | None, content: dict) -> bool:

@@ -7,8 +7,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from core import sessions
 from core.extensions import db
-from hospital.services import chat
+from core.models import Role, User
+from hospital.models.consultations import Consultation
+from hospital.models.network import Department
+from hospital.models.patients import ConfirmedDiagnosis
+from hospital.schemas.consultations import ConsultationSchema
+from hospital.services import chat, consultations
 from tests.pharmacy.conftest import Prescriptions
 from tests.realtime.test_access_at_once import _bearer, accepted_consultation
 from tests.realtime.test_socket_rules import DOCTOR, PATIENT, _token, _user
@@ -116,3 +122,35 @@ def test_the_reads_answer_on_postgres(pg_app):
     assert rx_id in [rx["id"] for rx in _read(client, "/api/prescriptions", doctor)[1]]
     other = _bearer(_token(OTHER_PATIENT))
     assert client.get(f"/api/consultations/{consultation_id}/messages", headers=other).status_code == 404
+
+
+def test_the_rows_print_what_the_objects_print(demo_app, demo_client):
+    """The consultation reads are rows (consultation_queries), not ORM objects: for every
+    consultation of the demo data, to its patient, its doctor and an administrator, the answer
+    is the schema's print of the object itself, field for field (a field added to the schema
+    and not to the rows' statement fails here)."""
+    accepted_consultation()
+    waiting = _user(OTHER_PATIENT)  # a consultation no doctor has taken yet
+    card = db.session.execute(db.select(Department).filter_by(code="CARD")).scalars().first()
+    diagnosis = consultations.patients.list_diagnoses(waiting.id)[0]
+    consultations.start_consultation(waiting.id, card.id, diagnosis.id, "text", "复诊续药")
+    decided = db.session.execute(db.select(ConfirmedDiagnosis).where(ConfirmedDiagnosis.visit_id.is_not(None))).scalar()
+    decided.decided_by_user_id = decided.stable_by_user_id = _user(DOCTOR).id
+    decided.stable = True
+    db.session.commit()
+    admin = db.session.execute(db.select(User).filter_by(role=Role.ADMIN)).scalars().first()
+    schema = ConsultationSchema()
+    compared = 0
+    for consultation in db.session.execute(db.select(Consultation)).scalars():
+        expected = schema.dump(consultation)
+        readers = [consultation.patient, admin] + ([consultation.doctor.user] if consultation.doctor else [])
+        for reader in readers:
+            headers = _bearer(sessions.open_api_session(reader).token)
+            answer = demo_client.get(f"/api/consultations/{consultation.id}", headers=headers).get_json()
+            assert answer == expected, (reader.role, consultation.id)
+            compared += 1
+    doctors = {c.doctor_id is None for c in db.session.execute(db.select(Consultation)).scalars()}
+    assert compared > 10 and doctors == {True, False}
+    listed = demo_client.get("/api/consultations", headers=_bearer(_token(PATIENT))).get_json()
+    mine = db.session.execute(db.select(Consultation).filter_by(patient_id=_user(PATIENT).id)).scalars()
+    assert sorted(listed, key=lambda c: c["id"]) == sorted(map(schema.dump, mine), key=lambda c: c["id"])
