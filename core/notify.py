@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row
 
-from core import socket_queue
+from core import rows, socket_queue
 from core.extensions import db, socketio
 from core.models import Notification, User
 
@@ -155,17 +156,19 @@ def on_word_from_any_process(word: str, handler: Callable[[dict], None]) -> None
     socket_queue.on_control(word, handler)
 
 
-# Built once: building the statement and its cache key cost more than running it (SQLite).
+# Built once: building the statement and its cache key cost more than running it (SQLite). Rows
+# of columns (core.rows.read): a notification is printed, never changed, where it is listed.
 _INBOX = (
-    db.select(Notification)
+    db.select(*Notification.__table__.c)
     .where(Notification.user_id == db.bindparam("user_id"))
     .order_by(Notification.id.desc())
     .limit(db.bindparam("limit"))
 )
 
 
-def inbox(user_id: int, limit: int = 50) -> list[Notification]:
-    return list(db.session.execute(_INBOX, {"user_id": user_id, "limit": limit}).scalars())
+def inbox(user_id: int, limit: int = 50) -> list[Row]:
+    """The user's latest notifications, newest first (rows: id, event, payload, created_at, read)."""
+    return list(rows.read(_INBOX, {"user_id": user_id, "limit": limit}))
 
 
 @dataclass(frozen=True)
@@ -178,10 +181,11 @@ class InboxItem:
 
 def open_inbox(user: User, limit: int = 50) -> list[InboxItem]:
     """The user's latest notifications in words; opening the inbox marks them read."""
-    rows = inbox(user.id, limit)
-    items = [InboxItem(r.id, readable(r.event, r.payload or {}, user.role), r.created_at, not r.read) for r in rows]
-    for row in rows:
-        row.read = True
+    listed = inbox(user.id, limit)
+    items = [InboxItem(r.id, readable(r.event, r.payload or {}, user.role), r.created_at, not r.read) for r in listed]
+    unread = [item.id for item in items if item.unread]
+    if unread:
+        db.session.execute(db.update(Notification).where(Notification.id.in_(unread)).values(read=True))
     db.session.commit()
     return items
 

@@ -105,11 +105,11 @@ class Shown(SimpleNamespace):
 PATH = "__"  # separates the steps of an attribute path in a column's label
 
 
-def nested(values: dict, kinds: dict[str, type[Shown]] | None = None) -> Shown:
+def nested(values: dict, kind: type[Shown] = Shown, kinds: dict[str, type[Shown]] | None = None) -> Shown:
     """The object a row's values describe: `{"id": 1, "doctor__id": None, "doctor__user__name":
     None, "department__name_zh": "心内科"}` gives `.id`, `.doctor` (None: an outer join found no
-    doctor, as its id says) and `.department.name_zh`. `kinds` names the class of a step (a class
-    that lends a model's properties), else `Shown`."""
+    doctor, as its id says) and `.department.name_zh`. `kind` is the class of the object, `kinds`
+    names the class of a step (a class that lends a model's properties), else `Shown`."""
     tree: dict = {}
     for label, value in values.items():
         *steps, name = label.split(PATH)
@@ -117,7 +117,26 @@ def nested(values: dict, kinds: dict[str, type[Shown]] | None = None) -> Shown:
         for step in steps:
             node = node.setdefault(step, {})
         node[name] = value
-    return _grown(tree, Shown, kinds or {})
+    return _grown(tree, kind, kinds or {})
+
+
+def shaped(found, kind: type[Shown] = Shown, kinds: dict[str, type[Shown]] | None = None) -> list[Shown]:
+    """Each row of a result as its object (`nested`)."""
+    return [nested(row._asdict(), kind, kinds) for row in found]
+
+
+def with_children(parents: list[Shown], name: str, statement, parent_key: str) -> list[Shown]:
+    """Give each parent the list `name` of its children: the rows of `statement` for the parents'
+    ids (`:ids`, an expanding parameter), in the statement's order, each child's `parent_key`
+    naming its parent. One statement for a whole list, as the ORM's select-in loading does."""
+    by_id = {parent.id: parent for parent in parents}
+    for parent in parents:
+        setattr(parent, name, [])
+    if by_id:
+        for row in read(statement, {"ids": list(by_id)}):
+            child = row._asdict()
+            getattr(by_id[child[parent_key]], name).append(Shown(**child))
+    return parents
 
 
 def _grown(tree: dict, kind: type[Shown], kinds: dict[str, type[Shown]]) -> Shown | None:

@@ -1,12 +1,12 @@
 """What a consultation's answer prints, and the read statements built once.
 
-The lists and the single read are rows (core.rows): one statement of labelled columns, joined to
-what ConsultationSchema prints (department, doctor's and patient's names, the diagnosis with its
-in-person visit and who decided it), shaped into the nested objects the schema reads. Loading
-the same as ORM objects with eight joined relations cost about four times the statement: the
-ORM sets up a loader for every relation at every execution. The queue still loads objects (the
-shift desk reads more of the patient). Statements are built once, with bound parameters for
-what changes per request: building one and generating its cache key cost about as much as
+The lists, the queue and the single read are rows (core.rows): one statement of labelled
+columns, joined to what ConsultationSchema prints (department, doctor's and patient's names, the
+diagnosis with its in-person visit and who decided it) and what the shift desk shows of the
+patient (age, sex), shaped into the nested objects the schema reads. Loading the same as ORM
+objects with eight joined relations cost about four times the statement: the ORM sets up a
+loader for every relation at every execution. Statements are built once, with bound parameters
+for what changes per request: building one and generating its cache key cost about as much as
 running it.
 """
 
@@ -15,11 +15,11 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import Select, bindparam
-from sqlalchemy.orm import joinedload
 
+from core import rows
 from core.extensions import db
 from core.models import Role, User
-from core.rows import Shown, labelled, nested
+from core.rows import Shown, labelled
 from hospital.models.consultations import Consultation, Handover
 from hospital.models.consultations import ConsultationStatus as S
 from hospital.models.network import Department, Doctor, Hospital
@@ -48,8 +48,7 @@ _visit_department = Department.__table__.alias("visit_department")
 _SHOWN = (
     db.select(
         *_consultation.c,
-        _patient.c.id.label("patient__id"),
-        _patient.c.name.label("patient__name"),
+        *labelled([_patient.c.id, _patient.c.name, _patient.c.birth_date, _patient.c.sex], "patient"),
         *labelled([_department.c.id, _department.c.name_zh, _department.c.name_en], "department"),
         _doctor.c.id.label("doctor__id"),
         _doctor_user.c.name.label("doctor__user__name"),
@@ -78,9 +77,9 @@ _SHOWN = (
 _KINDS = {"diagnosis": DiagnosisShown}
 
 
-def shaped(rows) -> list[Shown]:
+def shaped(found) -> list[Shown]:
     """Each row of a statement below as the consultation ConsultationSchema prints."""
-    return [nested(row._asdict(), _KINDS) for row in rows]
+    return rows.shaped(found, Shown, _KINDS)
 
 
 ONE_SHOWN = _SHOWN.where(_consultation.c.id == bindparam("consultation_id"))
@@ -107,32 +106,12 @@ def listed_for(role: str, by_status: bool) -> Select:
 
 
 @cache
-def shown() -> tuple:
-    """Loader options for what ConsultationSchema prints, for the queue's objects: the department,
-    the doctor's name, the diagnosis with its in-person visit (hospital and department), and the
-    patient. Who decided a diagnosis, or marked it stable, stays lazy: mostly nobody or the
-    consulting doctor, whom the identity map already holds (no statement). Built once: building
-    loader options costs more than using them."""
-    visit = joinedload(Consultation.diagnosis).joinedload(ConfirmedDiagnosis.visit)
-    return (
-        joinedload(Consultation.department),
-        joinedload(Consultation.doctor).joinedload(Doctor.user),
-        visit.joinedload(InPersonVisit.hospital),
-        visit.joinedload(InPersonVisit.department),
-        joinedload(Consultation.patient),
-    )
-
-
-@cache
 def queue_of(on_shift: bool) -> Select:
     """A doctor's (`:doctor_id`) accepted consultations and, while he is on shift, the waiting ones
     of his department (`:department_id`) for anyone or for him, in one statement."""
-    doctor_id = bindparam("doctor_id")
-    mine = (Consultation.doctor_id == doctor_id) & (Consultation.status == S.ACCEPTED)
+    doctor_id, c = bindparam("doctor_id"), _consultation.c
+    mine = (c.doctor_id == doctor_id) & (c.status == S.ACCEPTED)
     if on_shift:
-        mine |= (
-            (Consultation.department_id == bindparam("department_id"))
-            & (Consultation.status == S.WAITING)
-            & (Consultation.doctor_id.is_(None) | (Consultation.doctor_id == doctor_id))
-        )
-    return db.select(Consultation).where(mine).options(*shown())
+        waiting = (c.department_id == bindparam("department_id")) & (c.status == S.WAITING)
+        mine |= waiting & (c.doctor_id.is_(None) | (c.doctor_id == doctor_id))
+    return _SHOWN.where(mine)

@@ -217,15 +217,15 @@ def queue_for(doctor_user: User) -> dict:
     if doctor is None:
         raise Forbidden("role_refused", _l("Only doctors have a queue."))
     now = clock.now()
-    # His shifts not over yet, the one running now first (a doctor's shifts never overlap). Their
-    # doctor is he (loaded), their department his (loaded with the consultations below, if any).
-    upcoming = rota.list_shifts(doctor_id=doctor.id, upcoming=True, limit=5, at=now, options=())
+    # His shifts not over yet, the one running now first (a doctor's shifts never overlap), loaded
+    # with what they print (his name, their department).
+    upcoming = rota.list_shifts(doctor_id=doctor.id, upcoming=True, limit=5, at=now)
     shift = upcoming[0] if upcoming and upcoming[0].starts_at <= now else None
     # The waiting ones he may take (only while on shift) and his accepted ones, in one statement.
     params = {"doctor_id": doctor.id, "department_id": doctor.department_id}
-    rows = list(db.session.execute(queries.queue_of(on_shift=shift is not None), params).scalars())
-    waiting = sorted((c for c in rows if c.status == S.WAITING), key=lambda c: (c.created_at, c.id))
-    accepted = sorted((c for c in rows if c.status == S.ACCEPTED), key=lambda c: (c.accepted_at or c.created_at, c.id))
+    found = queries.shaped(rows.read(queries.queue_of(on_shift=shift is not None), params))
+    waiting = sorted((c for c in found if c.status == S.WAITING), key=lambda c: (c.created_at, c.id))
+    accepted = sorted((c for c in found if c.status == S.ACCEPTED), key=lambda c: (c.accepted_at or c.created_at, c.id))
     audit.record_read(doctor_user.id, None, "consultation_queue", None, ids=[c.id for c in waiting + accepted][:50])
     return {"doctor": doctor, "shift": shift, "next_shifts": upcoming, "waiting": waiting, "accepted": accepted}
 

@@ -14,13 +14,13 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam
-from sqlalchemy.orm import joinedload
 
-from core import audit, rooms
+from core import audit, rooms, rows
 from core.errors import MSG_NOT_FOUND, Forbidden, NotFound
 from core.extensions import db
 from core.models import Role, User
-from hospital.models.prescriptions import Prescription
+from core.rows import Shown, labelled
+from hospital.models.prescriptions import Prescription, PrescriptionItem
 from hospital.models.prescriptions import PrescriptionStatus as S
 
 PHARMACY_ROLES = (Role.PHARMACIST, Role.DISPATCHER)
@@ -100,27 +100,49 @@ def refuse(user: User, rx: Prescription | None, prescription_id: int) -> NotFoun
     return NotFound("prescription_not_found", MSG_NOT_FOUND)
 
 
-@cache
-def shown(patients: bool = True) -> tuple:
-    """Loader options for what PrescriptionSchema prints: the people (the patient's own reads have
-    him in the session already) and the items, joined: one statement for a prescription or a
-    list, instead of a statement per row and person. Built once (building them costs)."""
-    people = (joinedload(Prescription.doctor_user), joinedload(Prescription.reviewer))
-    return (*people, *([joinedload(Prescription.patient)] if patients else []), joinedload(Prescription.items))
+class PrescriptionShown(Shown):
+    """A prescription as its answer prints it (rows), with the model's own properties: one rule
+    each for its total, its validity and its status as of now. The integrity check derives the
+    signed content from it as from the object (the same fields)."""
+
+    total_fen = Prescription.total_fen
+    past_validity = Prescription.past_validity
+    effective_status = Prescription.effective_status
 
 
-@cache
-def _one_shown(patients: bool) -> Select:
-    """One prescription (`:prescription_id`) with what its answer prints; built once, with a
-    bound parameter (building it cost about as much as running it)."""
-    query = db.select(Prescription).where(Prescription.id == bindparam("prescription_id"))
-    return query.options(*shown(patients))
+_rx = Prescription.__table__
+_patient = User.__table__.alias("patient")
+_doctor_user = User.__table__.alias("doctor_user")
+_reviewer = User.__table__.alias("reviewer")
+# A prescription with the people its answer prints (and the patient's masked id number, which
+# its signed content holds), and its items (a second statement, by the read ids): rows, not ORM
+# objects with three people and the items joined, whose loading cost several times the
+# statements (see core.rows). Built once.
+_SHOWN = (
+    db.select(
+        *_rx.c,
+        *labelled([_patient.c.id, _patient.c.name, _patient.c.id_number_masked], "patient"),
+        *labelled([_doctor_user.c.id, _doctor_user.c.name], "doctor_user"),
+        *labelled([_reviewer.c.id, _reviewer.c.name], "reviewer"),
+    )
+    .join(_patient, _patient.c.id == _rx.c.patient_id)
+    .join(_doctor_user, _doctor_user.c.id == _rx.c.doctor_user_id)
+    .outerjoin(_reviewer, _reviewer.c.id == _rx.c.reviewer_user_id)
+)
+_ONE = _SHOWN.where(_rx.c.id == bindparam("prescription_id"))
+_LISTED = _SHOWN.order_by(_rx.c.id.desc()).limit(LISTED)
+_items = PrescriptionItem.__table__
+_ITEMS_OF = (
+    db.select(*_items.c)
+    .where(_items.c.prescription_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_items.c.prescription_id, _items.c.position)
+)
 
 
-def get_prescription_for(user: User, prescription_id: int) -> Prescription:
-    """A prescription the user may see (404 otherwise, so its existence does not leak); audited."""
-    query = _one_shown(user.role != Role.PATIENT)
-    rx = db.session.execute(query, {"prescription_id": prescription_id}).unique().scalar()
+def get_prescription_for(user: User, prescription_id: int) -> PrescriptionShown:
+    """A prescription the user may see, as its answer prints it (rows, with its items); a 404
+    otherwise, so its existence does not leak; the read audited."""
+    rx = next(iter(_with_items(rows.read(_ONE, {"prescription_id": prescription_id}))), None)
     if rx is None or not may_see(user, rx):
         raise refuse(user, rx, prescription_id)
     audit.record_read(user.id, rx.patient_id, "prescription", rx.id)
@@ -143,32 +165,41 @@ def _visible_to_pharmacy_staff(user: User, query):
 
 
 @cache
-def _listed_for(role: str) -> Select:
-    """A patient's own (signed or later) or a doctor's written prescriptions (`:user_id`), newest
-    first, with what the list prints; built once per role."""
-    query = db.select(Prescription).order_by(Prescription.id.desc()).limit(LISTED)
-    query = query.options(*shown(role != Role.PATIENT))
+def _listed_for(role: str, by_status: bool, by_consultation: bool) -> Select:
+    """A patient's own (signed or later), a doctor's written prescriptions (`:user_id`) or the
+    signed ones of a pharmacist's hospital (`:hospital_id`), newest first, in one status
+    (`:status`) and of one consultation (`:consultation_id`) when asked."""
     if role == Role.PATIENT:
-        return query.where(Prescription.patient_id == bindparam("user_id"), Prescription.status != S.DRAFT)
-    return query.where(Prescription.doctor_user_id == bindparam("user_id"))
+        query = _LISTED.where(_rx.c.patient_id == bindparam("user_id"), _rx.c.status != S.DRAFT)
+    elif role == Role.DOCTOR:
+        query = _LISTED.where(_rx.c.doctor_user_id == bindparam("user_id"))
+    else:  # a pharmacist: his hospital's (outside pharmacies see orders, not prescription lists)
+        query = _LISTED.where(_rx.c.hospital_id == bindparam("hospital_id"), _rx.c.status != S.DRAFT)
+    if by_status:
+        query = query.where(_rx.c.status == bindparam("status"))
+    if by_consultation:
+        query = query.where(_rx.c.consultation_id == bindparam("consultation_id"))
+    return query
 
 
-def list_for(user: User, status: str | None = None, consultation_id: int | None = None) -> list[Prescription]:
-    """A patient's own, a doctor's written ones, the signed ones of a pharmacist's hospital."""
-    if user.role in (Role.PATIENT, Role.DOCTOR):
-        query = _listed_for(user.role)
-    elif user.role == Role.PHARMACIST:
-        query = db.select(Prescription).order_by(Prescription.id.desc()).limit(LISTED).options(*shown())
-        query = _visible_to_pharmacy_staff(user, query.where(Prescription.status != S.DRAFT))
-    else:
+def _with_items(found) -> list[PrescriptionShown]:
+    """The rows as prescriptions, each with its items in order."""
+    return rows.with_children(rows.shaped(found, PrescriptionShown), "items", _ITEMS_OF, "prescription_id")
+
+
+def list_for(user: User, status: str | None = None, consultation_id: int | None = None) -> list[PrescriptionShown]:
+    """A patient's own, a doctor's written ones, the signed ones of a pharmacist's hospital: as
+    the list prints them (rows)."""
+    if user.role not in (Role.PATIENT, Role.DOCTOR, Role.PHARMACIST):
         raise Forbidden("role_refused", _l("Your role may not do this."))
-    if status:
-        query = query.where(Prescription.status == status)
-    if consultation_id:
-        query = query.where(Prescription.consultation_id == consultation_id)
-    rows = list(db.session.execute(query, {"user_id": user.id}).unique().scalars())
-    audit.record_reads(user.id, sorted({rx.patient_id for rx in rows}), "prescription_list")
-    return rows
+    params = {"user_id": user.id, "status": status, "consultation_id": consultation_id}
+    if user.role == Role.PHARMACIST:
+        params["hospital_id"] = workplace_of(user).hospital_id
+    listed = []
+    if params.get("hospital_id", user.id) is not None:  # a pharmacist of no hospital lists none
+        listed = _with_items(rows.read(_listed_for(user.role, bool(status), bool(consultation_id)), params))
+    audit.record_reads(user.id, sorted({rx.patient_id for rx in listed}), "prescription_list")
+    return listed
 
 
 def review_queue(pharmacist: User | None = None) -> list[Prescription]:

@@ -13,9 +13,11 @@ from core.models import Role, User
 from hospital.models.consultations import Consultation
 from hospital.models.network import Department
 from hospital.models.patients import ConfirmedDiagnosis
+from hospital.models.prescriptions import Prescription
 from hospital.schemas.consultations import ConsultationSchema
+from hospital.schemas.prescriptions import PrescriptionSchema
 from hospital.services import chat, consultations
-from tests.pharmacy.conftest import Prescriptions
+from tests.pharmacy.conftest import AML, MF, PHARMACIST, Prescriptions
 from tests.realtime.test_access_at_once import _bearer, accepted_consultation
 from tests.realtime.test_socket_rules import DOCTOR, PATIENT, _token, _user
 
@@ -90,11 +92,11 @@ def test_the_prescription_reads_cost_a_fixed_number_of_statements(demo_app, demo
     patient = _bearer(_token(PATIENT))
 
     statements, listed = _read(demo_client, "/api/prescriptions", patient)
-    assert len(statements) == 2  # the prescriptions with their people and items; the audit entry
+    assert len(statements) == 3  # the prescriptions with their people; their items; the audit entry
     assert set(ids) <= {rx["id"] for rx in listed} and all(rx["items"] for rx in listed)
 
     statements, one = _read(demo_client, f"/api/prescriptions/{ids[0]}", patient)
-    assert len(statements) == 3  # the prescription; the audit entry; the signatures with their keys
+    assert len(statements) == 4  # the prescription; its items; the audit entry; the signatures with their keys
     assert one["integrity"] == {"doctor_signature": True, "review_signature": True, "genuine": True}
     assert {k: v for k, v in one.items() if k != "integrity"} == next(rx for rx in listed if rx["id"] == ids[0])
     other = _bearer(_token(OTHER_PATIENT))
@@ -154,3 +156,28 @@ def test_the_rows_print_what_the_objects_print(demo_app, demo_client):
     listed = demo_client.get("/api/consultations", headers=_bearer(_token(PATIENT))).get_json()
     mine = db.session.execute(db.select(Consultation).filter_by(patient_id=_user(PATIENT).id)).scalars()
     assert sorted(listed, key=lambda c: c["id"]) == sorted(map(schema.dump, mine), key=lambda c: c["id"])
+
+
+def test_the_prescription_lists_print_what_the_objects_print(demo_app, demo_client):
+    """The prescription lists are rows with their items (prescription_access), not ORM objects:
+    to the patient, the doctor and the hospital's pharmacist, each listed prescription is the
+    schema's print of the object itself (approved, only signed, two lines; drafts to the doctor
+    alone), and the filters by status and by consultation keep their meaning."""
+    written = Prescriptions()
+    patient_id = _user(PATIENT).id
+    approved, signed, two_lines = written.add(patient_id), written.add(patient_id, approve=False), None
+    two_lines = written.add(patient_id, lines=(AML, MF))
+    schema = PrescriptionSchema()
+    shown = {rx.id: schema.dump(rx) for rx in db.session.execute(db.select(Prescription)).scalars()}
+    assert len(shown[two_lines]["items"]) == 2 and shown[signed]["pharmacist"] is None
+    for reader in (PATIENT, DOCTOR, PHARMACIST):
+        listed = demo_client.get("/api/prescriptions", headers=_bearer(_token(reader))).get_json()
+        assert {approved, signed, two_lines} <= {rx["id"] for rx in listed}, reader
+        assert all(rx == shown[rx["id"]] for rx in listed), reader
+        assert [rx["id"] for rx in listed] == sorted((rx["id"] for rx in listed), reverse=True)
+    patient = _bearer(_token(PATIENT))
+    only_signed = demo_client.get("/api/prescriptions?status=signed", headers=patient).get_json()
+    assert signed in {rx["id"] for rx in only_signed} and {rx["status"] for rx in only_signed} == {"signed"}
+    consultation_id = shown[approved]["consultation_id"]
+    of_one = demo_client.get(f"/api/prescriptions?consultation_id={consultation_id}", headers=patient).get_json()
+    assert {rx["consultation_id"] for rx in of_one} == {consultation_id}

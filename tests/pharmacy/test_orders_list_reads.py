@@ -37,8 +37,8 @@ def test_the_order_list_prints_every_order_whole_in_a_fixed_number_of_statements
 
     statements, listed = _statements(shop, "/api/orders", patient)
 
-    # the orders with their pharmacy, lines and delivery; the delivery steps; the read's audit entry
-    assert len(statements) == 3, statements
+    # the orders with their pharmacy and delivery; their lines; the delivery steps; the audit entry
+    assert len(statements) == 4, statements
     assert len(listed) >= 2
     for entry in listed:
         assert entry == shop.client.get(f"/api/orders/{entry['id']}", headers=patient).get_json()
@@ -46,6 +46,14 @@ def test_the_order_list_prints_every_order_whole_in_a_fixed_number_of_statements
     assert [s["status"] for s in mine[delivered["id"]]["timeline"]][-2:] == ["delivery_packed", "delivery_picked_up"]
     assert mine[delivered["id"]]["delivery"]["courier"]["id"] == _courier(False)
     assert any(len(entry["lines"]) == 2 and entry["delivery"] is None for entry in listed)
+
+    # the pharmacy's dispatcher, by status as his desk asks: the same answers
+    staff = shop.login("disp01")
+    _seen, moving = _statements(shop, "/api/orders?status=dispensed,delivered", staff)
+    assert delivered["id"] in {entry["id"] for entry in moving}
+    assert {entry["status"] for entry in moving} <= {"dispensed", "delivered"}
+    for entry in moving:
+        assert entry == shop.client.get(f"/api/orders/{entry['id']}", headers=staff).get_json()
 
 
 def test_another_patient_lists_none_of_these_orders(shop):
