@@ -1,6 +1,6 @@
 """Rows without the ORM's machinery, for hot paths: writing a new row without the unit of work
 (a paid order writes a handful of rows per request, and the unit of work costs more CPU than the
-statements), and reading an answer as plain rows (`read`, `nested`).
+statements), and reading an answer as plain rows (`read`, `shaped`).
 
 `insert_row(obj)` takes a new (transient) mapped object, fills the Python-side defaults its
 columns declare, INSERTs it with one Core statement and sets its id. The object stays outside
@@ -8,8 +8,8 @@ the session: what the request already holds (its fields, relationships it was gi
 is, nothing is lazily loaded, and nothing of it is flushed again. Later changes to it go through
 Core statements too (core/transitions.py `conditional_move_known`).
 
-`read(statement)` runs a SELECT of columns on the request's transaction; `nested(values)` turns a
-row whose columns are labelled with attribute paths (`department__name_zh`) into the nested
+`read(statement)` runs a SELECT of columns on the request's transaction; `shaped(result)` turns
+each row whose columns are labelled with attribute paths (`department__name_zh`) into the nested
 objects a schema reads (`department.name_zh`), so that one schema prints an ORM object and a row
 alike. Building ORM objects with their joined relations cost several times the statement.
 """
@@ -99,30 +99,58 @@ def read(statement, params: dict | None = None):
 
 
 class Shown(SimpleNamespace):
-    """What a read prints of one object, as plain attributes (see `nested`)."""
+    """What a read prints of one object, as plain attributes (see `shaped`)."""
 
 
 PATH = "__"  # separates the steps of an attribute path in a column's label
 
 
-def nested(values: dict, kind: type[Shown] = Shown, kinds: dict[str, type[Shown]] | None = None) -> Shown:
-    """The object a row's values describe: `{"id": 1, "doctor__id": None, "doctor__user__name":
-    None, "department__name_zh": "心内科"}` gives `.id`, `.doctor` (None: an outer join found no
-    doctor, as its id says) and `.department.name_zh`. `kind` is the class of the object, `kinds`
-    names the class of a step (a class that lends a model's properties), else `Shown`."""
-    tree: dict = {}
-    for label, value in values.items():
-        *steps, name = label.split(PATH)
-        node = tree
-        for step in steps:
-            node = node.setdefault(step, {})
-        node[name] = value
-    return _grown(tree, kind, kinds or {})
-
-
 def shaped(found, kind: type[Shown] = Shown, kinds: dict[str, type[Shown]] | None = None) -> list[Shown]:
-    """Each row of a result as its object (`nested`)."""
-    return [nested(row._asdict(), kind, kinds) for row in found]
+    """Each row of a result as the object its labelled columns describe: with the columns `id`,
+    `doctor__id`, `doctor__user__name` and `department__name_zh`, an object with `.id`, `.doctor`
+    (None where an outer join found no doctor, as its id says) and `.department.name_zh`. `kind`
+    is the class of the object, `kinds` the class of a step by its name (a class that lends a
+    model's properties), else `Shown`. How the labels nest is worked out once per set of labels."""
+    plan = _plan_of(tuple(found.keys()))
+    kinds = kinds or {}
+    return [_grown(row, plan, kind, kinds) for row in found]
+
+
+# (the node's path, its columns (index, name), the index of its id column or None, its child
+# nodes' paths): deepest nodes first, so that a node's children are built before it.
+_Plan = list[tuple[tuple[str, ...], list[tuple[int, str]], int | None, list[tuple[str, ...]]]]
+_plans: dict[tuple[str, ...], _Plan] = {}
+
+
+def _plan_of(labels: tuple[str, ...]) -> _Plan:
+    plan = _plans.get(labels)
+    if plan is None:
+        columns: dict[tuple[str, ...], list[tuple[int, str]]] = {(): []}
+        for index, label in enumerate(labels):
+            *steps, name = label.split(PATH)
+            for depth in range(1, len(steps) + 1):
+                columns.setdefault(tuple(steps[:depth]), [])
+            columns[tuple(steps)].append((index, name))
+        plan = []
+        for path in sorted(columns, key=len, reverse=True):
+            id_index = next((index for index, name in columns[path] if name == "id"), None)
+            children = [other for other in columns if len(other) == len(path) + 1 and other[:-1] == path]
+            plan.append((path, columns[path], id_index, children))
+        _plans[labels] = plan
+    return plan
+
+
+def _grown(row, plan: _Plan, kind: type[Shown], kinds: dict[str, type[Shown]]) -> Shown:
+    built: dict[tuple[str, ...], Shown | None] = {}
+    for path, columns, id_index, children in plan:
+        if id_index is not None and row[id_index] is None:
+            built[path] = None
+            continue
+        values = {name: row[index] for index, name in columns}
+        for child in children:
+            values[child[-1]] = built[child]
+        built[path] = kinds.get(path[-1], Shown)(**values) if path else kind(**values)
+    return built[()]
 
 
 def with_children(parents: list[Shown], name: str, statement, parent_key: str) -> list[Shown]:
@@ -137,15 +165,6 @@ def with_children(parents: list[Shown], name: str, statement, parent_key: str) -
             child = row._asdict()
             getattr(by_id[child[parent_key]], name).append(Shown(**child))
     return parents
-
-
-def _grown(tree: dict, kind: type[Shown], kinds: dict[str, type[Shown]]) -> Shown | None:
-    if "id" in tree and tree["id"] is None:
-        return None
-    for name, value in tree.items():
-        if isinstance(value, dict):
-            tree[name] = _grown(value, kinds.get(name, Shown), kinds)
-    return kind(**tree)
 
 
 def labelled(columns, prefix: str) -> list:

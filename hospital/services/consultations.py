@@ -37,8 +37,8 @@ def read_consultation(user: User, consultation_id: int) -> Shown:
     """What the consultation's answer prints (rows: consultation_queries), if this user may see
     it (404 otherwise); the read audited."""
     handover.sweep_lazily()
-    found = rows.read(queries.ONE_SHOWN, {"consultation_id": consultation_id}).first()
-    consultation = access.visible(user, queries.shaped([found])[0] if found else None)
+    found = queries.shaped(rows.read(queries.ONE_SHOWN, {"consultation_id": consultation_id}))
+    consultation = access.visible(user, found[0] if found else None)
     audit.record_read(user.id, consultation.patient_id, "consultation", consultation.id)
     return consultation
 
