@@ -219,7 +219,7 @@ def queue_for(doctor_user: User) -> dict:
     now = clock.now()
     # His shifts not over yet, the one running now first (a doctor's shifts never overlap), loaded
     # with what they print (his name, their department).
-    upcoming = rota.list_shifts(doctor_id=doctor.id, upcoming=True, limit=5, at=now)
+    upcoming = rota.upcoming_shifts_of(doctor.id, now)
     shift = upcoming[0] if upcoming and upcoming[0].starts_at <= now else None
     # The waiting ones he may take (only while on shift) and his accepted ones, in one statement.
     params = {"doctor_id": doctor.id, "department_id": doctor.department_id}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core import accounts, clock
@@ -181,8 +182,13 @@ def get_doctor(doctor_id: int) -> Doctor:
     return doctor
 
 
+# Built once: asked on most of a doctor's requests (who he is as a doctor), and building the
+# statement and its cache key cost about as much as running it.
+_DOCTOR_OF_USER = db.select(Doctor).where(Doctor.user_id == bindparam("user_id"))
+
+
 def doctor_for_user(user_id: int) -> Doctor | None:
-    return db.session.execute(db.select(Doctor).filter_by(user_id=user_id)).scalar_one_or_none()
+    return db.session.execute(_DOCTOR_OF_USER, {"user_id": user_id}).scalar_one_or_none()
 
 
 def doctor_id_of_user(user_id: int):

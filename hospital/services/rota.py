@@ -7,6 +7,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import joinedload
 
 from core import clock
@@ -129,13 +130,12 @@ def list_shifts(
     upcoming: bool = False,
     limit: int = 50,
     at: datetime | None = None,
-    options: tuple | None = None,
 ) -> list[Shift]:
     """Shifts filtered by department, doctor and local days [start, end]; `upcoming`: not over yet
     (at `at`, default now; at most `limit`). Loaded with their doctor's name and department, which
-    they are printed with (`options`: other loader options)."""
+    they are printed with."""
     query = db.select(Shift).order_by(Shift.starts_at, Shift.doctor_id)
-    query = query.options(*(shown() if options is None else options))
+    query = query.options(*shown())
     if department_id:
         query = query.where(Shift.department_id == department_id)
     if doctor_id:
@@ -153,6 +153,24 @@ def list_shifts(
 def shown() -> tuple:
     """Loader options for what ShiftSchema prints: the doctor's name and the department."""
     return (joinedload(Shift.doctor).joinedload(Doctor.user), joinedload(Shift.department))
+
+
+@cache
+def _upcoming_of_doctor() -> Select:
+    return (
+        db.select(Shift)
+        .where(Shift.doctor_id == bindparam("doctor_id"), Shift.ends_at > bindparam("at"))
+        .order_by(Shift.starts_at, Shift.doctor_id)
+        .limit(bindparam("limit"))
+        .options(*shown())
+    )
+
+
+def upcoming_shifts_of(doctor_id: int, at: datetime, limit: int = 5) -> list[Shift]:
+    """A doctor's shifts not over at `at`, soonest first, with what they print: list_shifts'
+    answer through a statement built once (the doctor's queue asks for it on every read)."""
+    params = {"doctor_id": doctor_id, "at": at, "limit": limit}
+    return list(db.session.execute(_upcoming_of_doctor(), params).scalars())
 
 
 def next_shift_in_department(department_id: int, after: datetime, exclude_doctor_id: int | None = None):
