@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import inspect
+from sqlalchemy import Select, bindparam, inspect
 
 from core.extensions import db
 
@@ -151,6 +151,13 @@ def _grown(row, plan: _Plan, kind: type[Shown], kinds: dict[str, type[Shown]]) -
             values[child[-1]] = built[child]
         built[path] = kinds.get(path[-1], Shown)(**values) if path else kind(**values)
     return built[()]
+
+
+def children_of(parent_key, order_by) -> Select:
+    """The statement `with_children` runs: every column of `parent_key`'s table, for the parents'
+    ids (`:ids`), in `order_by`'s order (the order the ORM relationship gives them)."""
+    table = parent_key.table
+    return db.select(*table.c).where(parent_key.in_(bindparam("ids", expanding=True))).order_by(order_by)
 
 
 def with_children(parents: list[Shown], name: str, statement, parent_key: str) -> list[Shown]:

@@ -511,16 +511,8 @@ _ORDERS = (
     .order_by(_orders_t.c.id.desc())
     .limit(bindparam("limit"))
 )
-_LINES_OF = (
-    db.select(*OrderLine.__table__.c)
-    .where(OrderLine.order_id.in_(bindparam("ids", expanding=True)))
-    .order_by(OrderLine.id)
-)
-_STEPS_OF = (
-    db.select(*DeliveryEvent.__table__.c)
-    .where(DeliveryEvent.delivery_id.in_(bindparam("ids", expanding=True)))
-    .order_by(DeliveryEvent.id)
-)
+_LINES_OF = rows.children_of(OrderLine.order_id, OrderLine.id)
+_STEPS_OF = rows.children_of(DeliveryEvent.delivery_id, DeliveryEvent.id)
 
 
 @cache

@@ -131,12 +131,7 @@ _SHOWN = (
 )
 _ONE = _SHOWN.where(_rx.c.id == bindparam("prescription_id"))
 _LISTED = _SHOWN.order_by(_rx.c.id.desc()).limit(LISTED)
-_items = PrescriptionItem.__table__
-_ITEMS_OF = (
-    db.select(*_items.c)
-    .where(_items.c.prescription_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_items.c.prescription_id, _items.c.position)
-)
+_ITEMS_OF = rows.children_of(PrescriptionItem.prescription_id, PrescriptionItem.position)
 
 
 def get_prescription_for(user: User, prescription_id: int) -> PrescriptionShown:
