@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import g
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from core import clock, notify
 from core.fields import BoundedInt
+from core.schema import Schema
 
 
 class LocalDateTime(fields.DateTime):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, ValidationError, fields, validate
 
 from core.errors import AppError, error_body
+from core.schema import Schema
 
 # The largest id the database stores (a signed 64-bit integer); beyond it nothing can exist.
 MAX_ID = 2**63 - 1

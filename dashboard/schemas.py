@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from core.fields import BoundedInt
+from core.schema import Schema
 
 
 class PeriodQuerySchema(Schema):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from core.fields import BoundedInt
+from core.schema import Schema
 from core.schemas import LocalDateTime
 from pharmacy import orders
 from pharmacy.delivery import ACTIONS, TRANSITIONS, DeliveryStatus

@@ -4,10 +4,11 @@ or the mesh) and the leader withdrawing an invitation."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from core.auth import require_user
 from core.fields import BoundedInt
+from core.schema import Schema
 from hospital.schemas.expert import InvitationSchema
 from hospital.services import expert_invitations, expert_sfu
 

@@ -3,10 +3,11 @@ Janus credential (or tells the page to use the mesh), again after a stage change
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema
+from marshmallow import EXCLUDE
 
 from core import socket_schemas as schemas
 from core.events import in_room, socket_event, socket_user, unauthenticated
+from core.schema import Schema
 from hospital.services import expert, expert_sfu
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
 from core.fields import BoundedInt
+from core.schema import Schema
 from core.schemas import LocalDateTime
 from hospital.services import expert
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from core.fields import BoundedInt
+from core.schema import Schema
 from hospital.models.network import DoctorTitle, HospitalLevel
 
 

@@ -3,9 +3,10 @@ medication list, history."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from core.fields import BoundedInt
+from core.schema import Schema
 from core.schemas import LocalDateTime
 from hospital.models.patients import AllergySeverity, DiagnosisSource, DiagnosisStatus
 

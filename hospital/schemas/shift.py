@@ -3,9 +3,10 @@ and the inline prescription with the source it copies."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from core.fields import BoundedInt
+from core.schema import Schema
 from core.schemas import LocalDateTime
 from hospital.schemas.consultations import ConsultationSchema, QueueSchema, RecordSchema
 from hospital.schemas.patients import ActiveMedicationSchema, AllergySchema, DiagnosisSchema
