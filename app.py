@@ -47,6 +47,7 @@ from chronic import seed as chronic_seed
 from core import accounts, clock, health, i18n, nav, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
+from core.application import Application
 from core.auth import SessionCookie, check_api_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
@@ -244,7 +245,7 @@ def _template_globals(app: Flask) -> None:
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the application; `config` is a Config class or a mapping of overrides."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Application(__name__, instance_relative_config=True)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

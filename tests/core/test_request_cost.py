@@ -174,3 +174,26 @@ def test_a_read_recorded_beside_a_change_commits_with_that_change_not_in_a_group
     assert group_commit.commits == groups_before  # its own transaction, with the change
     assert ("changed_and_read", None) in _reads_in_database(demo_app, patient.id)
     assert db.session.execute(db.select(Notification).filter_by(event="test.changed")).scalar_one()
+
+
+def test_hooks_and_views_are_readied_once_and_every_one_still_runs(app, client):
+    from core.application import Application
+
+    assert isinstance(app, Application)
+    ran = []
+
+    @app.before_request
+    def first_hook():
+        ran.append("before")
+
+    @app.route("/readied")
+    def readied():
+        ran.append("view")
+        return "ok"
+
+    for _ in range(3):
+        assert client.get("/readied").get_data() == b"ok"
+    assert ran == ["before", "view"] * 3
+    assert app.ensure_sync(readied) is readied and readied in app._ready
+    unhashable = type("Unhashable", (), {"__call__": lambda self: "called", "__hash__": None})()
+    assert app.ensure_sync(unhashable)() == "called"  # asked anew each time, as Flask does
