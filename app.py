@@ -48,7 +48,7 @@ from core import accounts, clock, health, i18n, nav, socket_queue, tasks
 from core import api as core_api
 from core import pages as core_pages
 from core.application import Application
-from core.auth import SessionCookie, check_api_csrf, load_current_user
+from core.auth import SessionCookie, check_api_csrf, check_form_csrf, load_current_user
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
@@ -259,10 +259,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     app.json = FastJSONProvider(app)
     app.session_interface = SessionCookie()
     _init_extensions(app)
+    app.before_request(check_form_csrf)
     app.before_request(_fresh_request_globals)
     app.before_request(check_json_body)
     app.before_request(load_current_user)
-    app.before_request(lambda: check_api_csrf() if request.path.startswith("/api") else None)
+    app.before_request(check_api_csrf)
     app.after_request(add_security_headers)
     _register_domains(app)
     reuse_argument_schemas()

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
 
 from core import sessions
 from core.errors import MSG_LOGIN_REQUIRED, MSG_ROLE_REFUSED, Forbidden, Unauthorized
+from core.extensions import csrf
 from core.models import User
 from core.session_cache import Entry as SessionEntry
 
@@ -113,13 +114,22 @@ def _password_change_first():
     return redirect(url_for("core_pages.password_page"))
 
 
+def check_form_csrf() -> None:
+    """before_request, in place of Flask-WTF's own hook (WTF_CSRF_CHECK_DEFAULT is off): a form
+    write must carry its CSRF token. Flask-WTF's hook looked up the view's exemptions on every
+    request before it looked at the method; a read never needs the token, so it passes first."""
+    if request.method not in _SAFE_METHODS and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect(apply_exemptions=True)
+
+
 def check_api_csrf() -> None:
-    """Cookie-authenticated API writes need the CSRF header, like forms do."""
-    if g.get("auth_via") == "session" and request.method not in _SAFE_METHODS:
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken"))
-        except (CSRFError, Exception):
-            raise Forbidden("csrf", "CSRF token missing or invalid.") from None
+    """before_request: cookie-authenticated API writes need the CSRF header, like forms do."""
+    if request.method in _SAFE_METHODS or g.get("auth_via") != "session" or not request.path.startswith("/api"):
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except (CSRFError, Exception):
+        raise Forbidden("csrf", "CSRF token missing or invalid.") from None
 
 
 def current_user() -> User | None:

@@ -77,6 +77,7 @@ class Config:
     # are then sent by nginx (X-Accel-Redirect) once the app has checked access. "" = the app sends.
     STORED_FILES_ACCEL = _env("STORED_FILES_ACCEL", "")
     WTF_CSRF_TIME_LIMIT = None  # no time limit that interrupts a person mid-task
+    WTF_CSRF_CHECK_DEFAULT = False  # core.auth.check_form_csrf checks forms (reads pass first)
     # Shift times (local time) and the ICE servers for WebRTC calls.
     SHIFT_TIMES = {"morning": ("08:00", "12:00"), "evening": ("18:00", "22:00")}
     ICE_SERVERS = _env("ICE_SERVERS", "[]")

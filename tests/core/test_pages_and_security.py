@@ -7,7 +7,7 @@ import pytest
 
 from core.extensions import db
 from core.models import AuditEntry
-from tests.conftest import GOOD_PASSWORD, csrf_of, valid_id
+from tests.conftest import GOOD_PASSWORD, csrf_of, page_login, valid_id
 
 
 def page_register(client, **overrides):
@@ -39,9 +39,14 @@ def test_page_shows_the_error_next_to_the_field_in_words(client):
     assert 'value="李秀兰"' in html  # nothing typed is lost
 
 
-def test_forms_need_the_csrf_token(client):
+def test_forms_need_the_csrf_token(client, users):
     response = client.post("/register", data={"name": "李秀兰"})
     assert response.status_code == 400
+    users.patient(phone="13700000003")
+    page_login(client, "13700000003", GOOD_PASSWORD)
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400  # a wrong token as none
+    assert client.post("/logout").status_code == 400
+    assert "退出登录" in client.get("/").get_data(as_text=True)  # still logged in: nothing was done
 
 
 def test_page_login_and_logout(client, users):
