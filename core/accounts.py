@@ -26,7 +26,8 @@ _ID_ERRORS = {
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    """scrypt at the configured cost; the hash records its cost, so a check follows any cost."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def check_password_strength(password: str, field: str = "password") -> None:

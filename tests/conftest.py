@@ -199,6 +199,7 @@ class LiveServer:
             "DATABASE_URL": f"sqlite:///{db_path}",
             "SECRET_KEY": TestConfig.SECRET_KEY,
             "DATA_KEY": TestConfig.DATA_KEY,
+            "PASSWORD_HASH_METHOD": TestConfig.PASSWORD_HASH_METHOD,
             "DEMO_PASSWORD": DEMO_PASSWORD,
             "LOOPBACK_ICE_ONLY": "1",
             "LOGIN_RATE_LIMIT": "1000 per minute",

@@ -123,3 +123,20 @@ def test_cookie_session_api_writes_need_csrf(client, users):
     client.post("/login", data={"username": "13900000999", "password": GOOD_PASSWORD})
     # The page form needs its CSRF token too: without it the login form is refused.
     assert client.patch("/api/me", json={"elder_mode": True}).status_code in (401, 403)
+
+
+def test_passwords_are_scrypt_at_the_configured_cost_and_any_cost_still_logs_in(app, client, users):
+    from werkzeug.security import generate_password_hash
+
+    from core.config import Config, TestConfig
+
+    assert Config.PASSWORD_HASH_METHOD == "scrypt"  # werkzeug's own cost in production
+    users.patient(phone="13900000998")
+    user = db.session.execute(db.select(User).filter_by(username="13900000998")).scalar_one()
+    assert user.password_hash.startswith(TestConfig.PASSWORD_HASH_METHOD + "$")
+    user.password_hash = generate_password_hash(GOOD_PASSWORD, method="scrypt")  # made at production cost
+    db.session.commit()
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    good = client.post("/api/auth/login", json={"username": "13900000998", "password": GOOD_PASSWORD})
+    wrong = client.post("/api/auth/login", json={"username": "13900000998", "password": GOOD_PASSWORD + "x"})
+    assert good.status_code == 200 and wrong.status_code == 401
