@@ -187,9 +187,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def _fresh_request_globals() -> None:
     """Start every request with an empty `g`, as a real server does even when a test holds an
-    app context open across requests (cached language, CSRF token, user)."""
-    for name in list(g):
-        g.pop(name)
+    app context open across requests (cached language, CSRF token, user). Flask's `g` keeps its
+    names in its own __dict__; emptying it at once spares a proxied pop per name."""
+    vars(g._get_current_object()).clear()
 
 
 def _init_extensions(app: Flask) -> None:
