@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
+# A machine may set PYTHONDONTWRITEBYTECODE: every server process a test starts then compiled the
+# project's modules anew (0.7 s a start here). Python keeps its bytecode under __pycache__/.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test setup system-deps services db seed migrations lint format bench clean fuzz
 
