@@ -128,8 +128,9 @@ _PAPER_COLUMNS = (
 
 def paper_for(user: User, prescription_id: int) -> Paper:
     """The paper of a prescription the user may see (404 otherwise), its read audited: one
-    statement reads the prescription, one prebuilt INSERT records the read, and a signed paper
-    comes from storage (drawn and stored on its first download)."""
+    statement reads the prescription, the read is recorded as every read is (committed before the
+    answer; concurrent downloads share one commit), and a signed paper comes from storage (drawn
+    and stored on its first download)."""
     row = db.session.execute(db.select(*_PAPER_COLUMNS).where(Prescription.id == prescription_id)).one_or_none()
     if row is None or not may_see(user, row):
         raise refuse(user, row, prescription_id)
@@ -139,8 +140,7 @@ def paper_for(user: User, prescription_id: int) -> Paper:
         name = f"{row.code}-{_printed_state(row)}"
         drawn = rendered.stored(PDF_AREA, f"{name}.pdf", lambda: render(db.session.get(Prescription, row.id)))
         paper = Paper(row.code, drawn, name)
-    audit.append(db.session.connection(), user.id, row.patient_id, "read", "prescription", row.id, clock.now())
-    db.session.commit()
+    audit.record_read(user.id, row.patient_id, "prescription", row.id)
     return paper
 
 
