@@ -22,7 +22,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from core import audit, clock, rendered
+from core import audit, clock, rendered, rows
 from core.extensions import db
 from core.models import User
 from core.pdf import cjk_font, qr_image
@@ -110,8 +110,9 @@ class Paper:
 
 
 # What the access check and the stored paper's name need: read as one plain row (the full
-# prescription, with its items and people, is loaded only when its paper is drawn).
-_PAPER_COLUMNS = (
+# prescription, with its items and people, is loaded only when its paper is drawn), built once
+# and run without the ORM's result machinery (core.rows.read).
+_PAPER = db.select(
     Prescription.id,
     Prescription.code,
     Prescription.status,
@@ -123,7 +124,7 @@ _PAPER_COLUMNS = (
     Prescription.valid_until,
     Prescription.reviewer_user_id,
     Prescription.reviewed_at,
-)
+).where(Prescription.id == db.bindparam("prescription_id"))
 
 
 def paper_for(user: User, prescription_id: int) -> Paper:
@@ -131,7 +132,7 @@ def paper_for(user: User, prescription_id: int) -> Paper:
     statement reads the prescription, the read is recorded as every read is (committed before the
     answer; concurrent downloads share one commit), and a signed paper comes from storage (drawn
     and stored on its first download)."""
-    row = db.session.execute(db.select(*_PAPER_COLUMNS).where(Prescription.id == prescription_id)).one_or_none()
+    row = rows.read(_PAPER, {"prescription_id": prescription_id}).one_or_none()
     if row is None or not may_see(user, row):
         raise refuse(user, row, prescription_id)
     if row.signed_at is None:
