@@ -1,5 +1,8 @@
 """Registration, login, tokens, masking, roles and the error shape, through the API."""
 
+from werkzeug.security import generate_password_hash
+
+from core.config import Config, TestConfig
 from core.extensions import db
 from core.models import User
 from tests.conftest import GOOD_PASSWORD, valid_id
@@ -126,10 +129,6 @@ def test_cookie_session_api_writes_need_csrf(client, users):
 
 
 def test_passwords_are_scrypt_at_the_configured_cost_and_any_cost_still_logs_in(app, client, users):
-    from werkzeug.security import generate_password_hash
-
-    from core.config import Config, TestConfig
-
     assert Config.PASSWORD_HASH_METHOD == "scrypt"  # werkzeug's own cost in production
     users.patient(phone="13900000998")
     user = db.session.execute(db.select(User).filter_by(username="13900000998")).scalar_one()

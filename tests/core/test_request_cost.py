@@ -19,6 +19,7 @@ from flask_smorest.arguments import ArgumentsMixin
 from sqlalchemy import create_engine, event, text
 
 from core import audit, notify
+from core.application import Application
 from core.extensions import db
 from core.inputs import SchemaReusingParser
 from core.models import AuditEntry, Notification
@@ -177,8 +178,6 @@ def test_a_read_recorded_beside_a_change_commits_with_that_change_not_in_a_group
 
 
 def test_hooks_and_views_are_readied_once_and_every_one_still_runs(app, client):
-    from core.application import Application
-
     assert isinstance(app, Application)
     ran = []
 
