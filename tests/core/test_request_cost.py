@@ -4,12 +4,17 @@
 - a session cookie nobody touched is not saved, one that was used is set and deleted as before;
 - reads grouped into one commit under gevent are each committed before their answer leaves, and
   a failed group commit fails each of its requests;
+- an app built without writing its OpenAPI document and URL builders (both written when first
+  used) documents the same API and builds the same URLs.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from types import SimpleNamespace
 
+import flask_smorest
 import gevent
 import pytest
 from flask import g
@@ -17,13 +22,16 @@ from flask_babel import force_locale, get_locale, refresh
 from flask_babel import lazy_gettext as _l
 from flask_smorest.arguments import ArgumentsMixin
 from sqlalchemy import create_engine, event, text
+from werkzeug.routing import AnyConverter, IntegerConverter, Map, PathConverter, Rule
 
+import app as composition
 from core import audit, notify
-from core.application import Application
-from core.extensions import db
+from core.application import Application, Route
+from core.extensions import api, db
 from core.inputs import SchemaReusingParser
 from core.models import AuditEntry, Notification
-from tests.conftest import csrf_of, page_login
+from core.openapi import Api
+from tests.conftest import _config_dict, csrf_of, page_login
 from tests.core.test_read_cost import _reads_in_database
 from tests.realtime.test_access_at_once import _bearer, accepted_consultation
 from tests.realtime.test_socket_rules import DOCTOR, PATIENT, _token, _user
@@ -196,3 +204,60 @@ def test_hooks_and_views_are_readied_once_and_every_one_still_runs(app, client):
     assert app.ensure_sync(readied) is readied and readied in app._ready
     unhashable = type("Unhashable", (), {"__call__": lambda self: "called", "__hash__": None})()
     assert app.ensure_sync(unhashable)() == "called"  # asked anew each time, as Flask does
+
+
+def _document(app) -> dict:
+    with app.app_context():
+        return json.loads(json.dumps(api.spec.to_dict(), sort_keys=True))
+
+
+def test_the_openapi_document_written_when_first_read_is_the_one_written_at_registration(tmp_path, monkeypatch):
+    config = {**_config_dict(), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'spec.db'}"}
+    lazy = composition.create_app(config)
+    assert api._undocumented  # nothing written yet
+    readers = [threading.Thread(target=lambda: documents.append(_document(lazy))) for _ in range(2)]
+    documents: list[dict] = []
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert not api._undocumented and documents[0] == documents[1]
+    assert lazy.test_client().get("/api/openapi.json").get_json() == documents[0]
+
+    # flask-smorest's own registration, which documents each blueprint as it registers it.
+    monkeypatch.setattr(Api, "register_blueprint", flask_smorest.Api.register_blueprint)
+    eager = composition.create_app(config)
+    assert not api._undocumented
+    assert _document(eager) == documents[0]
+    assert len(documents[0]["paths"]) > 100
+
+
+def _sample_value(converter):
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    if isinstance(converter, IntegerConverter):
+        return 7
+    return "a b/c" if isinstance(converter, PathConverter) else "a b é"
+
+
+def _sample_values(rule: Rule) -> dict:
+    defaults = rule.defaults or {}
+    return {name: _sample_value(rule._converters[name]) for name in rule.arguments if name not in defaults}
+
+
+def test_every_route_builds_the_urls_werkzeug_builds(app):
+    """`Route` writes its URL builders when first used: every route's URL, with and without query
+    arguments, built twice (the second through the kept builder), is werkzeug's own."""
+    plain = Map(
+        [Rule(rule.rule, **rule.get_empty_kwargs()) for rule in app.url_map.iter_rules()],
+        converters=app.url_map.converters,
+    )
+    ours, theirs = app.url_map.bind("hospital.test"), plain.bind("hospital.test")
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 200 and all(isinstance(rule, Route) for rule in rules)
+    for rule in rules:
+        values = _sample_values(rule)
+        method = sorted(rule.methods - {"HEAD", "OPTIONS"} or rule.methods)[0]
+        for arguments in (values, {**values, "q": "x y", "page": 2}, values):
+            expected = theirs.build(rule.endpoint, arguments, method=method, force_external=True)
+            assert ours.build(rule.endpoint, arguments, method=method, force_external=True) == expected
