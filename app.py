@@ -52,7 +52,7 @@ from core.auth import SessionCookie, check_api_csrf, check_form_csrf, load_curre
 from core.cli import seed_demo_command
 from core.config import Config
 from core.errors import register_error_handlers
-from core.extensions import api, babel, csrf, db, limit_only_where_needed, limiter, migrate, socketio
+from core.extensions import api, babel, csrf, db, end_session, limit_only_where_needed, limiter, migrate, socketio
 from core.fields import BoundedIntConverter
 from core.inputs import check_json_body, reuse_argument_schemas
 from core.json_provider import FastJSONProvider
@@ -194,6 +194,7 @@ def _fresh_request_globals() -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    app.teardown_appcontext(end_session)  # runs before Flask-SQLAlchemy's (teardowns run last first)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.use_request_domain(babel, app)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from core.extensions import db
+from core.extensions import db, end_transaction
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -137,10 +137,7 @@ def _fields(messages: dict) -> list[str]:
 def _forget_session() -> None:
     """Drop the failed transaction and the user loaded with it (its attributes would reload)."""
     g.user = None
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone: the pool replaces it on the next checkout
-        db.session.close()
+    end_transaction()
 
 
 def _error_response(status: int, message: str, reason: str):

@@ -17,7 +17,7 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool, QueuePool
@@ -137,6 +137,24 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     finally:
         with contextlib.suppress(Exception):
             cursor.close()
+
+
+def end_transaction() -> None:
+    """Roll back the session's transaction. If the database dropped its connection unseen (a
+    restart between the last statement and now), the rollback cannot reach it: the connection is
+    invalidated instead, and the pool replaces it on its next checkout."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session().invalidate()
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """teardown_appcontext, before Flask-SQLAlchemy's own: close the session. Its rollback on a
+    connection the database dropped after the answer was made must not turn that answer (a login
+    that committed, a read already serialised) into a 500 from the server."""
+    end_transaction()
+    db.session.remove()
 
 
 migrate = Migrate()
