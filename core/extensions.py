@@ -152,9 +152,11 @@ def end_transaction() -> None:
 def end_session(_error: BaseException | None = None) -> None:
     """teardown_appcontext, before Flask-SQLAlchemy's own: close the session. Its rollback on a
     connection the database dropped after the answer was made must not turn that answer (a login
-    that committed, a read already serialised) into a 500 from the server."""
-    end_transaction()
-    db.session.remove()
+    that committed, a read already serialised) into a 500 from the server. A request that never
+    used the database has no session, and none is made here for it."""
+    if db.session.registry.has():
+        end_transaction()
+        db.session.remove()
 
 
 migrate = Migrate()

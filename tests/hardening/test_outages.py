@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -162,8 +163,12 @@ def _json(response) -> dict | None:
 def _failures(answers: list, log: Path) -> str:
     """What a failed run needs to be understood: the answers that failed and the server's own account."""
     failed = [a for a in answers if a[1] in (0, 500)]
-    unexpected = log.read_text(errors="replace").split("Exception on ")[1:]  # Flask's words for a 500
-    return f"failed answers: {failed}\nthe server's 500s:\n" + "\n".join(unexpected[-3:])
+    text = log.read_text(errors="replace")
+    # Flask logs "Exception on <path>" before a 500's traceback; gevent's server, for an error that
+    # left the app, logs "… failed with <error>" after it.
+    marks = [found.start() for found in re.finditer(r"Exception on |failed with ", text)]
+    accounts = [text[max(0, at - 3000) : at + 3000] for at in marks[:2]]
+    return f"failed answers: {failed}\nthe server's 500s:\n" + "\n…\n".join(accounts)
 
 
 def _ready(server: LiveServer) -> bool:
