@@ -12,6 +12,7 @@ the hospital's alone. --plain counts nothing (no statement listener): for a samp
 from __future__ import annotations
 
 import cProfile
+import gc
 import pstats
 import sys
 import time
@@ -76,6 +77,8 @@ def _profile(work, count: int, profile: bool, postgres: bool, plain: bool, insur
 
     for patient in ready[:5]:  # warm-up (caches, first connections)
         pay(patient, False)
+    gc.collect()
+    gc.freeze()  # as the server does once started (core/serving.py): the heap so far is not scanned again
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not waits on the insurer
     with counting:
         if profiler:

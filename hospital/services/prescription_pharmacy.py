@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from core import audit
 from core.errors import MSG_NOT_FOUND, Conflict, NotFound
 from core.extensions import db
+from core.rows import add_now
 from hospital.models.prescriptions import Prescription
 from hospital.models.prescriptions import PrescriptionStatus as S
-from hospital.services.prescription_states import effective_status, get, is_past_validity, move_to
+from hospital.services.prescription_states import effective_status, get, is_past_validity, move_now
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,13 @@ def payable_prescription(prescription_id: int, patient_id: int) -> PayablePrescr
     )
 
 
-def _mark(prescription_id: int, target: str, commit: bool = True, **detail) -> Prescription:
+def _mark(prescription_id: int, target: str, commit: bool = True, **values) -> Prescription:
+    """Move to `target` unless there already, by one conditional UPDATE and one audit INSERT (no
+    flush of the unit of work: the payment marks its prescription paid on its hot path)."""
     rx = get(prescription_id)
     if rx.status != target:
-        move_to(rx, target)
-        audit.record(None, rx.patient_id, target, "prescription", rx.id, **detail)
+        move_now(rx, target, **values)
+        add_now(audit.record(None, rx.patient_id, target, "prescription", rx.id, **values))
         if commit:
             db.session.commit()
     return rx
@@ -88,8 +91,6 @@ def mark_paid(prescription_id: int, order_ref: str, commit: bool = True) -> None
     rx = get(prescription_id)
     if rx.status == S.PAID and rx.order_ref != order_ref:
         raise Conflict("already_paid", _l("This prescription is already paid by another order."))
-    if rx.status != S.PAID:
-        rx.order_ref = order_ref
     _mark(prescription_id, S.PAID, commit, order_ref=order_ref)
 
 

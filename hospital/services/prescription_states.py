@@ -8,6 +8,7 @@ from core import clock
 from core.errors import MSG_NOT_FOUND, Conflict, NotFound
 from core.extensions import db
 from core.signals import status_changed
+from core.transitions import conditional_move_known
 from hospital.models.prescriptions import Prescription
 from hospital.models.prescriptions import PrescriptionStatus as S
 
@@ -25,6 +26,24 @@ ONCE_APPROVED = (S.APPROVED, S.PAID, S.DISPENSED, S.EXPIRED, S.REFUNDED)
 
 def move_to(rx: Prescription, target: str) -> None:
     """The only place a prescription's status changes (caller commits)."""
+    _check_move(rx, target)
+    rx.status = target
+    for name, value in _stamps(target).items():
+        setattr(rx, name, value)
+    status_changed.send("prescription", record_id=rx.id, status=target)
+
+
+def move_now(rx: Prescription, target: str, **values) -> None:
+    """`move_to` written at once by a conditional UPDATE (… WHERE status = the one read), with
+    `values` in the same statement: the pharmacy's steps, on the payment's hot path. No flush of
+    the unit of work; whoever moved the prescription meanwhile wins and this call is a 409."""
+    _check_move(rx, target)
+    if not conditional_move_known(rx, target, **_stamps(target), **values):
+        raise Conflict("prescription_changed", _l("This prescription was changed meanwhile; please reload."))
+    status_changed.send("prescription", record_id=rx.id, status=target)
+
+
+def _check_move(rx: Prescription, target: str) -> None:
     if target not in TRANSITIONS.get(rx.status, set()):
         raise Conflict(
             "illegal_transition",
@@ -32,16 +51,19 @@ def move_to(rx: Prescription, target: str) -> None:
             current=rx.status,
             target=target,
         )
-    rx.status = target
+
+
+def _stamps(target: str) -> dict:
+    """The time column a move into `target` stamps."""
     now = clock.now()
     stamp = {S.SIGNED: "signed_at", S.PAID: "paid_at", S.DISPENSED: "dispensed_at"}.get(target)
     if stamp:
-        setattr(rx, stamp, now)
-    elif target in (S.EXPIRED, S.REFUNDED, S.SUPERSEDED):
-        rx.ended_at = now
-    elif target in (S.APPROVED, S.REJECTED):
-        rx.reviewed_at = now
-    status_changed.send("prescription", record_id=rx.id, status=target)
+        return {stamp: now}
+    if target in (S.EXPIRED, S.REFUNDED, S.SUPERSEDED):
+        return {"ended_at": now}
+    if target in (S.APPROVED, S.REJECTED):
+        return {"reviewed_at": now}
+    return {}
 
 
 def get(prescription_id: int) -> Prescription:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from core import clock, signing
 from core.errors import Conflict, NotFound
 from core.extensions import db
+from core.models import AuditEntry
 from hospital.models.prescriptions import Prescription, PrescriptionTrail
 from hospital.models.prescriptions import PrescriptionStatus as S
 from hospital.services import prescriptions as rxs
@@ -162,6 +163,35 @@ def test_payable_contract_and_marks_are_idempotent(world):
     rxs.mark_refunded(rx.id)
     rxs.mark_refunded(rx.id)
     assert db.session.get(Prescription, rx.id).status == S.REFUNDED
+
+
+def test_marked_paid_in_one_update_with_its_audit_entry(world):
+    rx = approved(world)
+    rxs.mark_paid(rx.id, "ORD-7")
+    db.session.expire_all()
+    row = db.session.get(Prescription, rx.id)
+    assert (row.status, row.order_ref) == (S.PAID, "ORD-7") and row.paid_at is not None
+    entry = db.session.execute(
+        db.select(AuditEntry).filter_by(object_type="prescription", object_id=rx.id, action=S.PAID)
+    ).scalar_one()
+    assert entry.patient_id == world.patient.id and entry.detail["order_ref"] == "ORD-7"
+
+
+def test_a_prescription_moved_meanwhile_is_not_marked_paid(world):
+    """The request holds the prescription as approved; another process expires it before the
+    payment marks it paid: the conditional UPDATE finds it changed, a 409, nothing written."""
+    rx = approved(world)
+    held = db.session.get(Prescription, rx.id)
+    assert held.status == S.APPROVED
+    db.session.execute(text("UPDATE prescriptions SET status = 'expired' WHERE id = :id"), {"id": rx.id})
+    with pytest.raises(Conflict) as err:
+        rxs.mark_paid(rx.id, "ORD-8", commit=False)
+    assert err.value.reason == "prescription_changed"
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(Prescription, rx.id)
+    assert (row.status, row.order_ref, row.paid_at) == (S.EXPIRED, None, None)
+    assert not db.session.execute(db.select(AuditEntry).filter_by(object_id=rx.id, action=S.PAID)).first()
 
 
 def test_unapproved_is_not_payable(world):
