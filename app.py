@@ -273,11 +273,18 @@ def create_app(config: type | dict | None = None) -> Flask:
     return app
 
 
-if __name__ == "__main__":
-    from core import serving  # gevent's server: only where `python app.py` serves (patched above)
+def serve_forever(config: type | dict | None = None) -> None:
+    """What `python app.py` does: build the app, start the periodic tasks, serve on HOST:PORT.
+    Only a process that gevent has patched may call it (tests' live servers are forked from one
+    that imported this module once: tests/zygote.py)."""
+    from core import serving  # gevent's server: imported only where the standard library is patched
 
-    application = create_app()
+    application = create_app(config)
     tasks.start(application)  # periodic work (shift ends, scheduled rooms), if RUN_TASKS is on here
     host, port = application.config["HOST"], application.config["PORT"]
     print(f"Serving the internet hospital on http://{host}:{port}", flush=True)
     serving.serve(application, socketio, host, port)  # TCP_NODELAY on every connection; bare /ping
+
+
+if __name__ == "__main__":
+    serve_forever()

@@ -9,7 +9,6 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import requests
 
 from app import create_app
 from core.config import ROOT, TestConfig
+from tests import zygote
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -206,10 +206,9 @@ class LiveServer:
             "PUBLIC_BASE_URL": self.url,
             **(env or {}),
         }
-        self.log = log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.log_path = log_path
+        # `python app.py`, forked from a process that has imported the app once (tests/zygote.py)
+        self.process = zygote.spawn(environment, log_path)
         try:
             self._wait()
         except RuntimeError:
@@ -222,7 +221,7 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()}")
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
                 requests.get(self.url + "/api/hospitals", timeout=10)
                 return
@@ -244,7 +243,6 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=30)
-        self.log.close()
 
 
 @pytest.fixture

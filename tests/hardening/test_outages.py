@@ -254,4 +254,4 @@ def test_redis_stopped_for_ten_seconds_logins_keep_being_answered(work):
     assert len(logins_during) >= 3, during  # the load went on during the outage
     assert all(a[1] == 200 for a in logins_during), Counter(a[1] for a in logins_during)
     assert Counter(a[1] for a in answers)[500] == 0
-    assert "falling back to in-memory storage" in Path(server.log.name).read_text()  # and it says so
+    assert "falling back to in-memory storage" in server.log_path.read_text()  # and it says so

@@ -62,9 +62,8 @@ class Scene:
         self.runs = 0
 
     def start_server(self, failpoint: str = "") -> LiveServer:
-        if self.server is not None:  # the killed one: only its log is left to close
+        if self.server is not None:  # the killed one: it has ended
             self.server.process.wait(timeout=30)
-            self.server.log.close()
         self.runs += 1
         env = {**self.env, "FAILPOINTS": failpoint}
         self.server = LiveServer(self.db_path, self.tmp_path / f"server{self.runs}.log", env=env)
