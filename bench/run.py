@@ -2,6 +2,7 @@
 
 Each script prints one JSON line per workload on stdout:
   {"workload", "baseline", "baseline_cpu_ms", "app_cpu_ms", "ratio", "ops_per_s", "p99_ms", ...}
+(and "baseline_p99_ms" where the baseline ran at the same offered load: chat)
 where cpu_ms is the server process's CPU time per operation (read from /proc/<pid>/stat around
 rounds interleaved with the bare baseline on the same server). Other lines (setup chatter) are
 kept in the log. Helpers (names starting with `_`), bare baselines (`bare_*`) and this runner are
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-COLUMNS = ("workload", "baseline", "base ms", "app ms", "ratio", "ops/s", "ops/s/core", "p99 ms")
+COLUMNS = ("workload", "baseline", "base ms", "app ms", "ratio", "ops/s", "ops/s/core", "base p99", "p99 ms")
 
 
 def scripts(filters: list[str]) -> list[Path]:
@@ -64,6 +65,7 @@ def table(rows: list[dict]) -> str:
                 cell(row.get("ratio"), 1) + ("×" if row.get("ratio") else ""),
                 cell(row.get("ops_per_s"), 0),
                 cell(1000 / app_ms, 0) if app_ms else "—",
+                cell(row.get("baseline_p99_ms"), 1),
                 cell(row.get("p99_ms"), 1),
             )
         )
@@ -91,7 +93,10 @@ def main(filters: list[str]) -> None:
     print(table(rows))
     print(
         "\nms = server CPU per operation (user + system, /proc); ratio = app ÷ baseline on the same server;"
-        f"\nops/s/core = 1000 ÷ app ms (what one fully busy core would serve). Full output: {log_path}"
+        "\nops/s/core = 1000 ÷ app ms (what one fully busy core would serve);"
+        "\nbase p99 = the bare baseline's p99 latency under the same offered load (where a workload offers"
+        "\none: a latency the bare server cannot keep on this machine, the app cannot either)."
+        f"\nFull output: {log_path}"
     )
 
 
