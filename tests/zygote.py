@@ -140,7 +140,10 @@ def _zygote_main() -> None:
         else:
             pid = question["pid"]
             if pid not in ended:
-                done, status = waitpid(pid, os.WNOHANG)
+                try:
+                    done, status = waitpid(pid, os.WNOHANG)
+                except ChildProcessError:  # not forked by this zygote (an earlier one ended): gone
+                    done, status = pid, 0
                 if done:
                     ended[pid] = os.waitstatus_to_exitcode(status)
             answer = {"returncode": ended.get(pid)}
