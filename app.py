@@ -167,9 +167,6 @@ prescription_access.register_pharmacy_lookups(
 accounts.register_workplace_provider(pharmacy_staff.workplace_description)
 
 
-_SQLITE_SYNCHRONOUS = "FULL" if os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper() == "FULL" else "NORMAL"
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """SQLite: WAL for concurrent readers, foreign keys on, wait instead of failing when busy."""
@@ -178,8 +175,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: a commit no longer waits for an fsync (the WAL is synced at checkpoints);
         # the database stays consistent after a crash, though a power cut may undo the last
-        # commits. SQLITE_SYNCHRONOUS=FULL restores an fsync per commit.
-        cursor.execute(f"PRAGMA synchronous={_SQLITE_SYNCHRONOUS}")
+        # commits. SQLITE_SYNCHRONOUS=FULL restores an fsync per commit. (Read per new connection,
+        # not at import: a test's live server is a fork that takes its own environment.)
+        full = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper() == "FULL"
+        cursor.execute(f"PRAGMA synchronous={'FULL' if full else 'NORMAL'}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
