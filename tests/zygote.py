@@ -38,8 +38,7 @@ from gevent import monkey
 
 import app
 import core.config
-
-ROOT = Path(__file__).resolve().parent.parent
+from core.config import ROOT
 
 
 class ForkedServer:
