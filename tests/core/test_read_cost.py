@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import Session
 
 from core import sessions
 from core.extensions import db
@@ -63,3 +66,48 @@ def test_a_remembered_token_costs_no_statement_and_still_ends_at_once(demo_app, 
         assert demo_client.get("/api/me", headers=_bearer(token)).status_code == 401
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def _own_context(call, *args, **kwargs):
+    """A request in its own app context, as a server runs it (the fixture's context, which test
+    requests would share, already has a database session)."""
+    return contextvars.Context().run(call, *args, **kwargs)
+
+
+def test_a_read_that_needs_no_database_makes_no_session_for_its_user(demo_app, demo_client):
+    """/api/me answered from a remembered token makes no database session (it used to make one
+    only to attach the user and close it again), and still answers who he is."""
+    token = _token(PATIENT)
+    assert _own_context(demo_client.get, "/api/me", headers=_bearer(token)).status_code == 200
+    begun: list[object] = []
+    listener = lambda session, transaction: begun.append(session)  # noqa: E731
+    event.listen(Session, "after_transaction_create", listener)
+    try:
+        me = _own_context(demo_client.get, "/api/me", headers=_bearer(token))
+    finally:
+        event.remove(Session, "after_transaction_create", listener)
+    assert me.status_code == 200 and me.get_json()["username"] == PATIENT
+    assert begun == []
+
+
+def test_a_change_to_the_user_made_before_any_statement_is_saved(demo_app, demo_client):
+    """The request's user joins its database session when the request makes one: preferences set
+    on a remembered user (no statement before) are written, and read back by another connection."""
+    token = _token(PATIENT)
+    patient = _user(PATIENT)
+    assert _own_context(demo_client.get, "/api/me", headers=_bearer(token)).status_code == 200  # remembered now
+    for locale, elder_mode in (("en", True), ("zh", False)):
+        changed = _own_context(
+            demo_client.patch, "/api/me", json={"locale": locale, "elder_mode": elder_mode}, headers=_bearer(token)
+        )
+        assert changed.status_code == 200 and changed.get_json()["locale"] == locale
+        engine = create_engine(demo_app.config["SQLALCHEMY_DATABASE_URI"])
+        try:
+            with engine.connect() as connection:
+                query = text("SELECT locale, elder_mode FROM users WHERE id = :id")
+                stored = tuple(connection.execute(query, {"id": patient.id}).one())
+        finally:
+            engine.dispose()
+        assert stored == (locale, elder_mode)
+        me = _own_context(demo_client.get, "/api/me", headers=_bearer(token)).get_json()
+        assert (me["locale"], me["elder_mode"]) == (locale, elder_mode)
