@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from core import signals
-from core.extensions import db, join_when_made
+from core.extensions import join_when_made
 from core.models import User
 
 TTL_SECONDS = 10.0
@@ -81,14 +81,9 @@ def put(key: str, session_id: int, kind: str, expires_at: datetime, last_seen_at
 
 
 def attach(entry: Entry) -> User:
-    """This request's own instance of the entry's user, attached to its database session (now,
-    or when the request first uses the database: core.extensions.join_when_made)."""
-    if db.session.registry.has():
-        # the session may hold him already (a session just read from the database loads him)
-        return db.session.merge(entry.user, load=False)
-    user = _instance_of(entry.user)
-    join_when_made(user)
-    return user
+    """This request's own instance of the entry's user, in its database session (now, or when the
+    request first uses the database: core.extensions.join_when_made)."""
+    return join_when_made(_instance_of(entry.user))
 
 
 def _instance_of(template: User) -> User:

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 
-from core import sessions
+from core import accounts, sessions
 from core.extensions import db
-from core.models import AuditEntry
+from core.models import AuditEntry, User
 from tests.realtime.test_access_at_once import _bearer, accepted_consultation
 from tests.realtime.test_socket_rules import PATIENT, _token, _user
 
@@ -111,3 +111,18 @@ def test_a_change_to_the_user_made_before_any_statement_is_saved(demo_app, demo_
         assert stored == (locale, elder_mode)
         me = _own_context(demo_client.get, "/api/me", headers=_bearer(token)).get_json()
         assert (me["locale"], me["elder_mode"]) == (locale, elder_mode)
+
+
+def test_a_user_resolved_twice_in_one_request_is_one_instance_in_its_session(demo_app):
+    """A socket event may resolve its token again within the request: both answers are the same
+    instance, and the session made afterwards holds him once (not two instances of one row)."""
+    token = _token(PATIENT)
+
+    def resolve_twice() -> None:
+        with demo_app.test_request_context():
+            first, second = accounts.user_for_token(token), accounts.user_for_token(token)
+            assert first is second and first.username == PATIENT
+            assert db.session.get(User, first.id) is first
+
+    _own_context(resolve_twice)  # the first resolution reads the database, then it is remembered
+    _own_context(resolve_twice)
