@@ -187,9 +187,10 @@ def end_session(_error: BaseException | None = None) -> None:
     Closed, not rolled back first: a rollback expires every object the request loaded, one by one,
     only for close() to drop them a moment later (about a fifteenth of an API read's CPU). close()
     ends the transaction on the connection and returns it to the pool all the same. If the database
-    dropped the connection after the answer was made (a restart), that rollback fails: SQLAlchemy
-    invalidates a connection it sees is gone, the pool replaces it at its next checkout, and the
-    answer already made (a login that committed, a read already serialised) must not become a 500."""
+    dropped the connection after the answer was made (a restart), close()'s rollback of it fails:
+    SQLAlchemy invalidates a connection it sees is gone, the pool replaces it at its next checkout,
+    and the answer already made (a login that committed, a read already serialised) must not
+    become a 500."""
     if not db.session.registry.has():
         return
     try:
