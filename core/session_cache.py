@@ -15,8 +15,8 @@ Why a cached answer is still the right answer:
 - **A bound**: an entry lives at most TTL_SECONDS. If the message queue is away when another
   process revokes a session, that revocation reaches this process within the bound.
 
-The copy of the user is never attached itself: each request gets its own instance (attach), so
-nothing leaks between requests.
+Only the user's column values are remembered: each request gets its own instance of them
+(attach), so nothing leaks between requests.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session, make_transient_to_detached, object_session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.instrumentation import manager_of_class
 
@@ -48,7 +48,8 @@ class Entry:
     user_id: int
     expires_at: datetime
     last_seen_at: datetime
-    user: User  # detached copy, never attached: see attach()
+    user_values: dict  # his column values as loaded; each request makes its own instance of them
+    user_key: tuple  # his identity key in the ORM's identity map
     stored: float
 
 
@@ -73,9 +74,9 @@ def put(key: str, session_id: int, kind: str, expires_at: datetime, last_seen_at
     """Remember a session just read from the database (its user as loaded, before any commit)."""
     if len(_entries) >= MAX_ENTRIES:
         _entries.clear()
-    copy = User(**{name: getattr(user, name) for name in _USER_COLUMNS})
-    make_transient_to_detached(copy)
-    entry = Entry(session_id, kind, user.id, expires_at, last_seen_at, copy, time.monotonic())
+    values = {name: getattr(user, name) for name in _USER_COLUMNS}
+    key_of_user = instance_state(user).key
+    entry = Entry(session_id, kind, user.id, expires_at, last_seen_at, values, key_of_user, time.monotonic())
     _entries[key] = entry
     return entry
 
@@ -83,17 +84,16 @@ def put(key: str, session_id: int, kind: str, expires_at: datetime, last_seen_at
 def attach(entry: Entry) -> User:
     """This request's own instance of the entry's user, in its database session (now, or when the
     request first uses the database: core.extensions.join_when_made)."""
-    return join_when_made(_instance_of(entry.user))
+    return join_when_made(_instance_of(entry))
 
 
-def _instance_of(template: User) -> User:
-    """A new detached instance with the template's column values and identity, made as the ORM's
-    loader makes one (no attribute events, no history): half the cost of make_transient_to_detached,
-    which works the identity out again and expires what is not loaded (nothing is missing here)."""
+def _instance_of(entry: Entry) -> User:
+    """A new detached instance of the entry's user, made as the ORM's loader makes one (no
+    attribute events, no history): the identity is the one he was loaded with, and every column
+    is there, so nothing needs expiring."""
     user = _MANAGER.new_instance()
-    values = template.__dict__
-    user.__dict__.update({name: values[name] for name in _USER_COLUMNS})
-    instance_state(user).key = instance_state(template).key
+    user.__dict__.update(entry.user_values)
+    instance_state(user).key = entry.user_key
     return user
 
 
