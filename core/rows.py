@@ -49,10 +49,18 @@ def fill_defaults(obj) -> None:
             setattr(obj, key, default.arg(None) if default.is_callable else default.arg)
 
 
+_COLUMNS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
 def values_of(obj) -> dict:
     """The column values a new object holds, by column name."""
+    model = type(obj)
+    columns = _COLUMNS.get(model)
+    if columns is None:  # (attribute, column) of each column, once per model: the mapper's own
+        # collection is rebuilt as a view on each access, which cost more than this loop.
+        columns = _COLUMNS[model] = tuple((attr.key, attr.columns[0].key) for attr in inspect(model).column_attrs)
     state = obj.__dict__
-    return {attr.columns[0].key: state[attr.key] for attr in inspect(type(obj)).column_attrs if attr.key in state}
+    return {column: state[key] for key, column in columns if key in state}
 
 
 _INSERTS: dict[type, object] = {}
