@@ -5,6 +5,11 @@ the same key with a different body is a 422; a key whose first request is still 
 409. The database decides who is first: a unique constraint on (user, key), not Python.
 An answer of 5xx is not stored (the key is released), so that the client can retry.
 
+A view may store its answer in the transaction that commits the outcome the answer reports
+(`store_answer`, for a payment: the paid order's answer commits with the payment), so that no
+commit follows the outcome's, and no moment exists when the outcome is committed and its key
+still running. The wrapper then stores nothing more.
+
 A request whose process dies leaves its key "running". If the request had already written what
 it acts on, it bound the key to it (`bind(record_id, "order:12")` in the same transaction), and
 a retry follows that object's outcome through the resolver its domain registered
@@ -23,9 +28,9 @@ from functools import wraps
 
 from flask import Response, g, jsonify, make_response, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, bindparam
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, bindparam, event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import clock
 from core.auth import require_user
@@ -80,7 +85,8 @@ def register_resolver(kind: str, fn: Resolver) -> None:
 
 def current_id() -> int | None:
     """The Idempotency-Key record of the running request (for the service to bind)."""
-    return g.get("idempotency_record_id")
+    record = g.get("idempotency_record")
+    return record.id if record is not None else None
 
 
 _table = IdempotencyRecord.__table__
@@ -167,6 +173,45 @@ def _take_over_stale(record: IdempotencyRecord) -> bool:
     return claimed == 1
 
 
+_STORED = "idempotency.stored_answer"  # in session.info: the answer stored by this transaction
+
+
+def store_answer(status: int, body) -> None:
+    """Store the running keyed request's answer in the caller's transaction, not committed: it
+    commits with the outcome it reports, or is rolled back with it (and the wrapper then stores
+    the answer the request ends with, as always). Outside a keyed request it does nothing."""
+    record = g.get("idempotency_record")
+    if record is None:
+        return
+    mine = {"_id": record.id, "_user": record.user_id, "_key": record.key}
+    done = {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
+    if db.session.execute(_FINISH, mine | done).rowcount == 1:
+        db.session().info[_STORED] = (status, body)
+
+
+def committed_answer() -> Response | None:
+    """The answer `store_answer` stored, once its transaction has committed, as the response to
+    give (a view returns it rather than making the same answer twice); else None."""
+    committed = g.get("idempotency_committed")
+    if committed is None:
+        return None
+    response = jsonify(committed[1])
+    response.status_code = committed[0]
+    return response
+
+
+@event.listens_for(Session, "after_commit")
+def _stored_answer_committed(session: Session) -> None:
+    stored = session.info.pop(_STORED, None)
+    if stored is not None:
+        g.idempotency_committed = stored
+
+
+@event.listens_for(Session, "after_rollback")
+def _stored_answer_rolled_back(session: Session) -> None:
+    session.info.pop(_STORED, None)
+
+
 def finish(record: IdempotencyRecord, status: int, body) -> None:
     """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
     # One statement by id, user and key: the record may be outside the session or expired by the
@@ -216,14 +261,20 @@ def idempotent(view):
             replay.status_code = record.response_status
             replay.headers["Idempotent-Replayed"] = "true"
             return replay
-        g.idempotency_record_id = record.id
+        g.idempotency_record = record
         try:
             status, body, response = _run(view, args, kwargs)
         except Exception:
             db.session.rollback()
             finish(record, 500, None)
             raise
-        finish(record, status, body)
+        committed = g.pop("idempotency_committed", None)
+        if committed is not None and committed[0] == status:
+            # Stored with the outcome: answer exactly what a replay will get.
+            if response is None or response.get_json(silent=True) != committed[1]:
+                status, body, response = *committed, None
+        else:
+            finish(record, status, body)
         if response is None:
             response = jsonify(body)
             response.status_code = status

@@ -61,7 +61,17 @@ def create_order(data):
     Out of stock is a 409 with reason `out_of_stock`, and nothing is charged. Send an
     `Idempotency-Key`: a retry with the same key returns the same order.
     """
-    return orders.place_order(require_user(Role.PATIENT), **data, idempotency_id=idempotency.current_id())
+    user = require_user(Role.PATIENT)
+    order = orders.place_order(user, **data, idempotency_id=idempotency.current_id(), answer_paid=_answer_paid)
+    return idempotency.committed_answer() or order
+
+
+ORDER = OrderSchema()  # made once: making a schema copies its fields, costing more than a dump
+
+
+def _answer_paid(order) -> None:
+    """The paid order's answer, stored for replays in the transaction that commits the payment."""
+    idempotency.store_answer(201, ORDER.dump(order))
 
 
 def _order_outcome(order_id: int, user_id: int) -> tuple[int, dict] | None:
@@ -73,7 +83,7 @@ def _order_outcome(order_id: int, user_id: int) -> tuple[int, dict] | None:
     if order.status == orders.OrderStatus.PAYMENT_FAILED:
         message = str(_l("The payment did not go through; nothing was charged. Please pay again."))
         return 409, error_body(409, message, "payment_failed")
-    return 201, OrderSchema().dump(order)
+    return 201, ORDER.dump(order)
 
 
 idempotency.register_resolver("order", _order_outcome)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -303,16 +303,18 @@ def place_order(
     pharmacy_id: int | None = None,
     idempotency_id: int | None = None,
     address_id: int | None = None,
+    answer_paid: Callable[[Order], None] | None = None,
 ) -> Order:
     """Pay for an approved prescription: reserve stock, settle, and end paid — or change nothing.
 
     The address is given whole or as one of the patient's saved addresses (`address_id`).
     `idempotency_id` (the request's Idempotency-Key record) is bound to the order when it is
-    written, so that a retry after a crash gets the order's outcome.
+    written, so that a retry after a crash gets the order's outcome. `answer_paid(order)` runs
+    once the order is paid, in the transaction that commits it (the view stores its answer there).
     """
     with _kept_loaded() as held:
         return _place_order(
-            user, prescription_id, address, voucher_token, pharmacy_id, idempotency_id, address_id, held
+            user, prescription_id, address, voucher_token, pharmacy_id, idempotency_id, address_id, held, answer_paid
         )
 
 
@@ -325,6 +327,7 @@ def _place_order(
     idempotency_id: int | None,
     address_id: int | None,
     held: list,
+    answer_paid: Callable[[Order], None] | None,
 ) -> Order:
     if address_id is not None:
         address = addresses.as_order_address(user, address_id)
@@ -345,6 +348,8 @@ def _place_order(
     def record_paid(paid: payment.Paid) -> None:
         charged.append(paid)
         notices.append(_paid(order, paid))
+        if answer_paid is not None:
+            answer_paid(order)
 
     try:
         payment.charge(paying.claim, paying.prepared, actor_id=user.id, then=record_paid)

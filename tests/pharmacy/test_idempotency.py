@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
+
+from core import idempotency
 from core.extensions import db
-from pharmacy.models import Order
+from core.idempotency import DONE, IdempotencyRecord
+from pharmacy.models import Order, OrderStatus
 from tests.pharmacy.conftest import ADDRESS
 
 PATIENT = "13800000001"
@@ -28,6 +32,47 @@ def test_same_key_sequentially_replays_the_first_answer(shop):
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert len(_orders(pid)) == 1
     assert len(shop.charges(first.get_json()["ref"])) == 1
+
+
+def _record(key: str) -> IdempotencyRecord | None:
+    db.session.expire_all()
+    return db.session.execute(db.select(IdempotencyRecord).filter_by(key=key)).scalar_one_or_none()
+
+
+def test_the_paid_answer_commits_with_the_payment(shop, monkeypatch):
+    """The paid order's answer is stored in the transaction that commits the payment: no commit
+    follows the payment's to store it, and what the patient got is what a retry gets."""
+    finished = []
+    monkeypatch.setattr(idempotency, "finish", lambda *args: finished.append(args))  # would store it apart
+    shop.enroll()
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    token, key = shop.voucher(), uuid.uuid4().hex
+    first = shop.pay(PATIENT, pid, token, key=key)
+    assert first.status_code == 201 and first.get_json()["status"] == OrderStatus.PAID
+    assert finished == []
+    record = _record(key)
+    assert record.state == DONE and record.response_status == 201
+    assert record.response_body == first.get_json() and record.resource == f"order:{first.get_json()['id']}"
+    again = shop.pay(PATIENT, pid, token, key=key)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.get_json() == first.get_json()
+
+
+def test_a_stored_answer_goes_with_a_payment_rolled_back(shop, monkeypatch):
+    """Stored, then the payment's transaction fails: the answer is rolled back with it, and the
+    key is released as after any server error (the order is left to the sweep, as a crash is)."""
+    real = idempotency.store_answer
+
+    def store_then_fail(status, body):
+        real(status, body)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(idempotency, "store_answer", store_then_fail)
+    pid = shop.rx.add(shop.user(PATIENT).id)
+    key = uuid.uuid4().hex
+    with pytest.raises(RuntimeError, match="went away"):
+        shop.pay(PATIENT, pid, key=key)
+    assert _record(key) is None
+    assert [order.status for order in _orders(pid)] == [OrderStatus.PENDING_PAYMENT]
 
 
 def test_same_key_different_body_is_422(shop):
