@@ -34,7 +34,6 @@ from core.extensions import db
 from core.models import Notification, Role, User
 from core.rows import PATH, Shown, add_now, insert_row, insert_rows, labelled, values_of
 from core.transitions import conditional_move_known
-from hospital.models.prescriptions import Prescription
 from hospital.services import prescriptions as rx_service
 from pharmacy import addresses, payment, stock
 from pharmacy.models import Courier, Delivery, DeliveryEvent, Order, OrderLine, OrderStatus, Pharmacy
@@ -281,16 +280,15 @@ def _fail_payment(order: Order, err: Exception | str) -> None:
 
 
 @contextmanager
-def _kept_loaded() -> Iterator[list]:
+def _kept_loaded() -> Iterator[None]:
     """Keep what this request loaded and wrote usable after its commits (no expiry): a payment
-    commits at each phase and would otherwise re-read the user and the prescription after every
+    commits at each phase and would otherwise re-read the user and the pharmacy after every
     one. Nothing else writes them meanwhile: the sweep only touches orders minutes old, and
-    every status change is checked by the database (conditional updates, unique constraints).
-    The list it gives holds objects the payment needs again (the session's map is weak)."""
+    every status change is checked by the database (conditional updates, unique constraints)."""
     session = db.session()
     before, session.expire_on_commit = session.expire_on_commit, False
     try:
-        yield []
+        yield
     finally:
         session.expire_on_commit = before
 
@@ -312,9 +310,9 @@ def place_order(
     written, so that a retry after a crash gets the order's outcome. `answer_paid(order)` runs
     once the order is paid, in the transaction that commits it (the view stores its answer there).
     """
-    with _kept_loaded() as held:
+    with _kept_loaded():
         return _place_order(
-            user, prescription_id, address, voucher_token, pharmacy_id, idempotency_id, address_id, held, answer_paid
+            user, prescription_id, address, voucher_token, pharmacy_id, idempotency_id, address_id, answer_paid
         )
 
 
@@ -326,16 +324,13 @@ def _place_order(
     pharmacy_id: int | None,
     idempotency_id: int | None,
     address_id: int | None,
-    held: list,
     answer_paid: Callable[[Order], None] | None,
 ) -> Order:
     if address_id is not None:
         address = addresses.as_order_address(user, address_id)
     address_ok = check_address(address or {})
-    # The prescription and its items in one read (what `payable_prescription` checks and prices),
-    # held so that marking it paid finds it loaded: no second read. Only this order can pay it
-    # meanwhile (one live order per prescription, a unique constraint).
-    held.append(db.session.get(Prescription, prescription_id, options=[db.joinedload(Prescription.items)]))
+    # Read once: marking it paid moves it from what this read saw (no second read). Only this
+    # order can pay it meanwhile (one live order per prescription, a unique constraint).
     payable = rx_service.payable_prescription(prescription_id, user.id)
     pharmacy = _pharmacy(payable, pharmacy_id)
     paying = _prepare_payment(user, payable, pharmacy, voucher_token)
@@ -347,7 +342,7 @@ def _place_order(
 
     def record_paid(paid: payment.Paid) -> None:
         charged.append(paid)
-        notices.append(_paid(order, paid))
+        notices.append(_paid(order, paid, payable))
         if answer_paid is not None:
             answer_paid(order)
 
@@ -365,13 +360,13 @@ def _place_order(
     return order
 
 
-def _paid(order: Order, paid: payment.Paid) -> Notification:
+def _paid(order: Order, paid: payment.Paid, payable: rx_service.PayablePrescription | None = None) -> Notification:
     """Step 3, charged: the order and its prescription paid and the patient's notification, all in
     the settlement's own transaction (one commit: settled and paid together, or neither, and the
     sweep finishes both from the insurer's record)."""
     failpoints.hit("payment.settled")  # crash tests: charged and recorded, not yet committed
     _record_paid(order, paid)
-    rx_service.mark_paid(order.prescription_id, order.ref, commit=False)
+    rx_service.mark_paid(order.prescription_id, order.ref, commit=False, payable=payable)
     return add_now(notify.add_notification(order.patient_id, "order.paid", event_payload(order)))
 
 

@@ -80,14 +80,23 @@ class Prescription(db.Model):
 
     @property
     def past_validity(self) -> bool:
-        return self.valid_until is not None and clock.now() >= self.valid_until
+        return past_validity(self.valid_until)
 
     @property
     def effective_status(self) -> str:
-        """The status as of now: signed or approved but past its validity reads as expired."""
-        if self.status in (PrescriptionStatus.SIGNED, PrescriptionStatus.APPROVED) and self.past_validity:
-            return PrescriptionStatus.EXPIRED
-        return self.status
+        return effective_status(self.status, self.valid_until)
+
+
+def past_validity(valid_until: datetime | None) -> bool:
+    """Whether a prescription valid until then is past its validity now."""
+    return valid_until is not None and clock.now() >= valid_until
+
+
+def effective_status(status: str, valid_until: datetime | None) -> str:
+    """The status as of now: signed or approved but past its validity reads as expired."""
+    if status in (PrescriptionStatus.SIGNED, PrescriptionStatus.APPROVED) and past_validity(valid_until):
+        return PrescriptionStatus.EXPIRED
+    return status
 
 
 class PrescriptionItem(db.Model):
