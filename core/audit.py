@@ -30,21 +30,40 @@ def record(
 
     For reads, call `record_read`, which commits on its own.
     """
-    entry = AuditEntry(
-        actor_id=actor_id,
-        patient_id=patient_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        detail=detail or None,
-        ip=request.remote_addr if has_request_context() else None,
-    )
+    entry = AuditEntry(**_values(actor_id, patient_id, action, object_type, object_id, detail, clock.now()))
     db.session.add(entry)
     return entry
 
 
+def _values(actor_id, patient_id, action: str, object_type: str, object_id, detail: dict, at) -> dict:
+    """An entry's columns (the id aside), the one way every writer below fills them."""
+    return {
+        "at": at,
+        "actor_id": actor_id,
+        "patient_id": patient_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+        "detail": detail or None,
+        "ip": request.remote_addr if has_request_context() else None,
+    }
+
+
 _INSERT = AuditEntry.__table__.insert()
 _BIND = {"clause": _INSERT}  # the audit table's engine (Flask-SQLAlchemy picks it by the clause)
+
+
+def record_now(
+    actor_id: int | None,
+    patient_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: int | str | None = None,
+    **detail,
+) -> None:
+    """`record`, written at once in the current transaction by one prebuilt INSERT (no ORM object,
+    no unit of work): for a hot path's change (a payment's), whose entry nothing reads back."""
+    db.session.execute(_INSERT, _values(actor_id, patient_id, action, object_type, object_id, detail, clock.now()))
 
 
 def append(
@@ -52,19 +71,7 @@ def append(
 ) -> None:
     """Write an entry on `connection`'s transaction with one prebuilt INSERT (no ORM object): for
     the hot path of chat messages, where the unit of work costs more than the row."""
-    connection.execute(
-        _INSERT,
-        {
-            "at": at,
-            "actor_id": actor_id,
-            "patient_id": patient_id,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id) if object_id is not None else None,
-            "detail": None,
-            "ip": request.remote_addr if has_request_context() else None,
-        },
-    )
+    connection.execute(_INSERT, _values(actor_id, patient_id, action, object_type, object_id, {}, at))
 
 
 _WROTE = "audit.transaction_wrote"

@@ -79,9 +79,9 @@ def insert_row(obj) -> int:
 
 
 def add_now(obj):
-    """Write at once, by `insert_row`, an object a helper added to the session (an audit entry of
-    `audit.record`, a notification of `notify.add_notification`): the helper builds it the one
-    way, the unit of work does not write it. Returns the object (its id set)."""
+    """Write at once, by `insert_row`, an object a helper added to the session (a notification of
+    `notify.add_notification`, whose id its push needs): the helper builds it the one way, the
+    unit of work does not write it. Returns the object (its id set)."""
     db.session.expunge(obj)
     insert_row(obj)
     return obj

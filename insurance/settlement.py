@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, clock, failpoints
 from core.errors import AppError, Conflict, NotFound
 from core.extensions import db
-from core.rows import add_now, insert_row
+from core.rows import insert_row
 from insurance import ledger
 from insurance.claims import MED_TYPE_CHRONIC, MED_TYPE_OUTPATIENT, Claim, InsuredPerson, Split
 from insurance.envelope import CHRONIC_FILINGS, PERSON_INFO, SETTLE, SETTLEMENT_AMOUNTS
@@ -293,7 +293,7 @@ def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int 
         db.session.commit()
         raise SettlementUnknown("settlement_unknown", MSG_UNKNOWN) from None
     row.move_to(S.SETTLED, settled_at=split.setl_time or clock.now(), last_error=None, **_amounts(split))
-    entry = audit.record(
+    audit.record_now(
         actor_id,
         claim.patient_id,
         "settle",
@@ -303,7 +303,6 @@ def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int 
         medfee_sumamt=split.medfee_sumamt,
         fund_pay_sumamt=split.fund_pay_sumamt,
     )
-    add_now(entry)  # one Core INSERT, not the unit of work's
     view = SettlementView.of(row)
     if then is not None:
         then(view)

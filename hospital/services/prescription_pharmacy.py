@@ -12,7 +12,7 @@ from sqlalchemy import bindparam
 from core import audit
 from core.errors import MSG_NOT_FOUND, Conflict, NotFound
 from core.extensions import db
-from core.rows import add_now, read
+from core.rows import read
 from hospital.models.prescriptions import Prescription, PrescriptionItem, effective_status, past_validity
 from hospital.models.prescriptions import PrescriptionStatus as S
 from hospital.services.prescription_states import get, move_now
@@ -103,7 +103,7 @@ def _move(rx: Prescription, target: str, commit: bool, **values) -> Prescription
     flush of the unit of work: the payment marks its prescription paid on its hot path)."""
     if rx.status != target:
         move_now(rx, target, **values)
-        add_now(audit.record(None, rx.patient_id, target, "prescription", rx.id, **values))
+        audit.record_now(None, rx.patient_id, target, "prescription", rx.id, **values)
         if commit:
             db.session.commit()
     return rx
