@@ -96,9 +96,12 @@ class HttpTransport(Transport):
             raise TransportError("not JSON") from None
 
     def _take(self, timeout: float) -> HTTPConnection:
-        """An idle connection still open, else a new one (connected by its first request)."""
-        while self.idle:
-            connection = self.idle.pop()
+        """An idle connection still open, else a new one."""
+        while True:
+            try:
+                connection = self.idle.pop()  # not `while self.idle`: another thread may empty it between
+            except IndexError:
+                break
             if _still_open(connection.sock):
                 connection.sock.settimeout(timeout)
                 return connection

@@ -70,6 +70,30 @@ def test_calls_share_one_kept_alive_connection(insurer):
     assert len(transport.idle) == 1
 
 
+def test_threads_share_the_idle_connections(insurer):
+    """Calls from several threads at once (the CLI's and the tests' threads; under gevent each
+    request is a greenlet): every call gets its own answer, and no more connections stay idle
+    than were open at once."""
+    transport = _transport(insurer)
+    answers, errors = [], []
+
+    def calls(thread: int) -> None:
+        try:
+            for n in range(20):
+                answers.append((f"t{thread}-{n}", transport.send({"msgid": f"t{thread}-{n}"}, timeout=5)["msgid"]))
+        except Exception as err:  # noqa: BLE001 (reported below)
+            errors.append(err)
+
+    threads = [threading.Thread(target=calls, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(answers) == 160 and all(sent == got for sent, got in answers)
+    assert 1 <= len(transport.idle) <= 8
+
+
 def test_a_connection_the_insurer_closed_while_idle_is_not_used(insurer):
     insurer.close_after_answer = True
     transport = _transport(insurer)
