@@ -181,11 +181,7 @@ def store_answer(status: int, body) -> None:
     commits with the outcome it reports, or is rolled back with it (and the wrapper then stores
     the answer the request ends with, as always). Outside a keyed request it does nothing."""
     record = g.get("idempotency_record")
-    if record is None:
-        return
-    mine = {"_id": record.id, "_user": record.user_id, "_key": record.key}
-    done = {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
-    if db.session.execute(_FINISH, mine | done).rowcount == 1:
+    if record is not None and _write_answer(record, status, body):
         db.session().info[_STORED] = (status, body)
 
 
@@ -212,22 +208,37 @@ def _stored_answer_rolled_back(session: Session) -> None:
     session.info.pop(_STORED, None)
 
 
-def finish(record: IdempotencyRecord, status: int, body) -> None:
-    """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
-    # One statement by id, user and key: the record may be outside the session or expired by the
+def _mine(record: IdempotencyRecord) -> dict:
+    # The key's row by id, user and key: the record may be outside the session or expired by the
     # request's commits, and an id whose claim was rolled back may be given again (SQLite reuses
     # row ids) to another request's claim.
-    mine = {"_id": record.id, "_user": record.user_id, "_key": record.key}
+    return {"_id": record.id, "_user": record.user_id, "_key": record.key}
+
+
+def _done(status: int, body) -> dict:
+    return {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
+
+
+def _write_answer(record: IdempotencyRecord, status: int, body) -> bool:
+    """The answer on the key's claimed row, in the current transaction; False if no row is claimed."""
+    return db.session.execute(_FINISH, _mine(record) | _done(status, body)).rowcount == 1
+
+
+def finish(record: IdempotencyRecord, status: int, body) -> None:
+    """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
     if status >= 500:
-        db.session.execute(_FORGET, mine)
+        db.session.execute(_FORGET, _mine(record))
         db.session.commit()
         return
-    done = {"state": DONE, "response_status": status, "response_body": body, "finished_at": clock.now()}
-    if db.session.execute(_FINISH, mine | done).rowcount == 0:
+    if not _write_answer(record, status, body):
         # The claim went with the view's rollback (it failed before its first commit): store the
         # answer as a new row, unless a twin claimed the key meanwhile (its answer stands).
         row = IdempotencyRecord(
-            user_id=record.user_id, key=record.key, scope=record.scope, request_hash=record.request_hash, **done
+            user_id=record.user_id,
+            key=record.key,
+            scope=record.scope,
+            request_hash=record.request_hash,
+            **_done(status, body),
         )
         try:
             insert_row(row)
@@ -271,7 +282,7 @@ def idempotent(view):
         committed = g.pop("idempotency_committed", None)
         if committed is not None and committed[0] == status:
             # Stored with the outcome: answer exactly what a replay will get.
-            if response is None or response.get_json(silent=True) != committed[1]:
+            if body != committed[1]:
                 status, body, response = *committed, None
         else:
             finish(record, status, body)

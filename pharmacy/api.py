@@ -32,6 +32,7 @@ from pharmacy.schemas import (
 
 blp = Blueprint("pharmacy", __name__, url_prefix="/api", description="Orders, stock, dispensing and delivery")
 STAFF = (Role.PHARMACIST, Role.DISPATCHER)
+ORDER = OrderSchema()  # made once: making a schema copies its fields, costing more than a dump
 
 
 @blp.get("/pharmacies")
@@ -64,9 +65,6 @@ def create_order(data):
     user = require_user(Role.PATIENT)
     order = orders.place_order(user, **data, idempotency_id=idempotency.current_id(), answer_paid=_answer_paid)
     return idempotency.committed_answer() or order
-
-
-ORDER = OrderSchema()  # made once: making a schema copies its fields, costing more than a dump
 
 
 def _answer_paid(order) -> None:
