@@ -10,18 +10,32 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from functools import lru_cache
 
 from cryptography.fernet import Fernet
 from flask import current_app
 
 
 def _derive(purpose: bytes) -> bytes:
-    key = current_app.config["DATA_KEY"].encode()
-    return hmac.new(key, purpose, hashlib.sha256).digest()
+    return _derived(current_app.config["DATA_KEY"], purpose)
+
+
+@lru_cache(maxsize=8)
+def _derived(data_key: str, purpose: bytes) -> bytes:
+    """A purpose's key, derived once per DATA_KEY (an app's key does not change while it runs;
+    tests run apps with different keys side by side)."""
+    return hmac.new(data_key.encode(), purpose, hashlib.sha256).digest()
 
 
 def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(b"field-encryption")))
+    return _fernet_for(current_app.config["DATA_KEY"])
+
+
+@lru_cache(maxsize=8)
+def _fernet_for(data_key: str) -> Fernet:
+    """Fernet for a DATA_KEY, made once: it decodes and splits its key when made, and a payment
+    decrypts the patient's ID number on every order. (A Fernet keeps no state between calls.)"""
+    return Fernet(base64.urlsafe_b64encode(_derived(data_key, b"field-encryption")))
 
 
 def encrypt(plain: str) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.pool import Pool, QueuePool
 
+from core.json_provider import stored_text, stored_value
 from core.openapi import Api
 
 
@@ -139,7 +140,9 @@ def join_when_made(obj):
 
 
 db = SQLAlchemy(
-    model_class=Base, engine_options={"poolclass": FairQueuePool}, session_options={"class_": ContextSession}
+    model_class=Base,
+    engine_options={"poolclass": FairQueuePool, "json_serializer": stored_text, "json_deserializer": stored_value},
+    session_options={"class_": ContextSession},
 )
 
 

@@ -6,13 +6,14 @@ over either; the two differ only here."""
 from __future__ import annotations
 
 import abc
-import json
 import select
 import time
 import weakref
 from collections.abc import Callable
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from urllib.parse import urlsplit
+
+import orjson
 
 from insurance.mock_insurer.faults import SimulatedTimeout
 
@@ -36,12 +37,12 @@ class InProcessTransport(Transport):
     def send(self, envelope: dict, timeout: float) -> dict:
         started = time.monotonic()
         try:
-            answer = self.insurer_for().handle(json.loads(json.dumps(envelope)))
+            answer = self.insurer_for().handle(orjson.loads(orjson.dumps(envelope)))
         except SimulatedTimeout:
             raise TransportError("timed out (the answer was lost)") from None
         if time.monotonic() - started > timeout:
             raise TransportError("timed out (the answer came too late)")
-        return json.loads(json.dumps(answer))
+        return orjson.loads(orjson.dumps(answer))
 
 
 class HttpTransport(Transport):
@@ -75,7 +76,7 @@ class HttpTransport(Transport):
         weakref.finalize(self, _close_all, self.idle)
 
     def send(self, envelope: dict, timeout: float) -> dict:
-        body = json.dumps(envelope, ensure_ascii=False).encode()
+        body = orjson.dumps(envelope)  # UTF-8, as Python's encoder with ensure_ascii=False, 5-10x faster
         try:
             connection = self._take(timeout)
         except OSError as err:  # refused, unreachable, timed out connecting
@@ -91,8 +92,8 @@ class HttpTransport(Transport):
         if reply.status >= 500 or reply.status == 404:
             raise TransportError(f"HTTP {reply.status}")
         try:
-            return json.loads(data)
-        except ValueError:
+            return orjson.loads(data)
+        except ValueError:  # orjson.JSONDecodeError is one
             raise TransportError("not JSON") from None
 
     def _take(self, timeout: float) -> HTTPConnection:
