@@ -272,6 +272,18 @@ def test_queue_lists_waiting_patients_of_the_department(hosp, in_shift):
     assert hosp.call(PATIENT, "GET", "/api/consultations/queue").status_code == 403
 
 
+def test_the_queue_prints_his_shifts_as_the_rota_does(hosp, in_shift):
+    """The queue reads the doctor's shifts as rows (issue #13): what it prints of each is what the
+    rota's own list prints (his name, the department in both languages, times, capacity)."""
+    queue = hosp.call("doc03", "GET", "/api/consultations/queue").get_json()
+    doctor_id = queue["shift"]["doctor_id"]
+    rota = hosp.call("doc03", "GET", f"/api/shifts?doctor={doctor_id}&upcoming=true").get_json()
+    assert queue["next_shifts"] == rota[: len(queue["next_shifts"])] and queue["next_shifts"]
+    assert queue["shift"] == rota[0] and queue["shift"]["id"] == in_shift.id
+    shift = queue["shift"]
+    assert shift["doctor_name"] and shift["department_name_zh"] and shift["department_name_en"]
+
+
 def test_two_doctors_accepting_at_once_one_wins(hosp, in_shift, demo_app):
     import threading
 
