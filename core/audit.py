@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, rows
 from core.extensions import db
 from core.models import AuditEntry, User
 
@@ -63,7 +63,7 @@ def record_now(
 ) -> None:
     """`record`, written at once in the current transaction by one prebuilt INSERT (no ORM object,
     no unit of work): for a hot path's change (a payment's), whose entry nothing reads back."""
-    db.session.execute(_INSERT, _values(actor_id, patient_id, action, object_type, object_id, detail, clock.now()))
+    rows.write(_INSERT, _values(actor_id, patient_id, action, object_type, object_id, detail, clock.now()))
 
 
 def append(

@@ -8,6 +8,11 @@ the session: what the request already holds (its fields, relationships it was gi
 is, nothing is lazily loaded, and nothing of it is flushed again. Later changes to it go through
 Core statements too (core/transitions.py `conditional_move_known`).
 
+`write(statement, params)` runs a prebuilt Core INSERT, UPDATE or DELETE on the request's
+transaction, as `Session.execute` would run it (same connection, no flush: a Core statement is
+not the ORM's), without the ORM's execution of it (its events, its options): about a quarter of
+a small statement's CPU, and a paid order makes sixteen.
+
 `read(statement)` runs a SELECT of columns on the request's transaction; `shaped(result)` turns
 each row whose columns are labelled with attribute paths (`department__name_zh`) into the nested
 objects a schema reads (`department.name_zh`), so that one schema prints an ORM object and a row
@@ -63,7 +68,14 @@ def values_of(obj) -> dict:
     return {column: state[key] for key, column in columns if key in state}
 
 
+def write(statement, params=None):
+    """Run a Core INSERT / UPDATE / DELETE (not an ORM-enabled one: no session events see it) on
+    the current transaction; returns its Core result (rowcount, RETURNING rows)."""
+    return db.session().connection(bind_arguments={"clause": statement}).execute(statement, params)
+
+
 _INSERTS: dict[type, object] = {}
+_INSERTS_MANY: dict[type, object] = {}
 
 
 def insert_row(obj) -> int:
@@ -74,7 +86,7 @@ def insert_row(obj) -> int:
     if model not in _INSERTS:
         _INSERTS[model] = model.__table__.insert().returning(model.__table__.c.id)
     fill_defaults(obj)
-    obj.id = db.session.execute(_INSERTS[model], values_of(obj)).scalar_one()
+    obj.id = write(_INSERTS[model], values_of(obj)).scalar_one()
     return obj.id
 
 
@@ -90,7 +102,9 @@ def add_now(obj):
 def insert_rows(model, rows: list[dict]) -> None:
     """INSERT many rows of one table in one Core statement (executemany); their ids are not read."""
     if rows:
-        db.session.execute(model.__table__.insert(), rows)
+        if model not in _INSERTS_MANY:
+            _INSERTS_MANY[model] = model.__table__.insert()
+        write(_INSERTS_MANY[model], rows)
 
 
 def read(statement, params: dict | None = None):

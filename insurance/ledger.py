@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.errors import Conflict
 from core.extensions import db
+from core.rows import write
 from insurance.envelope import DEFAULT_FIXMEDINS_CODE, make_msgid
 from insurance.models import OutgoingMessage, Settlement, SettlementStatus
 
@@ -48,7 +49,7 @@ def allocate_msgids(*infnos: str) -> tuple[str, ...]:
         now = clock.now()
         rows = [{"msgid": m, "infno": i, "created_at": now} for m, i in zip(msgids, infnos, strict=True)]
         try:
-            db.session.execute(_INSERT_MESSAGES, rows)
+            write(_INSERT_MESSAGES, rows)
             db.session.commit()
             return msgids
         except IntegrityError:

@@ -19,7 +19,7 @@ from core import clock
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
-from core.rows import insert_rows
+from core.rows import insert_rows, write
 from hospital.services import formulary
 from pharmacy.models import StockBatch, StockLevel, StockMovement
 from pharmacy.staff import require_pharmacy
@@ -75,7 +75,7 @@ _RESERVE = (
 
 def reserve(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, name: str = "") -> None:
     """Promise `quantity` packages to an order, in the caller's transaction; OutOfStock if short."""
-    result = db.session.execute(_RESERVE, {"_pharmacy": pharmacy_id, "_drug": drug_code, "_n": quantity})
+    result = write(_RESERVE, {"_pharmacy": pharmacy_id, "_drug": drug_code, "_n": quantity})
     if result.rowcount != 1:
         raise OutOfStock(message=MSG_OUT_OF_STOCK, name=name or drug_code)
     _log_now(pharmacy_id, drug_code, "reserve", -quantity, order_id, "order paid")
