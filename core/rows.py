@@ -69,8 +69,10 @@ def values_of(obj) -> dict:
 
 
 def write(statement, params=None):
-    """Run a Core INSERT / UPDATE / DELETE (not an ORM-enabled one: no session events see it) on
-    the current transaction; returns its Core result (rowcount, RETURNING rows)."""
+    """Run a Core INSERT / UPDATE / DELETE on the current transaction; returns its Core result
+    (rowcount, RETURNING rows). No session event sees it: a change of a table whose answers are
+    remembered (the reference tables of hospital/api/remembered.py, which learns of bulk changes
+    from `do_orm_execute`) must go through `Session.execute` instead."""
     return db.session().connection(bind_arguments={"clause": statement}).execute(statement, params)
 
 
