@@ -50,7 +50,6 @@ def _values(actor_id, patient_id, action: str, object_type: str, object_id, deta
 
 
 _INSERT = AuditEntry.__table__.insert()
-_BIND = {"clause": _INSERT}  # the audit table's engine (Flask-SQLAlchemy picks it by the clause)
 
 
 def record_now(
@@ -115,7 +114,7 @@ def record_reads(actor_id: int | None, patient_ids, object_type: str, object_id=
     entries = [{**row, "patient_id": patient_id} for patient_id in patient_ids]
     grouped = untouched and entries and isinstance(getcurrent(), Greenlet)
     if entries and not grouped:  # on the transaction's connection: the ORM has nothing to add
-        session.connection(bind_arguments=_BIND).execute(_INSERT, entries)
+        rows.write(_INSERT, entries)
     session.expire_on_commit = not untouched
     try:
         session.commit()  # also ends a grouped request's transaction: it waits holding no connection

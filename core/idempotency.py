@@ -32,11 +32,11 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, bind
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core import clock
+from core import clock, rows
 from core.auth import require_user
 from core.errors import AppError, Conflict, ValidationFailed, error_body
 from core.extensions import db
-from core.rows import insert_row, write
+from core.rows import insert_row
 from core.types import UTCDateTime
 
 HEADER = "Idempotency-Key"
@@ -99,7 +99,7 @@ _FORGET = _table.delete().where(*_THIS_KEY)
 
 def bind(record_id: int, resource: str) -> None:
     """Bind the key to what its request wrote, in the caller's transaction (not committed)."""
-    write(_BIND, {"_id": record_id, "resource": resource[:40]})
+    rows.write(_BIND, {"_id": record_id, "resource": resource[:40]})
 
 
 def fingerprint(scope: str, body) -> str:
@@ -221,13 +221,13 @@ def _done(status: int, body) -> dict:
 
 def _write_answer(record: IdempotencyRecord, status: int, body) -> bool:
     """The answer on the key's claimed row, in the current transaction; False if no row is claimed."""
-    return write(_FINISH, _mine(record) | _done(status, body)).rowcount == 1
+    return rows.write(_FINISH, _mine(record) | _done(status, body)).rowcount == 1
 
 
 def finish(record: IdempotencyRecord, status: int, body) -> None:
     """Store the answer for replays; forget the key after a server-side failure (retry allowed)."""
     if status >= 500:
-        write(_FORGET, _mine(record))
+        rows.write(_FORGET, _mine(record))
         db.session.commit()
         return
     if not _write_answer(record, status, body):

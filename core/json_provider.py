@@ -42,19 +42,32 @@ class FastJSONProvider(DefaultJSONProvider):
         return self._app.response_class(body, mimetype=self.mimetype)
 
 
-# What Python's encoder refuses, orjson refuses too (a date, a dataclass): a column holds what
-# it held before. Dict keys that are not strings become strings, as Python's encoder makes them.
-_STORED = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# What orjson is not told to write (dates, dataclasses, subclasses of str and int, dict keys
+# that are not strings) it hands back, and Python's encoder then writes or refuses it as it did
+# before. Beyond that, orjson also writes a UUID or an Enum as its value (Python's refused them).
+_STORED = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def stored_text(value) -> str:
     """A JSON column's value as the text the database keeps (the engine's `json_serializer`).
-    Text outside ASCII is kept as itself, not as \\u escapes: the same JSON value. An integer
-    beyond 64 bits, which orjson cannot encode, goes to Python's encoder."""
+
+    Text outside ASCII is kept as itself, not as \\u escapes: the same JSON value. What orjson
+    does not write goes to Python's encoder (a lone surrogate, keys that are not strings), which
+    refuses what it always refused. An integer beyond 64 bits is refused too: orjson would read
+    it back as a float. orjson writes a NaN as null (Python wrote NaN, which is not JSON)."""
     try:
         return orjson.dumps(value, option=_STORED).decode()
     except orjson.JSONEncodeError:
-        return json.dumps(value)
+        text = json.dumps(value)
+    if json.loads(text) != stored_value(text):  # only an integer beyond 64 bits reads back otherwise
+        raise TypeError("an integer beyond 64 bits cannot be stored exactly in a JSON column")
+    return text
 
 
-stored_value = orjson.loads  # the engine's `json_deserializer`: the column's text as its value
+def stored_value(text):
+    """A JSON column's text as its value (the engine's `json_deserializer`). Rows that Python's
+    encoder wrote and orjson does not read (NaN, an escaped lone surrogate) are read by Python's."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

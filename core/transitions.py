@@ -7,8 +7,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import rows
 from core.extensions import db
-from core.rows import write
 
 
 def conditional_move(row, status: str, **values) -> bool:
@@ -42,7 +42,7 @@ def conditional_move_known(row, status: str, **values) -> bool:
         )
     values = {"status": status, **values}
     params = {"_row_id": row.id, "_row_status": row.status, **values}
-    moved = write(_MOVES[model], params).rowcount == 1
+    moved = rows.write(_MOVES[model], params).rowcount == 1
     if not moved:
         return False
     for name, value in values.items():

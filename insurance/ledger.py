@@ -16,10 +16,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from core import clock
+from core import clock, rows
 from core.errors import Conflict
 from core.extensions import db
-from core.rows import write
 from insurance.envelope import DEFAULT_FIXMEDINS_CODE, make_msgid
 from insurance.models import OutgoingMessage, Settlement, SettlementStatus
 
@@ -47,9 +46,9 @@ def allocate_msgids(*infnos: str) -> tuple[str, ...]:
     for _ in range(50):
         msgids = tuple(next_msgid() for _ in infnos)
         now = clock.now()
-        rows = [{"msgid": m, "infno": i, "created_at": now} for m, i in zip(msgids, infnos, strict=True)]
+        messages = [{"msgid": m, "infno": i, "created_at": now} for m, i in zip(msgids, infnos, strict=True)]
         try:
-            write(_INSERT_MESSAGES, rows)
+            rows.write(_INSERT_MESSAGES, messages)
             db.session.commit()
             return msgids
         except IntegrityError:

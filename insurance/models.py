@@ -17,10 +17,9 @@ from sqlalchemy import JSON, Integer, String, Text, bindparam
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import clock
+from core import clock, rows
 from core.errors import Conflict
 from core.extensions import db
-from core.rows import write
 from core.types import UTCDateTime
 from insurance.mock_insurer import models as _mock_models  # noqa: F401  (mi_ tables, same metadata)
 
@@ -104,7 +103,7 @@ class Settlement(db.Model):
         values |= {"status": new.value, "updated_at": clock.now()}
         values["active_ord"] = self.med_org_ord if new in LIVE else None
         params = {"_row_id": self.id, "_row_status": current.value, **values}
-        if write(_MOVE, params).rowcount != 1:
+        if rows.write(_MOVE, params).rowcount != 1:
             db.session.rollback()
             raise Conflict("settlement_changed", _l("This payment was changed meanwhile; please reload."))
         for name, value in values.items():  # what the UPDATE wrote, without reading the row back

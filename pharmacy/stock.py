@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 
-from core import clock
+from core import clock, rows
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.models import User
-from core.rows import insert_rows, write
+from core.rows import insert_rows
 from hospital.services import formulary
 from pharmacy.models import StockBatch, StockLevel, StockMovement
 from pharmacy.staff import require_pharmacy
@@ -75,7 +75,7 @@ _RESERVE = (
 
 def reserve(pharmacy_id: int, drug_code: str, quantity: int, order_id: int, name: str = "") -> None:
     """Promise `quantity` packages to an order, in the caller's transaction; OutOfStock if short."""
-    result = write(_RESERVE, {"_pharmacy": pharmacy_id, "_drug": drug_code, "_n": quantity})
+    result = rows.write(_RESERVE, {"_pharmacy": pharmacy_id, "_drug": drug_code, "_n": quantity})
     if result.rowcount != 1:
         raise OutOfStock(message=MSG_OUT_OF_STOCK, name=name or drug_code)
     _log_now(pharmacy_id, drug_code, "reserve", -quantity, order_id, "order paid")
@@ -265,13 +265,13 @@ def pharmacy_stock(pharmacy_id: int, flagged_only: bool = False, q: str | None =
     for batch in db.session.execute(query).scalars():
         batches.setdefault(batch.drug_code, []).append(batch)
     drugs = formulary.drugs_by_code([level.drug_code for level in levels])
-    rows = [_row(level, batches.get(level.drug_code, []), drugs.get(level.drug_code)) for level in levels]
+    shown = [_row(level, batches.get(level.drug_code, []), drugs.get(level.drug_code)) for level in levels]
     if q:
         q = q.strip().lower()
-        rows = [r for r in rows if q in r.drug_code.lower() or q in r.name_zh or q in r.name_en.lower()]
+        shown = [r for r in shown if q in r.drug_code.lower() or q in r.name_zh or q in r.name_en.lower()]
     if flagged_only:
-        rows = [r for r in rows if r.low or r.near_expiry or r.expired]
-    return sorted(rows, key=lambda r: (not (r.low or r.expired or r.near_expiry), r.drug_code))
+        shown = [r for r in shown if r.low or r.near_expiry or r.expired]
+    return sorted(shown, key=lambda r: (not (r.low or r.expired or r.near_expiry), r.drug_code))
 
 
 def _row(level: StockLevel, batches: list[StockBatch], drug) -> StockRow:

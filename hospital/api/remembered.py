@@ -16,8 +16,9 @@ Why a remembered answer is still the right answer:
   starting the consultation checks the rota again in the database.
 - Access checks run before the remembered answer is looked up (the decorator sits under
   `roles_required`), and only successful answers (status 200) are remembered.
-- Changes outside the ORM (raw SQL, another program writing the database) are seen within the
-  bound only.
+- Changes outside the ORM (raw SQL, `core.rows.write` on a hot path, another program writing the
+  database) are seen within the bound only: the hot paths write none of these tables (a test of
+  the paid order checks it).
 """
 
 from __future__ import annotations

@@ -217,7 +217,7 @@ def queue_for(doctor_user: User) -> dict:
     if doctor is None:
         raise Forbidden("role_refused", _l("Only doctors have a queue."))
     now = clock.now()
-    # His shifts not over yet, the one running now first (a doctor's shifts never overlap), loaded
+    # His shifts not over yet, the one running now first (a doctor's shifts never overlap), read
     # with what they print (his name, their department).
     upcoming = rota.upcoming_shifts_of(doctor.id, now)
     shift = upcoming[0] if upcoming and upcoming[0].starts_at <= now else None

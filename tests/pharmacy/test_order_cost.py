@@ -12,8 +12,9 @@ import traceback
 
 from sqlalchemy import event
 
-from core import notify
+from core import notify, rows
 from core.extensions import db
+from hospital.api import remembered
 from hospital.models.prescriptions import Prescription
 from pharmacy import pricing
 from pharmacy.models import Order, Pharmacy
@@ -72,6 +73,25 @@ def test_a_paid_order_costs_the_hospital_17_statements_and_3_commits(shop):
     assert shop.rx.status_of(counted_rx) == "paid"
     rx = db.session.get(Prescription, counted_rx)
     assert rx.order_ref == order.ref and rx.paid_at is not None
+
+
+def test_a_paid_orders_direct_writes_touch_no_remembered_table(shop, monkeypatch):
+    """A paid order writes its rows by `rows.write`, which no session event sees: none of them may
+    be a table whose answers are remembered (hospital/api/remembered.py learns of bulk changes
+    to those only through the session)."""
+    written = []
+    direct = rows.write
+
+    def watched_write(statement, params=None):
+        written.append(statement.table.name)
+        return direct(statement, params)
+
+    monkeypatch.setattr(rows, "write", watched_write)
+    shop.enroll()
+    response = shop.pay(PATIENT, shop.rx.add(shop.user(PATIENT).id), shop.voucher())
+    assert response.status_code == 201, response.get_json()
+    assert {"orders", "order_lines", "stock_levels", "ins_settlements", "audit_log"} <= set(written)
+    assert not set(written) & remembered._watched, set(written) & remembered._watched
 
 
 def test_a_changed_delivery_fee_is_charged_at_once(shop):
