@@ -52,7 +52,7 @@ def _values(actor_id, patient_id, action: str, object_type: str, object_id, deta
 _INSERT = AuditEntry.__table__.insert()
 
 
-def record_now(
+def record_at_commit(
     actor_id: int | None,
     patient_id: int | None,
     action: str,
@@ -60,9 +60,28 @@ def record_now(
     object_id: int | str | None = None,
     **detail,
 ) -> None:
-    """`record`, written at once in the current transaction by one prebuilt INSERT (no ORM object,
-    no unit of work): for a hot path's change (a payment's), whose entry nothing reads back."""
-    rows.write(_INSERT, _values(actor_id, patient_id, action, object_type, object_id, detail, clock.now()))
+    """`record` for a hot path's change (a payment's), whose entry nothing reads back: written by
+    the current transaction's commit, together with the transaction's other such entries in one
+    prebuilt INSERT (no ORM object, no unit of work). A payment's commit records the settlement
+    and the paid prescription: one statement, not two. A rollback drops the entries with the
+    change they record."""
+    entry = _values(actor_id, patient_id, action, object_type, object_id, detail, clock.now())
+    db.session().info.setdefault(_AT_COMMIT, []).append(entry)
+
+
+_AT_COMMIT = "audit.entries_at_commit"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_entries_at_commit(session: Session) -> None:
+    entries = session.info.pop(_AT_COMMIT, None)
+    if entries:
+        session.connection(bind_arguments={"clause": _INSERT}).execute(_INSERT, entries)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_entries_at_commit(session: Session) -> None:
+    session.info.pop(_AT_COMMIT, None)
 
 
 def append(

@@ -293,7 +293,7 @@ def _charge(row: Settlement, claim: Claim, person, med_type: str, actor_id: int 
         db.session.commit()
         raise SettlementUnknown("settlement_unknown", MSG_UNKNOWN) from None
     row.move_to(S.SETTLED, settled_at=split.setl_time or clock.now(), last_error=None, **_amounts(split))
-    audit.record_now(
+    audit.record_at_commit(
         actor_id,
         claim.patient_id,
         "settle",

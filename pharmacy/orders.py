@@ -258,7 +258,7 @@ def _open_order(
         payment.add_pending(paying.claim, paying.prepared)
         if idempotency_id is not None:
             idempotency.bind(idempotency_id, f"order:{order.id}")
-        audit.record_now(user.id, user.id, "create", "order", order.id, prescription_id=payable.id)
+        audit.record_at_commit(user.id, user.id, "create", "order", order.id, prescription_id=payable.id)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -103,7 +103,7 @@ def _move(rx: Prescription, target: str, commit: bool, **values) -> Prescription
     flush of the unit of work: the payment marks its prescription paid on its hot path)."""
     if rx.status != target:
         move_now(rx, target, **values)
-        audit.record_now(None, rx.patient_id, target, "prescription", rx.id, **values)
+        audit.record_at_commit(None, rx.patient_id, target, "prescription", rx.id, **values)
         if commit:
             db.session.commit()
     return rx

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import event, func
 from sqlalchemy.orm import Session
 
-from core import clock, rows
+from core import audit, clock, rows
 from core.extensions import db
 from core.models import AuditEntry
 
@@ -45,3 +45,22 @@ def test_a_write_is_not_the_orms_execution(app):
     finally:
         event.remove(Session, "do_orm_execute", listener)
     assert len(seen) == 1  # only the Session.execute one
+
+
+def test_entries_recorded_at_commit_are_written_by_it_in_one_insert_or_dropped_by_a_rollback(app):
+    inserts = []
+    with app.app_context():
+        listener = lambda *args: inserts.append(args[2]) if args[2].startswith("INSERT INTO audit_log") else None  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            audit.record_at_commit(None, None, "later", "test", 1)
+            assert _entries("later") == 0  # not written before the commit
+            db.session.rollback()
+            db.session.commit()
+            assert _entries("later") == 0 and not inserts  # the rollback dropped it
+            audit.record_at_commit(None, None, "later", "test", 2)
+            audit.record_at_commit(None, None, "later", "test", 3, why="two at once")
+            db.session.commit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert _entries("later") == 2 and len(inserts) == 1
