@@ -66,7 +66,10 @@ def record_at_commit(
     and the paid prescription: one statement, not two. A rollback drops the entries with the
     change they record."""
     entry = _values(actor_id, patient_id, action, object_type, object_id, detail, clock.now())
-    db.session().info.setdefault(_AT_COMMIT, []).append(entry)
+    session = db.session()
+    if not session.in_transaction():  # the entries belong to a transaction: they end with it
+        session.begin()
+    session.info.setdefault(_AT_COMMIT, []).append(entry)
 
 
 _AT_COMMIT = "audit.entries_at_commit"
@@ -79,9 +82,12 @@ def _write_entries_at_commit(session: Session) -> None:
         session.connection(bind_arguments={"clause": _INSERT}).execute(_INSERT, entries)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_entries_at_commit(session: Session) -> None:
-    session.info.pop(_AT_COMMIT, None)
+@event.listens_for(Session, "after_transaction_end")
+def _drop_entries_at_commit(session: Session, transaction) -> None:
+    """Whatever ends the transaction without its commit (a rollback, the session closed) drops
+    the entries with the change they record; a savepoint's end leaves them."""
+    if transaction.parent is None:
+        session.info.pop(_AT_COMMIT, None)
 
 
 def append(

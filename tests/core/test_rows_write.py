@@ -64,3 +64,11 @@ def test_entries_recorded_at_commit_are_written_by_it_in_one_insert_or_dropped_b
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         assert _entries("later") == 2 and len(inserts) == 1
+
+
+def test_entries_recorded_at_commit_go_with_a_session_closed_before_it(app):
+    with app.app_context():
+        audit.record_at_commit(None, None, "closed", "test", 1)
+        db.session.close()
+        db.session.commit()
+        assert _entries("closed") == 0
