@@ -79,7 +79,7 @@ _AT_COMMIT = "audit.entries_at_commit"
 def _write_entries_at_commit(session: Session) -> None:
     entries = session.info.pop(_AT_COMMIT, None)
     if entries:
-        session.connection(bind_arguments={"clause": _INSERT}).execute(_INSERT, entries)
+        rows.write(_INSERT, entries, session)
 
 
 @event.listens_for(Session, "after_transaction_end")

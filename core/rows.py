@@ -68,12 +68,14 @@ def values_of(obj) -> dict:
     return {column: state[key] for key, column in columns if key in state}
 
 
-def write(statement, params=None):
-    """Run a Core INSERT / UPDATE / DELETE on the current transaction; returns its Core result
-    (rowcount, RETURNING rows). No session event sees it: a change of a table whose answers are
-    remembered (the reference tables of hospital/api/remembered.py, which learns of bulk changes
-    from `do_orm_execute`) must go through `Session.execute` instead."""
-    return db.session().connection(bind_arguments={"clause": statement}).execute(statement, params)
+def write(statement, params=None, session=None):
+    """Run a Core INSERT / UPDATE / DELETE on the current transaction (of `session`, by default the
+    request's); returns its Core result (rowcount, RETURNING rows). No session event sees it: a
+    change of a table whose answers are remembered (the reference tables of
+    hospital/api/remembered.py, which learns of bulk changes from `do_orm_execute`) must go
+    through `Session.execute` instead."""
+    session = session if session is not None else db.session()
+    return session.connection(bind_arguments={"clause": statement}).execute(statement, params)
 
 
 _INSERTS: dict[type, object] = {}

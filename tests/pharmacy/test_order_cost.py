@@ -92,9 +92,9 @@ def test_a_paid_orders_direct_writes_touch_no_remembered_table(shop, monkeypatch
     written = []
     direct = rows.write
 
-    def watched_write(statement, params=None):
+    def watched_write(statement, params=None, session=None):
         written.append(statement.table.name)
-        return direct(statement, params)
+        return direct(statement, params, session)
 
     monkeypatch.setattr(rows, "write", watched_write)
     shop.enroll()
