@@ -182,7 +182,8 @@ def _dump(*_args) -> None:
     report["gc_objects"] = len(gc.get_objects())
     report["gc_frozen"] = gc.get_freeze_count()
     report["gc_threshold"] = gc.get_threshold()
-    report["psycopg_wait"] = getattr(sys.modules.get("psycopg.waiting"), "wait", None).__name__
+    wait = getattr(sys.modules.get("psycopg.waiting"), "wait", None)  # None on SQLite
+    report["psycopg_wait"] = wait.__name__ if wait else None
     report["pool"] = pool_class
     report["slow"] = slow
     report["schedstat_ms"] = {"on_cpu": round(on_cpu - _start[0], 1), "runqueue_wait": round(waiting - _start[1], 1)}

@@ -29,6 +29,10 @@ class Counting:
     def __init__(self, app, traced: bool = True):
         self.statements: collections.Counter[str] = collections.Counter()
         self.commits: collections.Counter[str] = collections.Counter()
+        # Each BEGIN and ROLLBACK is a round trip of its own on PostgreSQL (psycopg sends them
+        # as commands): a read left open after the last commit costs two.
+        self.begins: collections.Counter[str] = collections.Counter()
+        self.rollbacks: collections.Counter[str] = collections.Counter()
         self.on = False
         where = _origin if traced else lambda: "(not traced while profiling)"
         with app.app_context():
@@ -44,9 +48,21 @@ class Counting:
             if self.on:
                 self.commits[where()] += 1
 
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            if self.on:
+                self.begins[where()] += 1
+
+        @event.listens_for(engine, "rollback")
+        def _rollback(conn):
+            if self.on:
+                self.rollbacks[where()] += 1
+
     def __enter__(self):
         self.statements.clear()
         self.commits.clear()
+        self.begins.clear()
+        self.rollbacks.clear()
         self.on = True
         return self
 
@@ -61,3 +77,7 @@ class Counting:
         print("commits:")
         for where, n in self.commits.most_common():
             print(f"{n / count:5.1f}  {where}")
+        for name, counted in (("begins", self.begins), ("rollbacks", self.rollbacks)):
+            print(f"{name}: {sum(counted.values()) / count:.1f}")
+            for where, n in counted.most_common():
+                print(f"{n / count:5.1f}  {where}")
