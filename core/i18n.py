@@ -126,9 +126,10 @@ def select_timezone() -> str:
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def moment(value, deadline: bool = False) -> str:
+def moment(value, deadline: bool = False, today_bare: bool = False) -> str:
     """A time as people say it, in the current language, without seconds: "12月3日 14:00" /
-    "3 Dec 14:00". A deadline at local midnight reads as 24:00 of the day before, as on a notice."""
+    "3 Dec 14:00". A deadline at local midnight reads as 24:00 of the day before, as on a notice.
+    `today_bare`: a time of today is its hour alone ("14:00"), as the shift desk says a shift's end."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -137,6 +138,8 @@ def moment(value, deadline: bool = False) -> str:
     hour = f"{local:%H:%M}"
     if deadline and (local.hour, local.minute) == (0, 0):
         local, hour = local - timedelta(minutes=1), "24:00"
+    if today_bare and local.date() == clock.today():
+        return hour
     if str(get_locale() or "zh").startswith("zh"):
         return f"{local.month}月{local.day}日 {hour}"
     return f"{local.day} {_MONTHS_EN[local.month - 1]} {hour}"

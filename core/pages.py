@@ -244,3 +244,4 @@ def _unread() -> dict:
 bp.add_app_template_filter(i18n.moment, "moment")
 bp.add_app_template_filter(i18n.day_words, "moment_day")
 bp.add_app_template_filter(lambda value: i18n.moment(value, deadline=True), "moment_deadline")
+bp.add_app_template_filter(lambda value: i18n.moment(value, today_bare=True), "moment_today_bare")

@@ -75,3 +75,19 @@ def test_pages_and_partials_speak_english_at_the_switch(demo_client):
     assert "My quick replies" in page and "New quick reply" in page and "常用语" not in page
     texts = page.split('id="client-texts">')[1].split("</script>")[0]
     assert '"Morning shift": "Morning shift"' in texts and '"Saved.": "Saved."' in texts
+
+
+def test_the_workbench_says_the_end_of_his_shift_as_the_shift_desk_does(demo_client):
+    """Its hour alone when the shift ends today, else the day as people say it (12月4日 08:00):
+    not the full timestamp the records print."""
+    from hospital.services import duty
+
+    page_login(demo_client, "doc28")
+    shift = duty.current_shift(_doctor_row("doc28").id)
+    assert shift is not None  # doc28 is on call around the clock in the demo rota
+    html = demo_client.get("/doctor").get_data(as_text=True)
+    line = html.split('id="on-shift">')[1].split("</p>")[0]
+    local = clock.to_local(shift.ends_at)
+    expected = f"{local:%H:%M}" if local.date() == clock.today() else f"{local.month}月{local.day}日 {local:%H:%M}"
+    assert f"值班至 {expected}。" in line, line
+    assert str(local.year) not in line
