@@ -9,6 +9,7 @@ in rounds interleaved with its bare baseline on the same server, so both see the
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -168,6 +169,11 @@ def drive(
     with `once`); returns the count, errors (non-2xx) and latencies (ms)."""
     load = Load()
     lock = threading.Lock()
+    # This process imported the app to build the database: unfrozen, a full collection walks it
+    # all (150-250 ms here) and pauses every connection of the load meanwhile (see
+    # bench/_chat_client.py, where it set the chat's p99).
+    gc.collect()
+    gc.freeze()
     stop = time.perf_counter() + seconds
 
     def run(requests: Sequence[bytes]) -> None:

@@ -260,6 +260,12 @@ def bench(database: str, url: str, work: Path, args) -> None:
             "baseline_p99_ms": round(max(r["p99_ms"] for r in bare), 1),
             "errors": sum(r["errors"] for r in app),
             "lost": sum(r["lost"] for r in app),
+            # What the machine did to both runs: the CPU time the hypervisor stole during them and
+            # the worst stall of the client's own loop (a stall delays every message in flight).
+            "steal_ms": round(sum(r["steal_ms"] for r in app), 1),
+            "baseline_steal_ms": round(sum(r["steal_ms"] for r in bare), 1),
+            "client_stall_max_ms": max(r["client_stall_max_ms"] for r in app),
+            "baseline_client_stall_max_ms": max(r["client_stall_max_ms"] for r in bare),
         }
         print(json.dumps(line, ensure_ascii=False), flush=True)
 

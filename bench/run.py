@@ -83,6 +83,23 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def stalls(rows: list[dict]) -> str:
+    """Under the table: what the machine did during the runs that report a latency (chat)."""
+    lines = [
+        f"  {row['workload']}: worst client stall {cell(row.get('baseline_client_stall_max_ms'), 0)} ms (bare) / "
+        f"{cell(row.get('client_stall_max_ms'), 0)} ms (app); CPU stolen by the host "
+        f"{cell(row.get('baseline_steal_ms'), 0)} / {cell(row.get('steal_ms'), 0)} ms"
+        for row in rows
+        if "client_stall_max_ms" in row
+    ]
+    return (
+        "\nThe machine during the latency runs (a stall delays every message in flight, whichever server):\n"
+        + ("\n".join(lines))
+        if lines
+        else ""
+    )
+
+
 def main(filters: list[str]) -> None:
     log_path = HERE.parent / "instance" / "bench.log"
     log_path.parent.mkdir(exist_ok=True)
@@ -98,6 +115,7 @@ def main(filters: list[str]) -> None:
         "\none: a latency the bare server cannot keep on this machine, the app cannot either)."
         f"\nFull output: {log_path}"
     )
+    print(stalls(rows))
 
 
 if __name__ == "__main__":
