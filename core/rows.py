@@ -24,6 +24,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from sqlalchemy import Select, bindparam, inspect
+from sqlalchemy.exc import DBAPIError
 
 from core.extensions import db
 
@@ -109,6 +110,70 @@ def insert_rows(model, rows: list[dict]) -> None:
         if model not in _INSERTS_MANY:
             _INSERTS_MANY[model] = model.__table__.insert()
         write(_INSERTS_MANY[model], rows)
+
+
+class OnCursor:
+    """A prebuilt Core INSERT or UPDATE, compiled once per dialect and run on the driver's own
+    cursor of a connection: for the hottest transaction, a chat message's three statements on
+    SQLite, where SQLAlchemy's execution of an already compiled statement (its execution context,
+    cache lookup, parameters) cost more than SQLite's work: 300 → 120 µs for the three.
+
+    It binds what SQLAlchemy would bind: each value goes through its column type's own bind
+    processor (the UTC timestamps, JSON), and the statement's constants (`last_seq + 1`, a status)
+    come from the compiled statement. A statement whose execution would fill Python-side defaults
+    is refused at compile time (it would need SQLAlchemy's execution context). A driver error is
+    raised as SQLAlchemy's (`IntegrityError`), as `Connection.execute` would. No SQLAlchemy event
+    sees the statement. Dialects with named parameters (PostgreSQL's psycopg) run it through
+    `Connection.execute` instead, unchanged."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._plans: dict[str, tuple | None] = {}
+
+    def _plan(self, dialect) -> tuple | None:
+        """(SQL, bind names in order, their processors, the statement's own values), or None."""
+        if dialect.name not in self._plans:
+            compiled = self.statement.compile(dialect=dialect)
+            plan = None
+            if compiled.positional:
+                if compiled.insert_prefetch or compiled.update_prefetch:
+                    raise TypeError("OnCursor: the statement needs Python-side defaults; give every column")
+                names = tuple(compiled.positiontup)
+                types = [compiled.binds[name].type.dialect_impl(dialect) for name in names]
+                processors = tuple(kind.bind_processor(dialect) for kind in types)
+                plan = (str(compiled), names, processors, compiled.params)
+            self._plans[dialect.name] = plan
+        return self._plans[dialect.name]
+
+    def run(self, connection, params: dict) -> None:
+        """Execute on `connection`, in its transaction."""
+        self._first(connection, params)
+
+    def scalar(self, connection, params: dict):
+        """The first column of the RETURNING row, or None when no row was written."""
+        return self._first(connection, params)
+
+    def _first(self, connection, params: dict):
+        plan = self._plan(connection.dialect)
+        if plan is None:
+            found = connection.execute(self.statement, params)
+            return found.scalar() if found.returns_rows else None
+        sql, names, processors, constants = plan
+        values = tuple(_bound(params, constants, name, how) for name, how in zip(names, processors, strict=True))
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, values)
+            row = cursor.fetchone() if cursor.description else None
+        except connection.dialect.loaded_dbapi.Error as err:
+            raise DBAPIError.instance(sql, values, err, connection.dialect.loaded_dbapi.Error) from err
+        finally:
+            cursor.close()  # a statement left stepping would keep its write open past the commit
+        return None if row is None else row[0]
+
+
+def _bound(params: dict, constants: dict, name: str, process):
+    value = params[name] if name in params else constants[name]
+    return process(value) if process is not None else value
 
 
 def read(statement, params: dict | None = None):

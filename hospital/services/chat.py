@@ -147,13 +147,21 @@ def _take_seq_statement(allowed):
 # consultation waits or is accepted, the consulting doctor while it is accepted and his. The one
 # UPDATE is the access check, the status check and the write lock that keeps seqs gapless.
 # (Built once: a chat message costs no statement building.)
-_PATIENT_TAKES_SEQ = _take_seq_statement(
-    (_consultations.c.patient_id == bindparam("uid")) & _consultations.c.status.in_((S.WAITING, S.ACCEPTED))
+# (Run on the driver's cursor, core/rows.OnCursor: two equalities, not IN, which SQLAlchemy
+# expands anew at every execution.)
+_PATIENT_TAKES_SEQ = rows.OnCursor(
+    _take_seq_statement(
+        (_consultations.c.patient_id == bindparam("uid"))
+        & ((_consultations.c.status == S.WAITING) | (_consultations.c.status == S.ACCEPTED))
+    )
 )
-_DOCTOR_TAKES_SEQ = _take_seq_statement(
-    (_consultations.c.doctor_id == bindparam("did")) & (_consultations.c.status == S.ACCEPTED)
+_DOCTOR_TAKES_SEQ = rows.OnCursor(
+    _take_seq_statement((_consultations.c.doctor_id == bindparam("did")) & (_consultations.c.status == S.ACCEPTED))
 )
-_INSERT_MESSAGE = _messages.insert().returning(_messages.c.id)
+_MESSAGE_COLUMNS = ("consultation_id", "seq", "sender_id", "kind", "text", "client_id", "attachment_id", "created_at")
+_INSERT_MESSAGE = rows.OnCursor(
+    _messages.insert().values({name: bindparam(name) for name in _MESSAGE_COLUMNS}).returning(_messages.c.id)
+)
 
 
 def _store_in_one_statement(allowed: str):
@@ -240,13 +248,13 @@ def _store_on_postgres(seat: ChatSeat, values: dict) -> tuple[int, int]:
     return row.id, row.seq
 
 
-def _store(take_seq, who: dict, seat: ChatSeat, values: dict, now) -> int:
+def _store(take_seq: rows.OnCursor, who: dict, seat: ChatSeat, values: dict, now) -> int:
     """SQLite (and others): take the seq, insert, audit, in one transaction."""
     with db.engine.begin() as connection:
-        values["seq"] = connection.execute(take_seq, who).scalar()
+        values["seq"] = take_seq.scalar(connection, who)
         if values["seq"] is None:
             raise _NoSeat
-        message_id = connection.execute(_INSERT_MESSAGE, values).scalar()
+        message_id = _INSERT_MESSAGE.scalar(connection, values)
         audit.append(connection, seat.user_id, seat.patient_id, "create", "consultation_message", message_id, now)
     return message_id
 

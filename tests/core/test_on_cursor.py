@@ -1,0 +1,102 @@
+"""`rows.OnCursor`: a prebuilt statement run on the driver's cursor writes exactly the row that
+`Connection.execute` writes (the same bound values: UTC timestamps, JSON, the statement's own
+constants), fails as SQLAlchemy's errors do, and runs through `Connection.execute` where the
+driver takes named parameters (issue #13: a chat message's three statements on SQLite)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, event, func
+from sqlalchemy.exc import IntegrityError
+
+from core import rows
+from core.extensions import db
+from core.models import AuditEntry
+
+_TABLE = AuditEntry.__table__
+_COLUMNS = ("at", "actor_id", "patient_id", "action", "object_type", "object_id", "detail", "ip")
+_BY_CURSOR = rows.OnCursor(_TABLE.insert().values({name: bindparam(name) for name in _COLUMNS}).returning(_TABLE.c.id))
+_PLAIN = _TABLE.insert().returning(_TABLE.c.id)
+
+
+def _entry(action: str) -> dict:
+    beijing = timezone(timedelta(hours=8))
+    return {
+        "at": datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=beijing),  # stored as UTC, as Core does
+        "actor_id": None,
+        "patient_id": None,
+        "action": action,
+        "object_type": "consultation_message",
+        "object_id": "42",
+        "detail": {"text": "血压 130/80", "n": 1},
+        "ip": "127.0.0.1",
+    }
+
+
+def _stored(entry_id: int) -> tuple:
+    row = db.session.execute(db.select(_TABLE).where(_TABLE.c.id == entry_id)).one()
+    raw = db.session.execute(db.select(func.typeof(_TABLE.c.at), _TABLE.c.detail).where(_TABLE.c.id == entry_id))
+    return tuple(row)[1:], tuple(raw.one())  # the id aside; and SQLite's own type of the time
+
+
+def test_the_driver_cursor_writes_the_row_core_writes(app):
+    with app.app_context(), db.engine.begin() as connection:
+        by_cursor = _BY_CURSOR.scalar(connection, _entry("by-cursor"))
+        by_core = connection.execute(_PLAIN, _entry("by-core")).scalar()
+    with app.app_context():
+        (cursor_row, cursor_raw), (core_row, core_raw) = _stored(by_cursor), _stored(by_core)
+    assert by_cursor and by_core and by_cursor != by_core
+    assert cursor_row[0] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)  # read back aware, in UTC
+    assert cursor_row[3] == "by-cursor" and core_row[3] == "by-core"
+    assert cursor_row[:3] + cursor_row[4:] == core_row[:3] + core_row[4:]
+    assert cursor_raw == core_raw  # the same text in the database: the same bind processors
+
+
+def test_the_statements_own_constants_are_bound(app):
+    """`status = 'accepted'` or `n + 1` in a statement are parameters of its compiled form."""
+    bump = rows.OnCursor(
+        _TABLE.update()
+        .where(_TABLE.c.id == bindparam("eid"), _TABLE.c.action == "counted")
+        .values(object_id=func.coalesce(_TABLE.c.object_id, "0") + "1")
+        .returning(_TABLE.c.object_id)
+    )
+    with app.app_context(), db.engine.begin() as connection:
+        entry_id = connection.execute(_PLAIN, {**_entry("counted"), "object_id": None}).scalar()
+        assert bump.scalar(connection, {"eid": entry_id}) == "01"
+        assert bump.scalar(connection, {"eid": entry_id + 1000}) is None  # no row: no value
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_transaction_rolls_back(app):
+    broken = rows.OnCursor(_TABLE.insert().values({name: bindparam(name) for name in _COLUMNS}))
+    with app.app_context():
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            _BY_CURSOR.run(connection, _entry("rolled-back"))
+            broken.run(connection, {**_entry("broken"), "action": None})  # NOT NULL
+        count = db.select(func.count()).where(_TABLE.c.action.in_(("rolled-back", "broken")))
+        assert db.session.execute(count).scalar() == 0
+
+
+def test_a_statement_that_needs_python_defaults_is_refused(app):
+    """Without every column, SQLAlchemy's execution would fill the defaults; the cursor cannot."""
+    partial = rows.OnCursor(_TABLE.insert().values(action=bindparam("action"), object_type=bindparam("object_type")))
+    with app.app_context(), db.engine.begin() as connection, pytest.raises(TypeError, match="defaults"):
+        partial.run(connection, {"action": "a", "object_type": "b"})
+
+
+def test_on_postgresql_it_runs_through_connection_execute(pg_app):
+    """psycopg takes named parameters: the statement runs through Core, and writes the same row."""
+    seen = []
+    with pg_app.app_context():
+        listener = lambda *args: seen.append(args[2])  # noqa: E731 (SQLAlchemy's event: Core ran it)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            with db.engine.begin() as connection:
+                entry_id = _BY_CURSOR.scalar(connection, _entry("on-postgres"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        row = db.session.execute(db.select(_TABLE).where(_TABLE.c.id == entry_id)).one()
+    assert len(seen) == 1 and seen[0].startswith("INSERT INTO audit_log")
+    assert row.at == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
+    assert row.detail == {"text": "血压 130/80", "n": 1} and row.action == "on-postgres"
