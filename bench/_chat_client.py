@@ -203,8 +203,27 @@ class ChatLoad:
         sockets = [(cid, s) for cid, patient, doctor in self.pairs for s in (patient, doctor)]
         started = time.perf_counter()
         deadline = started + seconds
-        sent = 0
         stalls, stolen = StallWatch(), steal_ms()
+        try:
+            self._offer(sockets, started, deadline, rate, tag)
+        finally:
+            watched = stalls.stop()  # also when a run fails: the watch must not outlive it
+        elapsed = time.perf_counter() - started
+        done = len(self.latencies)
+        return {
+            "done": done,
+            "elapsed": elapsed,
+            "ops_per_s": done / seconds,
+            "p50_ms": percentile(self.latencies, 0.5),
+            "p99_ms": percentile(self.latencies, 0.99),
+            "lost": len(self.sent),
+            "steal_ms": round(steal_ms() - stolen, 1),
+            **watched,
+        }
+
+    def _offer(self, sockets, started: float, deadline: float, rate: float | None, tag: str) -> None:
+        """Send at `rate` (or as fast as acknowledged) until `deadline`, then wait for the last relays."""
+        sent = 0
 
         def check(ack: AsyncResult) -> None:
             try:
@@ -241,18 +260,6 @@ class ChatLoad:
         wait_until = time.perf_counter() + 10
         while self.sent and time.perf_counter() < wait_until:  # the last relays
             gevent.sleep(0.01)
-        elapsed = time.perf_counter() - started
-        done = len(self.latencies)
-        return {
-            "done": done,
-            "elapsed": elapsed,
-            "ops_per_s": done / seconds,
-            "p50_ms": percentile(self.latencies, 0.5),
-            "p99_ms": percentile(self.latencies, 0.99),
-            "lost": len(self.sent),
-            "steal_ms": round(steal_ms() - stolen, 1),
-            **stalls.stop(),
-        }
 
     def close(self) -> None:
         for _cid, patient, doctor in self.pairs:

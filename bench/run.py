@@ -115,7 +115,8 @@ def main(filters: list[str]) -> None:
         "\none: a latency the bare server cannot keep on this machine, the app cannot either)."
         f"\nFull output: {log_path}"
     )
-    print(stalls(rows))
+    if any("client_stall_max_ms" in row for row in rows):
+        print(stalls(rows))
 
 
 if __name__ == "__main__":

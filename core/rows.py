@@ -21,10 +21,11 @@ alike. Building ORM objects with their joined relations cost several times the s
 
 from __future__ import annotations
 
+import weakref
 from types import SimpleNamespace
 
 from sqlalchemy import Select, bindparam, inspect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from core.extensions import db
 
@@ -128,22 +129,30 @@ class OnCursor:
 
     def __init__(self, statement):
         self.statement = statement
-        self._plans: dict[str, tuple | None] = {}
+        # By engine dialect (the bind processors carry its settings, e.g. its JSON encoder); a
+        # dialect dropped with its engine (a test's app) drops its plan.
+        self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _plan(self, dialect) -> tuple | None:
-        """(SQL, bind names in order, their processors, the statement's own values), or None."""
-        if dialect.name not in self._plans:
-            compiled = self.statement.compile(dialect=dialect)
-            plan = None
-            if compiled.positional:
-                if compiled.insert_prefetch or compiled.update_prefetch:
-                    raise TypeError("OnCursor: the statement needs Python-side defaults; give every column")
-                names = tuple(compiled.positiontup)
-                types = [compiled.binds[name].type.dialect_impl(dialect) for name in names]
-                processors = tuple(kind.bind_processor(dialect) for kind in types)
-                plan = (str(compiled), names, processors, compiled.params)
-            self._plans[dialect.name] = plan
-        return self._plans[dialect.name]
+        """(SQL, bind names in order, their processors, the statement's own values, which names
+        need a value), or None where the driver takes named parameters."""
+        if dialect not in self._plans:  # two greenlets may both compile it once: the same plan
+            self._plans[dialect] = self._compile(dialect)
+        return self._plans[dialect]
+
+    def _compile(self, dialect) -> tuple | None:
+        compiled = self.statement.compile(dialect=dialect)
+        if not compiled.positional:
+            return None
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise TypeError("OnCursor: the statement needs Python-side defaults; give every column")
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise TypeError("OnCursor: the statement has expanding parameters (IN); SQLAlchemy renders them per run")
+        names = tuple(compiled.positiontup)
+        binds = [compiled.binds[name] for name in names]
+        processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
+        required = frozenset(name for name, bind in zip(names, binds, strict=True) if bind.required)
+        return str(compiled), names, processors, compiled.params, required
 
     def run(self, connection, params: dict) -> None:
         """Execute on `connection`, in its transaction."""
@@ -158,7 +167,10 @@ class OnCursor:
         if plan is None:
             found = connection.execute(self.statement, params)
             return found.scalar() if found.returns_rows else None
-        sql, names, processors, constants = plan
+        sql, names, processors, constants, required = plan
+        if not required.issubset(params):  # as Core: a parameter without a value is an error, not NULL
+            missing = sorted(required.difference(params))
+            raise InvalidRequestError(f"A value is required for bind parameter {missing[0]!r}")
         values = tuple(_bound(params, constants, name, how) for name, how in zip(names, processors, strict=True))
         cursor = connection.connection.cursor()
         try:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, event, func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, StatementError
 
 from core import rows
 from core.extensions import db
@@ -83,6 +83,24 @@ def test_a_statement_that_needs_python_defaults_is_refused(app):
     partial = rows.OnCursor(_TABLE.insert().values(action=bindparam("action"), object_type=bindparam("object_type")))
     with app.app_context(), db.engine.begin() as connection, pytest.raises(TypeError, match="defaults"):
         partial.run(connection, {"action": "a", "object_type": "b"})
+
+
+def test_a_parameter_without_a_value_is_an_error_not_null(app):
+    """As Core says: a missing value is the caller's mistake, never a NULL written or matched."""
+    entry = _entry("incomplete")
+    del entry["object_type"]
+    with app.app_context(), db.engine.begin() as connection:
+        with pytest.raises(InvalidRequestError, match="object_type"):
+            _BY_CURSOR.scalar(connection, entry)
+        with pytest.raises(StatementError, match="object_type"):
+            connection.execute(_BY_CURSOR.statement, entry)  # what Core says of the same
+
+
+def test_an_expanding_in_is_refused(app):
+    """SQLAlchemy renders `IN (…)` anew for each run's values: the compiled text cannot carry it."""
+    listed = rows.OnCursor(_TABLE.update().where(_TABLE.c.id.in_((1, 2))).values(ip=bindparam("ip")))
+    with app.app_context(), db.engine.begin() as connection, pytest.raises(TypeError, match="expanding"):
+        listed.run(connection, {"ip": "x"})
 
 
 def test_on_postgresql_it_runs_through_connection_execute(pg_app):
