@@ -52,7 +52,11 @@ class Cluster:
     """scripts/run-cluster.sh in the background; its app and nginx process ids."""
 
     def __init__(self, database_url: str, processes: int, work):
-        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": os.environ["TEST_REDIS_URL"]}
+        # Its own Redis database, as two deployments sharing one Redis keep apart (presence, rate
+        # limits, and the queue's channel, core.socket_queue.channel_for): the clusters' rooms have
+        # the same names, and on one channel each would relay the other's messages.
+        redis = os.environ["TEST_REDIS_URL"].rsplit("/", 1)[0] + f"/{processes}"
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis}
         env |= {"CLUSTER_PORT": "0", "SEED": "0", "LOGIN_RATE_LIMIT": "100000 per minute"}
         env |= {"UPLOAD_FOLDER": str(work / "uploads"), **KEYS}
         self.log = (work / f"cluster{processes}.log").open("w+")

@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import Callable
 
+import redis
 import socketio
 
 CONTROL_PREFIX = "\x00control:"
@@ -144,10 +145,18 @@ class QueueManager(socketio.RedisManager):
         self.server.emit(RESYNC_EVENT, {"reason": "queue_restored"}, namespace="/", ignore_queue=True)
 
 
-def manager_for(url: str | None, channel: str = "flask-socketio") -> socketio.Manager:
+def manager_for(url: str | None) -> socketio.Manager:
     """The client manager for the configured message queue (None: this process only)."""
     if not url:
         return LocalManager()
     if url.startswith(("redis://", "rediss://")):
-        return QueueManager(url, channel=channel)
+        return QueueManager(url, channel=channel_for(url))
     raise ValueError(f"Unsupported SOCKETIO_MESSAGE_QUEUE (Redis only): {url}")
+
+
+def channel_for(url: str) -> str:
+    """The queue's channel, named after the URL's database number. Deployments that share one
+    Redis keep their keys (presence, rate limits) apart by database number, but Redis's pub/sub
+    ignores the number: on one channel, each would deliver the other's events to its own sockets
+    in rooms of the same name ("consultation:12" exists in both)."""
+    return f"flask-socketio:db{redis.connection.parse_url(url).get('db', 0)}"
