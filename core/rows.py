@@ -21,13 +21,17 @@ alike. Building ORM objects with their joined relations cost several times the s
 
 from __future__ import annotations
 
+import logging
 import weakref
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from sqlalchemy import Select, bindparam, inspect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from core.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def _defaults(model) -> tuple[tuple[str, object], ...]:
@@ -114,18 +118,20 @@ def insert_rows(model, rows: list[dict]) -> None:
 
 
 class OnCursor:
-    """A prebuilt Core INSERT or UPDATE, compiled once per dialect and run on the driver's own
-    cursor of a connection: for the hottest transaction, a chat message's three statements on
-    SQLite, where SQLAlchemy's execution of an already compiled statement (its execution context,
-    cache lookup, parameters) cost more than SQLite's work: 300 → 120 µs for the three.
+    """A prebuilt Core statement, compiled once per dialect and run on the driver's own cursor:
+    for the hottest transaction, a chat message's statements, where SQLAlchemy's execution of an
+    already compiled statement (its execution context, cache lookup, parameters, result) cost
+    more than the database's work: on SQLite 300 → 120 µs for the three of a message.
 
     It binds what SQLAlchemy would bind: each value goes through its column type's own bind
     processor (the UTC timestamps, JSON), and the statement's constants (`last_seq + 1`, a status)
-    come from the compiled statement. A statement whose execution would fill Python-side defaults
-    is refused at compile time (it would need SQLAlchemy's execution context). A driver error is
-    raised as SQLAlchemy's (`IntegrityError`), as `Connection.execute` would. No SQLAlchemy event
-    sees the statement. Dialects with named parameters (PostgreSQL's psycopg) run it through
-    `Connection.execute` instead, unchanged."""
+    come from the compiled statement; positionally or by name, as the driver takes them. A
+    statement whose execution would fill Python-side defaults or expand an IN is refused at
+    compile time (it would need SQLAlchemy's execution context). A driver error is raised as
+    SQLAlchemy's (`IntegrityError`), as `Connection.execute` would. No SQLAlchemy event sees the
+    statement.
+
+    `connection` is a SQLAlchemy Connection (in its transaction) or what `autocommit` gives."""
 
     def __init__(self, statement):
         self.statement = statement
@@ -133,59 +139,92 @@ class OnCursor:
         # dialect dropped with its engine (a test's app) drops its plan.
         self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def _plan(self, dialect) -> tuple | None:
+    def _plan(self, dialect) -> tuple:
         """(SQL, bind names in order, their processors, the statement's own values, which names
-        need a value), or None where the driver takes named parameters."""
+        need a value, whether the driver takes them by position)."""
         if dialect not in self._plans:  # two greenlets may both compile it once: the same plan
             self._plans[dialect] = self._compile(dialect)
         return self._plans[dialect]
 
-    def _compile(self, dialect) -> tuple | None:
+    def _compile(self, dialect) -> tuple:
         compiled = self.statement.compile(dialect=dialect)
-        if not compiled.positional:
-            return None
         if compiled.insert_prefetch or compiled.update_prefetch:
             raise TypeError("OnCursor: the statement needs Python-side defaults; give every column")
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise TypeError("OnCursor: the statement has expanding parameters (IN); SQLAlchemy renders them per run")
-        names = tuple(compiled.positiontup)
+        if compiled.escaped_bind_names:  # the SQL would name them otherwise than the statement does
+            raise TypeError("OnCursor: a parameter name needs escaping; name it plainly")
+        names = tuple(compiled.positiontup if compiled.positional else compiled.binds)
         binds = [compiled.binds[name] for name in names]
         processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
         required = frozenset(name for name, bind in zip(names, binds, strict=True) if bind.required)
-        return str(compiled), names, processors, compiled.params, required
+        return str(compiled), names, processors, compiled.params, required, compiled.positional
 
     def run(self, connection, params: dict) -> None:
         """Execute on `connection`, in its transaction."""
-        self._first(connection, params)
+        self.first(connection, params)
 
     def scalar(self, connection, params: dict):
         """The first column of the RETURNING row, or None when no row was written."""
-        return self._first(connection, params)
+        row = self.first(connection, params)
+        return None if row is None else row[0]
 
-    def _first(self, connection, params: dict):
-        plan = self._plan(connection.dialect)
-        if plan is None:
-            found = connection.execute(self.statement, params)
-            return found.scalar() if found.returns_rows else None
-        sql, names, processors, constants, required = plan
+    def first(self, connection, params: dict) -> tuple | None:
+        """The first row the statement returns (a tuple), or None."""
+        dialect = connection.dialect
+        sql, names, processors, constants, required, positional = self._plan(dialect)
         if not required.issubset(params):  # as Core: a parameter without a value is an error, not NULL
             missing = sorted(required.difference(params))
             raise InvalidRequestError(f"A value is required for bind parameter {missing[0]!r}")
         values = tuple(_bound(params, constants, name, how) for name, how in zip(names, processors, strict=True))
+        bound = values if positional else dict(zip(names, values, strict=True))
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(sql, values)
-            row = cursor.fetchone() if cursor.description else None
-        except connection.dialect.loaded_dbapi.Error as err:
-            raise DBAPIError.instance(sql, values, err, connection.dialect.loaded_dbapi.Error) from err
+            cursor.execute(sql, bound)
+            return cursor.fetchone() if cursor.description else None
+        except dialect.loaded_dbapi.Error as err:
+            raise DBAPIError.instance(sql, bound, err, dialect.loaded_dbapi.Error) from err
         finally:
             cursor.close()  # a statement left stepping would keep its write open past the commit
-        return None if row is None else row[0]
 
 
 def _bound(params: dict, constants: dict, name: str, process):
     value = params[name] if name in params else constants[name]
     return process(value) if process is not None else value
+
+
+class _Driver(SimpleNamespace):
+    """What OnCursor needs of a connection: its dialect and its pooled driver connection."""
+
+
+@contextmanager
+def autocommit(engine):
+    """A connection of the engine's pool, in autocommit, for one statement that is its own
+    transaction (PostgreSQL's chat message): no BEGIN and COMMIT round trips, and none of the
+    Connection's own work (its execution options, the isolation level it sets and resets through
+    them), which cost more than the statement's execution. A connection that the database
+    dropped under it is invalidated, as `Connection` does, so that the pool opens a new one."""
+    dialect = engine.dialect
+    pooled = engine.raw_connection()
+    driver = pooled.dbapi_connection
+    try:
+        dialect.set_isolation_level(driver, "AUTOCOMMIT")
+        yield _Driver(dialect=dialect, connection=pooled)
+    except Exception as err:
+        cause = getattr(err, "orig", err)
+        if isinstance(cause, dialect.loaded_dbapi.Error) and dialect.is_disconnect(cause, driver, None):
+            pooled.invalidate(cause)
+        raise
+    finally:
+        # A failed statement leaves no transaction open in autocommit: restore it alike. Never hand
+        # the pool a connection left in autocommit (the next request's transaction would not be one).
+        if pooled.is_valid:
+            try:
+                dialect.reset_isolation_level(driver)
+            except Exception:
+                log.warning("a connection that could not leave autocommit was discarded", exc_info=True)
+                pooled.invalidate()
+        pooled.close()
 
 
 def read(statement, params: dict | None = None):

@@ -181,7 +181,7 @@ def _store_in_one_statement(allowed: str):
             SELECT :created_at, :sender_id, :patient_id, 'create', 'consultation_message', m.id::text, :ip FROM m)
         SELECT id, seq FROM m
     """
-    return sql_text(sql).bindparams(bindparam("created_at", type_=UTCDateTime()))
+    return rows.OnCursor(sql_text(sql).bindparams(bindparam("created_at", type_=UTCDateTime())))
 
 
 _PATIENT_STORES = _store_in_one_statement("patient_id = :sender_id AND status IN (:waiting, :accepted)")
@@ -241,11 +241,11 @@ def _store_on_postgres(seat: ChatSeat, values: dict) -> tuple[int, int]:
     }
     # One statement is its own transaction in PostgreSQL: run it in autocommit, which spares the
     # BEGIN and the COMMIT round trips of a transaction around it (same atomicity, same WAL flush).
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(_PATIENT_STORES if seat.doctor_id is None else _DOCTOR_STORES, params).first()
+    with rows.autocommit(db.engine) as connection:
+        row = (_PATIENT_STORES if seat.doctor_id is None else _DOCTOR_STORES).first(connection, params)
     if row is None:
         raise _NoSeat
-    return row.id, row.seq
+    return row[0], row[1]
 
 
 def _store(take_seq: rows.OnCursor, who: dict, seat: ChatSeat, values: dict, now) -> int:

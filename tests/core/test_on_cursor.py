@@ -1,15 +1,18 @@
 """`rows.OnCursor`: a prebuilt statement run on the driver's cursor writes exactly the row that
 `Connection.execute` writes (the same bound values: UTC timestamps, JSON, the statement's own
-constants), fails as SQLAlchemy's errors do, and runs through `Connection.execute` where the
-driver takes named parameters (issue #13: a chat message's three statements on SQLite)."""
+constants), fails as SQLAlchemy's errors do, by position (SQLite) or by name (psycopg); and
+`rows.autocommit` lends a pooled connection for one statement and takes it back as it was (issue
+#13: a chat message's statements)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy
 from sqlalchemy import bindparam, event, func
-from sqlalchemy.exc import IntegrityError, InvalidRequestError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError, StatementError
 
 from core import rows
 from core.extensions import db
@@ -103,8 +106,8 @@ def test_an_expanding_in_is_refused(app):
         listed.run(connection, {"ip": "x"})
 
 
-def test_on_postgresql_it_runs_through_connection_execute(pg_app):
-    """psycopg takes named parameters: the statement runs through Core, and writes the same row."""
+def test_on_postgresql_it_binds_by_name_and_writes_the_row_core_writes(pg_app):
+    """psycopg takes named parameters: the same values, by name, on the driver's cursor."""
     seen = []
     with pg_app.app_context():
         listener = lambda *args: seen.append(args[2])  # noqa: E731 (SQLAlchemy's event: Core ran it)
@@ -112,9 +115,67 @@ def test_on_postgresql_it_runs_through_connection_execute(pg_app):
         try:
             with db.engine.begin() as connection:
                 entry_id = _BY_CURSOR.scalar(connection, _entry("on-postgres"))
+                core_id = connection.execute(_PLAIN, _entry("by-core")).scalar()
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
-        row = db.session.execute(db.select(_TABLE).where(_TABLE.c.id == entry_id)).one()
-    assert len(seen) == 1 and seen[0].startswith("INSERT INTO audit_log")
-    assert row.at == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
-    assert row.detail == {"text": "血压 130/80", "n": 1} and row.action == "on-postgres"
+        found = db.session.execute(db.select(_TABLE).where(_TABLE.c.id.in_((entry_id, core_id))).order_by(_TABLE.c.id))
+        by_cursor, by_core = (tuple(row)[1:] for row in found)
+    assert len(seen) == 1 and "by-core" not in seen  # only Core's own INSERT went through Core
+    assert by_cursor[0] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
+    assert by_cursor[3] == "on-postgres" and by_cursor[:3] + by_cursor[4:] == by_core[:3] + by_core[4:]
+    assert by_cursor[6] == {"text": "血压 130/80", "n": 1}
+
+
+# --- rows.autocommit: one statement, its own transaction, on a pooled connection -----------------
+
+
+def _back_in_pool(driver) -> bool:
+    """The driver connection was given back to the pool as it was lent: open, in transactions."""
+    return db.engine.pool.checkedout() == 0 and not driver.closed and driver.autocommit is False
+
+
+def _outsider(pg_app):
+    """A connection of its own engine: another client of the database, outside the app's pool."""
+    return sqlalchemy.create_engine(pg_app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sqlalchemy.pool.NullPool)
+
+
+def test_an_autocommitted_statement_is_stored_at_once_and_its_connection_goes_back_transactional(pg_app):
+    with pg_app.app_context():
+        with rows.autocommit(db.engine) as connection:
+            entry_id = _BY_CURSOR.scalar(connection, _entry("autocommitted"))
+            with _outsider(pg_app).connect() as other:  # committed already, before the block ends
+                seen = other.execute(db.select(_TABLE.c.action).where(_TABLE.c.id == entry_id)).scalar()
+            driver = connection.connection.dbapi_connection
+            assert driver.autocommit is True
+        assert _back_in_pool(driver)  # the same connection, in transactions again
+    assert seen == "autocommitted"
+
+
+def test_a_failed_statement_or_a_callers_error_gives_the_connection_back_restored(pg_app):
+    with pg_app.app_context():
+        with pytest.raises(IntegrityError), rows.autocommit(db.engine) as connection:
+            driver = connection.connection.dbapi_connection
+            _BY_CURSOR.run(connection, {**_entry("broken"), "action": None})  # NOT NULL
+        assert _back_in_pool(driver)  # kept: a statement's error is not the connection's
+        with pytest.raises(LookupError), rows.autocommit(db.engine) as connection:
+            driver = connection.connection.dbapi_connection
+            raise LookupError("the caller's own")
+        assert _back_in_pool(driver)
+
+
+def test_a_connection_the_database_dropped_is_replaced(pg_app):
+    with pg_app.app_context():
+        with rows.autocommit(db.engine) as connection:
+            driver = connection.connection.dbapi_connection
+            pid = driver.info.backend_pid
+        with _outsider(pg_app).connect() as other:  # the server ends that backend (a restart, an idle cut)
+            other.execute(sqlalchemy.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+        time.sleep(0.2)
+        with pytest.raises(DBAPIError) as raised, rows.autocommit(db.engine) as connection:
+            assert connection.connection.dbapi_connection is driver  # checked in <5 s ago: not pinged
+            _BY_CURSOR.run(connection, _entry("lost"))
+        assert raised.value.orig is not None
+        with rows.autocommit(db.engine) as connection:  # a new connection, and it works
+            assert connection.connection.dbapi_connection is not driver
+            assert _BY_CURSOR.scalar(connection, _entry("after"))

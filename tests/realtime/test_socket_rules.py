@@ -11,8 +11,9 @@ import pytest
 from core import accounts, clock, session_cache, sessions
 from core import events as core_events
 from core.extensions import db, socketio
-from core.models import UserSession
+from core.models import AuditEntry, UserSession
 from core.signals import room_access_ended
+from hospital.models.consultations import ConsultationMessage
 from hospital.models.network import Department
 from hospital.services import consultations
 
@@ -29,6 +30,10 @@ def _token(username) -> str:
 
 @pytest.fixture
 def consultation_id(demo_app) -> int:
+    return _accepted_consultation()
+
+
+def _accepted_consultation() -> int:
     patient = _user(PATIENT)
     card = db.session.execute(db.select(Department).filter_by(code="CARD")).scalars().first()
     diagnosis = consultations.patients.list_diagnoses(patient.id)[0]
@@ -89,7 +94,25 @@ def test_wrong_payloads_are_acknowledged_with_the_http_422_shape(demo_app, consu
 
 
 def test_a_resent_client_id_is_stored_once_and_the_store_rechecks_access(demo_app, consultation_id):
-    patient = _client(demo_app, PATIENT)
+    _resent_once_then_closed(demo_app, consultation_id)
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_resent_client_id_is_stored_once_and_the_store_rechecks_access(pg_app):
+    """PostgreSQL stores a message in one statement, in autocommit, on the driver's cursor."""
+    pg_app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
+    consultation_id = _accepted_consultation()
+    _resent_once_then_closed(pg_app, consultation_id)
+    audited = db.select(AuditEntry.object_id).where(AuditEntry.object_type == "consultation_message")
+    by_patient = db.select(ConsultationMessage.id).where(
+        ConsultationMessage.consultation_id == consultation_id, ConsultationMessage.sender_id == _user(PATIENT).id
+    )
+    stored = [str(i) for i in db.session.execute(by_patient).scalars()]
+    assert len(stored) == 1 and stored[0] in set(db.session.execute(audited).scalars())  # once, audited
+
+
+def _resent_once_then_closed(app, consultation_id: int) -> None:
+    patient = _client(app, PATIENT)
     assert patient.emit("join", {"room": f"consultation:{consultation_id}"}, callback=True)["ok"]
     first = patient.emit(
         "message", {"consultation_id": consultation_id, "text": "一", "client_id": "c-1"}, callback=True
