@@ -154,7 +154,10 @@ class OnCursor:
             raise TypeError("OnCursor: the statement has expanding parameters (IN); SQLAlchemy renders them per run")
         if compiled.escaped_bind_names:  # the SQL would name them otherwise than the statement does
             raise TypeError("OnCursor: a parameter name needs escaping; name it plainly")
-        names = tuple(compiled.positiontup if compiled.positional else compiled.binds)
+        if compiled.positional:
+            names = tuple(compiled.positiontup)
+        else:  # as the SQL names them (a constant's bind is keyed otherwise in `binds`), each once
+            names = tuple(dict.fromkeys(compiled.bind_names[bind] for bind in compiled.binds.values()))
         binds = [compiled.binds[name] for name in names]
         processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
         required = frozenset(name for name, bind in zip(names, binds, strict=True) if bind.required)
@@ -213,7 +216,11 @@ def autocommit(engine):
     except Exception as err:
         cause = getattr(err, "orig", err)
         if isinstance(cause, dialect.loaded_dbapi.Error) and dialect.is_disconnect(cause, driver, None):
-            pooled.invalidate(cause)
+            # As Connection does: this connection, and every other one opened before it, which the
+            # database most likely dropped too (a restart); they are replaced at their checkout.
+            engine.pool._invalidate(pooled, cause)
+            if isinstance(err, DBAPIError):
+                err.connection_invalidated = True
         raise
     finally:
         # A failed statement leaves no transaction open in autocommit: restore it alike. Never hand
@@ -221,8 +228,8 @@ def autocommit(engine):
         if pooled.is_valid:
             try:
                 dialect.reset_isolation_level(driver)
-            except Exception:
-                log.warning("a connection that could not leave autocommit was discarded", exc_info=True)
+            except Exception as err:  # e.g. a timeout interrupted the statement: still running
+                log.info("a connection that could not leave autocommit was discarded: %s", err)
                 pooled.invalidate()
         pooled.close()
 

@@ -158,5 +158,7 @@ def channel_for(url: str) -> str:
     """The queue's channel, named after the URL's database number. Deployments that share one
     Redis keep their keys (presence, rate limits) apart by database number, but Redis's pub/sub
     ignores the number: on one channel, each would deliver the other's events to its own sockets
-    in rooms of the same name ("consultation:12" exists in both)."""
-    return f"flask-socketio:db{redis.connection.parse_url(url).get('db', 0)}"
+    in rooms of the same name ("consultation:12" exists in both). Database 0 keeps the name it
+    always had, so that processes of an older release on it still hear a newer one's."""
+    number = int(redis.connection.parse_url(url).get("db") or 0)
+    return "flask-socketio" if number == 0 else f"flask-socketio:db{number}"

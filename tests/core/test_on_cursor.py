@@ -59,13 +59,24 @@ def test_the_driver_cursor_writes_the_row_core_writes(app):
 
 def test_the_statements_own_constants_are_bound(app):
     """`status = 'accepted'` or `n + 1` in a statement are parameters of its compiled form."""
+    with app.app_context():
+        _constants_bound()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_statements_own_constants_are_bound_by_name(pg_app):
+    """psycopg names them as the SQL does (`%(coalesce_1)s`), not as SQLAlchemy keys them."""
+    _constants_bound()
+
+
+def _constants_bound() -> None:
     bump = rows.OnCursor(
         _TABLE.update()
         .where(_TABLE.c.id == bindparam("eid"), _TABLE.c.action == "counted")
         .values(object_id=func.coalesce(_TABLE.c.object_id, "0") + "1")
         .returning(_TABLE.c.object_id)
     )
-    with app.app_context(), db.engine.begin() as connection:
+    with db.engine.begin() as connection:
         entry_id = connection.execute(_PLAIN, {**_entry("counted"), "object_id": None}).scalar()
         assert bump.scalar(connection, {"eid": entry_id}) == "01"
         assert bump.scalar(connection, {"eid": entry_id + 1000}) is None  # no row: no value
@@ -120,7 +131,7 @@ def test_on_postgresql_it_binds_by_name_and_writes_the_row_core_writes(pg_app):
             event.remove(db.engine, "before_cursor_execute", listener)
         found = db.session.execute(db.select(_TABLE).where(_TABLE.c.id.in_((entry_id, core_id))).order_by(_TABLE.c.id))
         by_cursor, by_core = (tuple(row)[1:] for row in found)
-    assert len(seen) == 1 and "by-core" not in seen  # only Core's own INSERT went through Core
+    assert len(seen) == 1  # Core's own INSERT alone went through Core
     assert by_cursor[0] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
     assert by_cursor[3] == "on-postgres" and by_cursor[:3] + by_cursor[4:] == by_core[:3] + by_core[4:]
     assert by_cursor[6] == {"text": "血压 130/80", "n": 1}
@@ -163,19 +174,22 @@ def test_a_failed_statement_or_a_callers_error_gives_the_connection_back_restore
         assert _back_in_pool(driver)
 
 
-def test_a_connection_the_database_dropped_is_replaced(pg_app):
+def test_connections_the_database_dropped_are_replaced_after_the_first_failure(pg_app):
+    """A restart drops every connection: the first to fail invalidates the pool, as Connection
+    does, so the others are replaced at their checkout instead of each failing a message."""
     with pg_app.app_context():
-        with rows.autocommit(db.engine) as connection:
-            driver = connection.connection.dbapi_connection
-            pid = driver.info.backend_pid
-        with _outsider(pg_app).connect() as other:  # the server ends that backend (a restart, an idle cut)
-            other.execute(sqlalchemy.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with rows.autocommit(db.engine) as first, rows.autocommit(db.engine) as second:
+            drivers = [first.connection.dbapi_connection, second.connection.dbapi_connection]
+        with _outsider(pg_app).connect() as other:  # the server ends both backends
+            for driver in drivers:
+                other.execute(sqlalchemy.text("SELECT pg_terminate_backend(:pid)"), {"pid": driver.info.backend_pid})
             other.commit()
         time.sleep(0.2)
         with pytest.raises(DBAPIError) as raised, rows.autocommit(db.engine) as connection:
-            assert connection.connection.dbapi_connection is driver  # checked in <5 s ago: not pinged
+            assert connection.connection.dbapi_connection in drivers  # given back <5 s ago: not pinged
             _BY_CURSOR.run(connection, _entry("lost"))
-        assert raised.value.orig is not None
-        with rows.autocommit(db.engine) as connection:  # a new connection, and it works
-            assert connection.connection.dbapi_connection is not driver
-            assert _BY_CURSOR.scalar(connection, _entry("after"))
+        assert raised.value.connection_invalidated
+        with rows.autocommit(db.engine) as first, rows.autocommit(db.engine) as second:  # both new, both work
+            for connection in (first, second):
+                assert connection.connection.dbapi_connection not in drivers
+                assert _BY_CURSOR.scalar(connection, _entry("after"))

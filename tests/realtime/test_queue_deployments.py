@@ -23,8 +23,8 @@ def _database(url: str, number: int) -> str:
 
 def test_the_channel_is_the_databases():
     assert socket_queue.channel_for("redis://127.0.0.1:6379/1") == "flask-socketio:db1"
-    assert socket_queue.channel_for("redis://127.0.0.1:6379") == "flask-socketio:db0"
-    assert socket_queue.channel_for("redis://127.0.0.1:6379/0") == "flask-socketio:db0"
+    assert socket_queue.channel_for("redis://127.0.0.1:6379") == "flask-socketio"  # as before the change
+    assert socket_queue.channel_for("redis://127.0.0.1:6379/0") == "flask-socketio"
     assert socket_queue.channel_for("redis://127.0.0.1:6379?db=2") == "flask-socketio:db2"
 
 
