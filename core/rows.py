@@ -11,7 +11,8 @@ Core statements too (core/transitions.py `conditional_move_known`).
 `write(statement, params)` runs a prebuilt Core INSERT, UPDATE or DELETE on the request's
 transaction, as `Session.execute` would run it (same connection, no flush: a Core statement is
 not the ORM's), without the ORM's execution of it (its events, its options): about a quarter of
-a small statement's CPU, and a paid order makes sixteen.
+a small statement's CPU, and a paid order makes sixteen. One row's values run on the driver's
+cursor (`OnCursor`), without Core's execution either: another 6–7 % of an order.
 
 `read(statement)` runs a SELECT of columns on the request's transaction; `shaped(result)` turns
 each row whose columns are labelled with attribute paths (`department__name_zh`) into the nested
@@ -27,7 +28,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 from sqlalchemy import Select, bindparam, inspect
-from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError, NoResultFound
 
 from core.extensions import db
 
@@ -76,12 +77,46 @@ def values_of(obj) -> dict:
 
 def write(statement, params=None, session=None):
     """Run a Core INSERT / UPDATE / DELETE on the current transaction (of `session`, by default the
-    request's); returns its Core result (rowcount, RETURNING rows). No session event sees it: a
-    change of a table whose answers are remembered (the reference tables of
-    hospital/api/remembered.py, which learns of bulk changes from `do_orm_execute`) must go
-    through `Session.execute` instead."""
+    request's); returns its result (`rowcount`, `scalar_one()` of a RETURNING row). One row's
+    values run on the driver's cursor (OnCursor, a plan per set of parameter names, as SQLAlchemy
+    compiles one); many rows (executemany) and a statement OnCursor cannot run (Python-side
+    defaults, an expanding IN) through `Connection.execute`. No session event sees it: a change
+    of a table whose answers are remembered (the reference tables of hospital/api/remembered.py,
+    which learns of bulk changes from `do_orm_execute`) must go through `Session.execute`."""
     session = session if session is not None else db.session()
-    return session.connection(bind_arguments={"clause": statement}).execute(statement, params)
+    connection = session.connection(bind_arguments={"clause": statement})
+    if isinstance(params, list) and len(params) == 1:  # one row: no executemany
+        params = params[0]
+    if isinstance(params, dict):
+        on_cursor = _WRITES.get(statement)
+        if on_cursor is None:
+            on_cursor = _WRITES[statement] = OnCursor(statement)
+        written = on_cursor.written(connection, params)
+        if written is not None:
+            return written
+    return connection.execute(statement, params)
+
+
+# Statement -> its OnCursor; held weakly, as a statement built for one call goes with it.
+_WRITES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class Written:
+    """What `write` tells of a statement run on the cursor: the rows it changed, and the first
+    RETURNING row, as the Core result's `rowcount`, `scalar_one()` and `scalar()` say them."""
+
+    __slots__ = ("rowcount", "row")
+
+    def __init__(self, rowcount: int, row: tuple | None):
+        self.rowcount, self.row = rowcount, row
+
+    def scalar_one(self):
+        if self.row is None:
+            raise NoResultFound("No row was found when one was required")
+        return self.row[0]
+
+    def scalar(self):
+        return None if self.row is None else self.row[0]
 
 
 _INSERTS: dict[type, object] = {}
@@ -119,35 +154,47 @@ def insert_rows(model, rows: list[dict]) -> None:
 
 class OnCursor:
     """A prebuilt Core statement, compiled once per dialect and run on the driver's own cursor:
-    for the hottest transaction, a chat message's statements, where SQLAlchemy's execution of an
-    already compiled statement (its execution context, cache lookup, parameters, result) cost
-    more than the database's work: on SQLite 300 → 120 µs for the three of a message.
+    for the hottest transactions (a chat message's statements, a paid order's writes), where
+    SQLAlchemy's execution of an already compiled statement (its execution context, cache
+    lookup, parameters, result) cost more than the database's work: on SQLite 300 → 120 µs for
+    the three of a message.
 
     It binds what SQLAlchemy would bind: each value goes through its column type's own bind
     processor (the UTC timestamps, JSON), and the statement's constants (`last_seq + 1`, a status)
     come from the compiled statement; positionally or by name, as the driver takes them. A
     statement whose execution would fill Python-side defaults or expand an IN is refused at
     compile time (it would need SQLAlchemy's execution context). A driver error is raised as
-    SQLAlchemy's (`IntegrityError`), as `Connection.execute` would. No SQLAlchemy event sees the
-    statement.
+    SQLAlchemy's (`IntegrityError`), as `Connection.execute` would, and the engine's
+    `before_cursor_execute` / `after_cursor_execute` listeners see the statement as they would.
 
     `connection` is a SQLAlchemy Connection (in its transaction) or what `autocommit` gives."""
 
     def __init__(self, statement):
         self.statement = statement
-        # By engine dialect (the bind processors carry its settings, e.g. its JSON encoder); a
-        # dialect dropped with its engine (a test's app) drops its plan.
+        # By engine dialect (the bind processors carry its settings, e.g. its JSON encoder), then
+        # by the set of parameter names where they decide the columns (`written`); a dialect
+        # dropped with its engine (a test's app) drops its plans.
         self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def _plan(self, dialect) -> tuple:
+    def _plan(self, dialect, keys: frozenset | None = None) -> tuple | None:
         """(SQL, bind names in order, their processors, the statement's own values, which names
-        need a value, whether the driver takes them by position)."""
-        if dialect not in self._plans:  # two greenlets may both compile it once: the same plan
-            self._plans[dialect] = self._compile(dialect)
-        return self._plans[dialect]
+        need a value, whether the driver takes them by position); for a set of `keys`, None where
+        the statement cannot run on the cursor."""
+        plans = self._plans.get(dialect)
+        if plans is None:
+            plans = self._plans[dialect] = {}
+        if keys not in plans:  # two greenlets may both compile it once: the same plan
+            try:
+                plans[keys] = self._compile(dialect, keys)
+            except TypeError:
+                if keys is None:
+                    raise
+                plans[keys] = None
+        return plans[keys]
 
-    def _compile(self, dialect) -> tuple:
-        compiled = self.statement.compile(dialect=dialect)
+    def _compile(self, dialect, keys: frozenset | None) -> tuple:
+        # With `keys`, the INSERT's columns and the UPDATE's SET are the parameters' (as Core's)
+        compiled = self.statement.compile(dialect=dialect, column_keys=None if keys is None else sorted(keys))
         if compiled.insert_prefetch or compiled.update_prefetch:
             raise TypeError("OnCursor: the statement needs Python-side defaults; give every column")
         if compiled.post_compile_params or compiled.literal_execute_params:
@@ -165,7 +212,7 @@ class OnCursor:
 
     def run(self, connection, params: dict) -> None:
         """Execute on `connection`, in its transaction."""
-        self.first(connection, params)
+        self._execute(connection, params, self._plan(connection.dialect))
 
     def scalar(self, connection, params: dict):
         """The first column of the RETURNING row, or None when no row was written."""
@@ -174,19 +221,34 @@ class OnCursor:
 
     def first(self, connection, params: dict) -> tuple | None:
         """The first row the statement returns (a tuple), or None."""
-        dialect = connection.dialect
-        sql, names, processors, constants, required, positional = self._plan(dialect)
+        return self._execute(connection, params, self._plan(connection.dialect)).row
+
+    def written(self, connection, params: dict) -> Written | None:
+        """Run with the columns `params` names (as `Connection.execute` would compile it for
+        them); None, having run nothing, where the statement cannot run on the cursor."""
+        plan = self._plan(connection.dialect, frozenset(params))
+        return None if plan is None else self._execute(connection, params, plan)
+
+    def _execute(self, connection, params: dict, plan: tuple) -> Written:
+        sql, names, processors, constants, required, positional = plan
         if not required.issubset(params):  # as Core: a parameter without a value is an error, not NULL
             missing = sorted(required.difference(params))
             raise InvalidRequestError(f"A value is required for bind parameter {missing[0]!r}")
         values = tuple(_bound(params, constants, name, how) for name, how in zip(names, processors, strict=True))
         bound = values if positional else dict(zip(names, values, strict=True))
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        events = getattr(connection, "dispatch", None)  # a Connection's; `autocommit` lends none
         cursor = connection.connection.cursor()
         try:
+            if events is not None and events.before_cursor_execute:
+                events.before_cursor_execute(connection, cursor, sql, bound, None, False)
             cursor.execute(sql, bound)
-            return cursor.fetchone() if cursor.description else None
-        except dialect.loaded_dbapi.Error as err:
-            raise DBAPIError.instance(sql, bound, err, dialect.loaded_dbapi.Error) from err
+            written = Written(cursor.rowcount, cursor.fetchone() if cursor.description else None)
+            if events is not None and events.after_cursor_execute:
+                events.after_cursor_execute(connection, cursor, sql, bound, None, False)
+            return written
+        except dbapi_error as err:
+            raise DBAPIError.instance(sql, bound, err, dbapi_error) from err
         finally:
             cursor.close()  # a statement left stepping would keep its write open past the commit
 

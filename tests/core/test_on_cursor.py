@@ -121,7 +121,7 @@ def test_on_postgresql_it_binds_by_name_and_writes_the_row_core_writes(pg_app):
     """psycopg takes named parameters: the same values, by name, on the driver's cursor."""
     seen = []
     with pg_app.app_context():
-        listener = lambda *args: seen.append(args[2])  # noqa: E731 (SQLAlchemy's event: Core ran it)
+        listener = lambda *args: seen.append(args[2])  # noqa: E731 (SQLAlchemy's event)
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             with db.engine.begin() as connection:
@@ -131,7 +131,7 @@ def test_on_postgresql_it_binds_by_name_and_writes_the_row_core_writes(pg_app):
             event.remove(db.engine, "before_cursor_execute", listener)
         found = db.session.execute(db.select(_TABLE).where(_TABLE.c.id.in_((entry_id, core_id))).order_by(_TABLE.c.id))
         by_cursor, by_core = (tuple(row)[1:] for row in found)
-    assert len(seen) == 1  # Core's own INSERT alone went through Core
+    assert len(seen) == 2 and seen[0] == seen[1]  # the listeners saw both, the same SQL
     assert by_cursor[0] == datetime(2026, 12, 4, 1, 30, 15, 123456, tzinfo=UTC)
     assert by_cursor[3] == "on-postgres" and by_cursor[:3] + by_cursor[4:] == by_core[:3] + by_core[4:]
     assert by_cursor[6] == {"text": "血压 130/80", "n": 1}
