@@ -27,7 +27,7 @@ import weakref
 from contextlib import contextmanager
 from types import SimpleNamespace
 
-from sqlalchemy import Select, bindparam, inspect
+from sqlalchemy import Connection, Select, bindparam, inspect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError, NoResultFound
 
 from core.extensions import db
@@ -88,22 +88,24 @@ def write(statement, params=None, session=None):
     if isinstance(params, list) and len(params) == 1:  # one row: no executemany
         params = params[0]
     if isinstance(params, dict):
-        on_cursor = _WRITES.get(statement)
-        if on_cursor is None:
-            on_cursor = _WRITES[statement] = OnCursor(statement)
-        written = on_cursor.written(connection, params)
-        if written is not None:
-            return written
+        plans = _WRITE_PLANS.get(statement)
+        if plans is None:
+            plans = _WRITE_PLANS[statement] = weakref.WeakKeyDictionary()
+        plan = _plan(statement, plans, connection.dialect, frozenset(params))
+        if plan is not None:
+            return _execute(connection, params, plan)
     return connection.execute(statement, params)
 
 
-# Statement -> its OnCursor; held weakly, as a statement built for one call goes with it.
-_WRITES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Statement -> its plans (by dialect, then by set of parameter names). Nothing in a plan refers
+# to its statement, so a statement built for one call goes with it, and its plans with it.
+_WRITE_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Written:
     """What `write` tells of a statement run on the cursor: the rows it changed, and the first
-    RETURNING row, as the Core result's `rowcount`, `scalar_one()` and `scalar()` say them."""
+    RETURNING row, as the Core result's `rowcount`, `scalar_one()` and `scalar()` say them (but
+    `scalar()` of a statement without RETURNING is None, where Core's result refuses)."""
 
     __slots__ = ("rowcount", "row")
 
@@ -164,55 +166,23 @@ class OnCursor:
     come from the compiled statement; positionally or by name, as the driver takes them. A
     statement whose execution would fill Python-side defaults or expand an IN is refused at
     compile time (it would need SQLAlchemy's execution context). A driver error is raised as
-    SQLAlchemy's (`IntegrityError`), as `Connection.execute` would, and the engine's
-    `before_cursor_execute` / `after_cursor_execute` listeners see the statement as they would.
+    SQLAlchemy's (`IntegrityError`), as `Connection.execute` would; a connection the database
+    dropped is invalidated with the pool's older ones, as Core does. The engine's
+    `before_cursor_execute` listeners see the statement (and may hand back another, as in Core)
+    and its `after_cursor_execute` ones too, with no execution context (None); `handle_error`
+    listeners and the engine's echo do not.
 
     `connection` is a SQLAlchemy Connection (in its transaction) or what `autocommit` gives."""
 
     def __init__(self, statement):
         self.statement = statement
-        # By engine dialect (the bind processors carry its settings, e.g. its JSON encoder), then
-        # by the set of parameter names where they decide the columns (`written`); a dialect
-        # dropped with its engine (a test's app) drops its plans.
+        # By engine dialect (the bind processors carry its settings, e.g. its JSON encoder); a
+        # dialect dropped with its engine (a test's app) drops its plans.
         self._plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _plan(self, dialect, keys: frozenset | None = None) -> tuple | None:
-        """(SQL, bind names in order, their processors, the statement's own values, which names
-        need a value, whether the driver takes them by position); for a set of `keys`, None where
-        the statement cannot run on the cursor."""
-        plans = self._plans.get(dialect)
-        if plans is None:
-            plans = self._plans[dialect] = {}
-        if keys not in plans:  # two greenlets may both compile it once: the same plan
-            try:
-                plans[keys] = self._compile(dialect, keys)
-            except TypeError:
-                if keys is None:
-                    raise
-                plans[keys] = None
-        return plans[keys]
-
-    def _compile(self, dialect, keys: frozenset | None) -> tuple:
-        # With `keys`, the INSERT's columns and the UPDATE's SET are the parameters' (as Core's)
-        compiled = self.statement.compile(dialect=dialect, column_keys=None if keys is None else sorted(keys))
-        if compiled.insert_prefetch or compiled.update_prefetch:
-            raise TypeError("OnCursor: the statement needs Python-side defaults; give every column")
-        if compiled.post_compile_params or compiled.literal_execute_params:
-            raise TypeError("OnCursor: the statement has expanding parameters (IN); SQLAlchemy renders them per run")
-        if compiled.escaped_bind_names:  # the SQL would name them otherwise than the statement does
-            raise TypeError("OnCursor: a parameter name needs escaping; name it plainly")
-        if compiled.positional:
-            names = tuple(compiled.positiontup)
-        else:  # as the SQL names them (a constant's bind is keyed otherwise in `binds`), each once
-            names = tuple(dict.fromkeys(compiled.bind_names[bind] for bind in compiled.binds.values()))
-        binds = [compiled.binds[name] for name in names]
-        processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
-        required = frozenset(name for name, bind in zip(names, binds, strict=True) if bind.required)
-        return str(compiled), names, processors, compiled.params, required, compiled.positional
 
     def run(self, connection, params: dict) -> None:
         """Execute on `connection`, in its transaction."""
-        self._execute(connection, params, self._plan(connection.dialect))
+        self.first(connection, params)
 
     def scalar(self, connection, params: dict):
         """The first column of the RETURNING row, or None when no row was written."""
@@ -221,36 +191,74 @@ class OnCursor:
 
     def first(self, connection, params: dict) -> tuple | None:
         """The first row the statement returns (a tuple), or None."""
-        return self._execute(connection, params, self._plan(connection.dialect)).row
+        return _execute(connection, params, _plan(self.statement, self._plans, connection.dialect)).row
 
-    def written(self, connection, params: dict) -> Written | None:
-        """Run with the columns `params` names (as `Connection.execute` would compile it for
-        them); None, having run nothing, where the statement cannot run on the cursor."""
-        plan = self._plan(connection.dialect, frozenset(params))
-        return None if plan is None else self._execute(connection, params, plan)
 
-    def _execute(self, connection, params: dict, plan: tuple) -> Written:
-        sql, names, processors, constants, required, positional = plan
-        if not required.issubset(params):  # as Core: a parameter without a value is an error, not NULL
-            missing = sorted(required.difference(params))
-            raise InvalidRequestError(f"A value is required for bind parameter {missing[0]!r}")
-        values = tuple(_bound(params, constants, name, how) for name, how in zip(names, processors, strict=True))
-        bound = values if positional else dict(zip(names, values, strict=True))
-        dbapi_error = connection.dialect.loaded_dbapi.Error
-        events = getattr(connection, "dispatch", None)  # a Connection's; `autocommit` lends none
-        cursor = connection.connection.cursor()
+def _plan(statement, plans: weakref.WeakKeyDictionary, dialect, keys: frozenset | None = None) -> tuple | None:
+    """(SQL, bind names in order, their processors, the statement's own values, which names need
+    a value, whether the driver takes them by position), compiled once per dialect; with a set of
+    `keys` (`write`), None where the statement cannot run on the cursor."""
+    by_keys = plans.get(dialect)
+    if by_keys is None:
+        by_keys = plans[dialect] = {}
+    if keys not in by_keys:  # two greenlets may both compile it once: the same plan
         try:
-            if events is not None and events.before_cursor_execute:
-                events.before_cursor_execute(connection, cursor, sql, bound, None, False)
-            cursor.execute(sql, bound)
-            written = Written(cursor.rowcount, cursor.fetchone() if cursor.description else None)
-            if events is not None and events.after_cursor_execute:
-                events.after_cursor_execute(connection, cursor, sql, bound, None, False)
-            return written
-        except dbapi_error as err:
-            raise DBAPIError.instance(sql, bound, err, dbapi_error) from err
-        finally:
-            cursor.close()  # a statement left stepping would keep its write open past the commit
+            by_keys[keys] = _compile(statement, dialect, keys)
+        except TypeError:
+            if keys is None:
+                raise
+            by_keys[keys] = None
+    return by_keys[keys]
+
+
+def _compile(statement, dialect, keys: frozenset | None) -> tuple:
+    # With `keys`, the INSERT's columns and the UPDATE's SET are the parameters', as Core's.
+    compiled = statement.compile(dialect=dialect, column_keys=None if keys is None else sorted(keys))
+    if compiled.insert_prefetch or compiled.update_prefetch:
+        raise TypeError("OnCursor: the statement needs Python-side defaults; give every column")
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        raise TypeError("OnCursor: the statement has expanding parameters (IN); SQLAlchemy renders them per run")
+    if compiled.escaped_bind_names:  # the SQL would name them otherwise than the statement does
+        raise TypeError("OnCursor: a parameter name needs escaping; name it plainly")
+    if compiled.positional:
+        names = tuple(compiled.positiontup)
+    else:  # as the SQL names them (a constant's bind is keyed otherwise in `binds`), each once
+        names = tuple(dict.fromkeys(compiled.bind_names[bind] for bind in compiled.binds.values()))
+    binds = [compiled.binds[name] for name in names]
+    processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
+    required = frozenset(name for name, bind in zip(names, binds, strict=True) if bind.required)
+    return str(compiled), names, processors, compiled.params, required, compiled.positional
+
+
+def _execute(connection, params: dict, plan: tuple) -> Written:
+    sql, names, processors, constants, required, positional = plan
+    if not required.issubset(params):  # as Core: a parameter without a value is an error, not NULL
+        missing = sorted(required.difference(params))
+        raise InvalidRequestError(f"A value is required for bind parameter {missing[0]!r}")
+    values = tuple(_bound(params, constants, name, how) for name, how in zip(names, processors, strict=True))
+    bound = values if positional else dict(zip(names, values, strict=True))
+    dialect = connection.dialect
+    events = connection.dispatch if isinstance(connection, Connection) else None  # `autocommit` lends none
+    cursor = connection.connection.cursor()
+    try:
+        if events is not None:
+            for listener in events.before_cursor_execute:  # as Core: each may hand back new ones
+                sql, bound = listener(connection, cursor, sql, bound, None, False)
+        cursor.execute(sql, bound)
+        written = Written(cursor.rowcount, cursor.fetchone() if cursor.description else None)
+        if events is not None and events.after_cursor_execute:
+            events.after_cursor_execute(connection, cursor, sql, bound, None, False)
+        return written
+    except dialect.loaded_dbapi.Error as err:
+        invalidated = events is not None and dialect.is_disconnect(err, connection.connection.dbapi_connection, cursor)
+        if invalidated:  # as Core: this connection and the pool's older ones (a restart dropped them)
+            connection.engine.pool._invalidate(connection.connection, err)
+            connection.invalidate(err)
+        raise DBAPIError.instance(
+            sql, bound, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect
+        ) from err
+    finally:
+        cursor.close()  # a statement left stepping would keep its write open past the commit
 
 
 def _bound(params: dict, constants: dict, name: str, process):

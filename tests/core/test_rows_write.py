@@ -4,14 +4,19 @@ driver's cursor (issue #13: a paid order makes sixteen such statements)."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
+import sqlalchemy
 from sqlalchemy import bindparam, event, func
-from sqlalchemy.exc import NoResultFound
+from sqlalchemy.exc import DBAPIError, NoResultFound
 from sqlalchemy.orm import Session
 
 from core import audit, clock, rows
 from core.extensions import db
 from core.models import AuditEntry
+from tests.hardening.test_dropped_connection import _terminate
 
 _INSERT = AuditEntry.__table__.insert()
 
@@ -134,3 +139,88 @@ def test_the_cursors_answer_says_what_cores_says(app):
         assert _entries("renamed") == 3
         db.session.rollback()
         assert _entries("renamed") == 0  # in the session's transaction, rolled back with it
+
+
+def _sent(statement, params: dict) -> list[tuple]:
+    """(SQL, parameters) the driver was given for `statement`: by `write`, then by Core."""
+    sent = []
+    listener = lambda _conn, _cursor, sql, bound, *_args: sent.append((sql, bound))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        rows.write(statement, params)
+        db.session.connection().execute(statement, params)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    db.session.rollback()
+    return [(sql, _plain(bound)) for sql, bound in sent]
+
+
+def _plain(bound):
+    """psycopg's Json wrapper compares by identity: compare what it wraps."""
+    unwrap = lambda value: getattr(value, "obj", value)  # noqa: E731
+    return {k: unwrap(v) for k, v in bound.items()} if isinstance(bound, dict) else tuple(map(unwrap, bound))
+
+
+def _same_as_cores() -> None:
+    table = AuditEntry.__table__
+    moved = table.update().where(table.c.id == bindparam("_id"), table.c.action == "first")
+    entry = {**_row("same"), "detail": {"text": "血压 130/80"}, "object_id": "7"}
+    for statement, params in ((_INSERT, entry), (moved, {"_id": 1, "action": "moved", "detail": {"n": 1}})):
+        by_write, by_core = _sent(statement, params)
+        assert by_write == by_core, (by_write, by_core)
+
+
+def test_the_driver_is_given_what_core_gives_it(app):
+    with app.app_context():
+        _same_as_cores()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_driver_is_given_what_core_gives_it(pg_app):
+    _same_as_cores()
+
+
+def test_a_statement_built_for_one_call_goes_with_its_plans(app):
+    table = AuditEntry.__table__
+    with app.app_context():
+        gone = []
+        for n in range(3):
+            statement = table.update().where(table.c.id == bindparam("_id"))
+            rows.write(statement, {"_id": n, "ip": "::1"})
+            assert statement in rows._WRITE_PLANS
+            gone.append(weakref.ref(statement))
+        del statement
+        gc.collect()
+        assert [ref() for ref in gone] == [None] * 3  # nothing of the plans held them
+
+
+def test_a_listener_may_hand_back_another_statement_as_in_core(app):
+    """A `retval` listener's answer is what runs (as Core runs it): a tagging comment here."""
+    ran = []
+    tag = lambda _c, _cur, sql, bound, *_a: (sql + " -- tagged", bound)  # noqa: E731
+    after = lambda _c, _cur, sql, *_a: ran.append(sql)  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", tag, retval=True)
+        event.listen(db.engine, "after_cursor_execute", after)
+        try:
+            rows.write(_INSERT, _row("tagged"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", tag)
+            event.remove(db.engine, "after_cursor_execute", after)
+        assert _entries("tagged") == 1
+    assert ran and ran[0].endswith(" -- tagged")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_write_on_a_dropped_connection_invalidates_it_and_the_next_one_works(pg_app):
+    with db.engine.connect() as other:  # a second pooled connection, older than the next one
+        other.execute(sqlalchemy.text("SELECT 1"))
+    pid = db.session.connection().connection.dbapi_connection.info.backend_pid
+    _terminate(pg_app.config["SQLALCHEMY_DATABASE_URI"], pid)
+    with pytest.raises(DBAPIError) as raised:
+        rows.write(_INSERT, _row("lost"))
+    assert raised.value.connection_invalidated
+    db.session.rollback()  # as the request's end does: no error from the lost connection
+    rows.write(_INSERT, _row("after"))  # on a new connection
+    db.session.commit()
+    assert _entries("after") == 1 and _entries("lost") == 0
