@@ -250,10 +250,11 @@ def _execute(connection, params: dict, plan: tuple) -> Written:
             events.after_cursor_execute(connection, cursor, sql, bound, None, False)
         return written
     except dialect.loaded_dbapi.Error as err:
-        invalidated = events is not None and dialect.is_disconnect(err, connection.connection.dbapi_connection, cursor)
+        invalidated = dialect.is_disconnect(err, connection.connection.dbapi_connection, cursor)
         if invalidated:  # as Core: this connection and the pool's older ones (a restart dropped them)
             connection.engine.pool._invalidate(connection.connection, err)
-            connection.invalidate(err)
+            if events is not None:
+                connection.invalidate(err)
         raise DBAPIError.instance(
             sql, bound, err, dialect.loaded_dbapi.Error, connection_invalidated=invalidated, dialect=dialect
         ) from err
@@ -267,7 +268,7 @@ def _bound(params: dict, constants: dict, name: str, process):
 
 
 class _Driver(SimpleNamespace):
-    """What OnCursor needs of a connection: its dialect and its pooled driver connection."""
+    """What OnCursor needs of a connection: its engine, dialect and pooled driver connection."""
 
 
 @contextmanager
@@ -276,22 +277,13 @@ def autocommit(engine):
     transaction (PostgreSQL's chat message): no BEGIN and COMMIT round trips, and none of the
     Connection's own work (its execution options, the isolation level it sets and resets through
     them), which cost more than the statement's execution. A connection that the database
-    dropped under it is invalidated, as `Connection` does, so that the pool opens a new one."""
+    dropped under its statement is invalidated by OnCursor, as under a Connection."""
     dialect = engine.dialect
     pooled = engine.raw_connection()
     driver = pooled.dbapi_connection
     try:
         dialect.set_isolation_level(driver, "AUTOCOMMIT")
-        yield _Driver(dialect=dialect, connection=pooled)
-    except Exception as err:
-        cause = getattr(err, "orig", err)
-        if isinstance(cause, dialect.loaded_dbapi.Error) and dialect.is_disconnect(cause, driver, None):
-            # As Connection does: this connection, and every other one opened before it, which the
-            # database most likely dropped too (a restart); they are replaced at their checkout.
-            engine.pool._invalidate(pooled, cause)
-            if isinstance(err, DBAPIError):
-                err.connection_invalidated = True
-        raise
+        yield _Driver(engine=engine, dialect=dialect, connection=pooled)
     finally:
         # A failed statement leaves no transaction open in autocommit: restore it alike. Never hand
         # the pool a connection left in autocommit (the next request's transaction would not be one).

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError, Stat
 from core import rows
 from core.extensions import db
 from core.models import AuditEntry
+from tests.hardening.test_dropped_connection import _terminate
 
 _TABLE = AuditEntry.__table__
 _COLUMNS = ("at", "actor_id", "patient_id", "action", "object_type", "object_id", "detail", "ip")
@@ -180,10 +181,8 @@ def test_connections_the_database_dropped_are_replaced_after_the_first_failure(p
     with pg_app.app_context():
         with rows.autocommit(db.engine) as first, rows.autocommit(db.engine) as second:
             drivers = [first.connection.dbapi_connection, second.connection.dbapi_connection]
-        with _outsider(pg_app).connect() as other:  # the server ends both backends
-            for driver in drivers:
-                other.execute(sqlalchemy.text("SELECT pg_terminate_backend(:pid)"), {"pid": driver.info.backend_pid})
-            other.commit()
+        for driver in drivers:  # the server ends both backends
+            _terminate(pg_app.config["SQLALCHEMY_DATABASE_URI"], driver.info.backend_pid)
         time.sleep(0.2)
         with pytest.raises(DBAPIError) as raised, rows.autocommit(db.engine) as connection:
             assert connection.connection.dbapi_connection in drivers  # given back <5 s ago: not pinged
